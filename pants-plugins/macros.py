@@ -1,0 +1,66 @@
+# BUILD-file macros shared by every Pantstack module; pants.toml loads this file as a prelude.
+# Each module gets the same targets from one call, so module BUILD files stay a few lines long.
+
+# Every module's resolve. Shared code (stack/libs) and modules' public facades are built
+# once per resolve so that any module can depend on them.
+MODULE_RESOLVES = ("orders",)
+
+
+def module_requirements(module):
+    """The third-party requirements of one module, in its own resolve and lockfile."""
+    python_requirements(
+        name=module,
+        source=f"{module}-requirements.txt",
+        resolve=module,
+        overrides={
+            # SQLAlchemy loads its async drivers by URL at run time, so inference can't see them.
+            "sqlalchemy": {
+                "dependencies": [f":{module}#aiosqlite", f":{module}#asyncpg", f":{module}#greenlet"]
+            },
+        },
+    )
+
+
+def shared_library(**kwargs):
+    """Code under stack/libs: usable from every module's resolve."""
+    python_sources(resolve=parametrize(*MODULE_RESOLVES), **kwargs)
+    python_tests(
+        name="tests",
+        sources=["tests/**/test_*.py"],
+        resolve=parametrize(*MODULE_RESOLVES),
+    )
+
+
+def pantstack_module(module):
+    """All targets of one service module: sources, facade, tests and its PEX."""
+    python_sources(
+        name="lib",
+        sources=["backend/**/*.py", "!backend/public/**", "!backend/schemas/**", "!backend/tests/**"],
+        resolve=module,
+    )
+    # The facade (and the schemas it exposes) is what other modules may import,
+    # so it is built in every module's resolve.
+    python_sources(
+        name="public",
+        sources=["backend/public/**/*.py", "backend/schemas/**/*.py"],
+        resolve=parametrize(*MODULE_RESOLVES),
+    )
+    python_test_utils(
+        name="test_utils",
+        sources=["backend/tests/**/conftest.py", "backend/tests/**/__init__.py", "backend/tests/**/fakes.py"],
+        resolve=module,
+    )
+    python_tests(
+        name="tests",
+        sources=["backend/tests/**/test_*.py"],
+        resolve=module,
+    )
+    pex_binary(
+        name=module,
+        entry_point=f"{module}.backend.api.main:run",
+        # Alembic loads migration scripts by file path, which inference can't follow,
+        # so the PEX takes the whole module.
+        dependencies=[":lib"],
+        execution_mode="venv",
+        resolve=module,
+    )
