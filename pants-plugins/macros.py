@@ -17,6 +17,11 @@ def module_requirements(module):
             "sqlalchemy": {
                 "dependencies": [f":{module}#aiosqlite", f":{module}#asyncpg", f":{module}#greenlet"]
             },
+            # Async tests run on anyio's pytest plugin, found through its entry point.
+            "pytest": {"dependencies": [f":{module}#anyio"]},
+            # fastapi/starlette.testclient import httpx2 lazily.
+            "fastapi": {"dependencies": [f":{module}#httpx2"]},
+            "starlette": {"dependencies": [f":{module}#httpx2"]},
         },
     )
 
@@ -24,6 +29,7 @@ def module_requirements(module):
 def shared_library(**kwargs):
     """Code under stack/libs: usable from every module's resolve."""
     python_sources(resolve=parametrize(*MODULE_RESOLVES), **kwargs)
+    python_test_utils(name="test_utils", sources=["tests/**/conftest.py"], resolve=parametrize(*MODULE_RESOLVES))
     python_tests(
         name="tests",
         sources=["tests/**/test_*.py"],
@@ -35,9 +41,19 @@ def pantstack_module(module):
     """All targets of one service module: sources, facade, tests and its PEX."""
     python_sources(
         name="lib",
-        sources=["backend/**/*.py", "!backend/public/**", "!backend/schemas/**", "!backend/tests/**"],
+        sources=[
+            "__init__.py",
+            "backend/**/*.py",
+            "!backend/public/**",
+            "!backend/schemas/**",
+            "!backend/tests/**",
+            "!backend/repository/migrations/**",
+        ],
+        # Alembic loads migration scripts by file path, which inference can't follow.
+        dependencies=[":migrations"],
         resolve=module,
     )
+    python_sources(name="migrations", sources=["backend/repository/migrations/**/*.py"], resolve=module)
     # The facade (and the schemas it exposes) is what other modules may import,
     # so it is built in every module's resolve.
     python_sources(
@@ -52,15 +68,20 @@ def pantstack_module(module):
     )
     python_tests(
         name="tests",
-        sources=["backend/tests/**/test_*.py"],
+        sources=["backend/tests/**/test_*.py", "!backend/tests/e2e/**"],
         resolve=module,
+    )
+    # End-to-end tests run the packaged PEX itself.
+    python_tests(
+        name="e2e",
+        sources=["backend/tests/e2e/test_*.py"],
+        resolve=module,
+        runtime_package_dependencies=[f":{module}"],
+        timeout=300,
     )
     pex_binary(
         name=module,
         entry_point=f"{module}.backend.api.main:run",
-        # Alembic loads migration scripts by file path, which inference can't follow,
-        # so the PEX takes the whole module.
-        dependencies=[":lib"],
         execution_mode="venv",
         resolve=module,
     )

@@ -1,0 +1,1 @@
+"""The orders HTTP API: a thin FastAPI layer over the service layer."""

@@ -1,0 +1,59 @@
+"""/api/v1/orders: create, read, list, confirm and cancel orders."""
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query, status
+
+from orders.backend.api.deps import UnitOfWork
+from orders.backend.schemas import OrderCreate, OrderPublic, OrdersPublic
+from orders.backend.service import orders as service
+from orders.backend.service.model import OrderLine
+
+router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
+
+_NOT_FOUND = {status.HTTP_404_NOT_FOUND: {"description": "No order has this id."}}
+_CONFLICT = {status.HTTP_409_CONFLICT: {"description": "The order's status does not allow this."}}
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def create_order(body: OrderCreate, uow: UnitOfWork) -> OrderPublic:
+    """Place a new order; it starts as pending."""
+    lines = [OrderLine(product_id=item.product_id, quantity=item.quantity) for item in body.items]
+    order = await service.place_order(uow, body.customer_id, lines)
+    return OrderPublic.model_validate(order)
+
+
+@router.get("/{order_id}", responses=_NOT_FOUND)
+async def get_order(order_id: UUID, uow: UnitOfWork) -> OrderPublic:
+    """Read one order."""
+    return OrderPublic.model_validate(await service.get_order(uow, order_id))
+
+
+@router.get("")
+async def list_orders(
+    uow: UnitOfWork,
+    customer_id: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> OrdersPublic:
+    """List orders, newest first, optionally for one customer."""
+    page = await service.list_orders(uow, customer_id=customer_id, limit=limit, offset=offset)
+    return OrdersPublic(
+        items=[OrderPublic.model_validate(order) for order in page.items],
+        total=page.total,
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+@router.post("/{order_id}/confirm", responses={**_NOT_FOUND, **_CONFLICT})
+async def confirm_order(order_id: UUID, uow: UnitOfWork) -> OrderPublic:
+    """Confirm a pending order."""
+    return OrderPublic.model_validate(await service.confirm_order(uow, order_id))
+
+
+@router.post("/{order_id}/cancel", responses={**_NOT_FOUND, **_CONFLICT})
+async def cancel_order(order_id: UUID, uow: UnitOfWork) -> OrderPublic:
+    """Cancel a pending or confirmed order; cancelling twice is a conflict."""
+    return OrderPublic.model_validate(await service.cancel_order(uow, order_id))

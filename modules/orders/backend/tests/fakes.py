@@ -1,0 +1,38 @@
+"""In-memory doubles of the orders ports, for service-layer unit tests."""
+
+from uuid import UUID
+
+from orders.backend.service.model import Order
+from orders.backend.service.repository import AbstractOrderRepository
+from orders.backend.service.unit_of_work import AbstractUnitOfWork
+
+
+class FakeOrderRepository(AbstractOrderRepository):
+    def __init__(self) -> None:
+        self.orders: dict[UUID, Order] = {}
+
+    async def add(self, order: Order) -> None:
+        self.orders[order.id] = order
+
+    async def get(self, order_id: UUID) -> Order | None:
+        return self.orders.get(order_id)
+
+    async def save(self, order: Order) -> None:
+        self.orders[order.id] = order
+
+    async def list_page(self, *, customer_id: str | None, limit: int, offset: int) -> tuple[list[Order], int]:
+        matching = [o for o in self.orders.values() if customer_id is None or o.customer_id == customer_id]
+        matching.sort(key=lambda o: o.created_at, reverse=True)
+        return matching[offset : offset + limit], len(matching)
+
+
+class FakeUnitOfWork(AbstractUnitOfWork):
+    def __init__(self) -> None:
+        self.orders = FakeOrderRepository()
+        self.committed = False
+
+    async def commit(self) -> None:
+        self.committed = True
+
+    async def rollback(self) -> None:
+        pass

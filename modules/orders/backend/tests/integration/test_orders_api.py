@@ -1,0 +1,78 @@
+"""The orders HTTP API end to end over a real SQLite database."""
+
+from uuid import uuid4
+
+from fastapi.testclient import TestClient
+
+ORDER = {"customer_id": "customer-1", "items": [{"product_id": "sku-1", "quantity": 2}]}
+
+
+def create_order(api: TestClient, customer_id: str = "customer-1") -> dict:
+    response = api.post("/api/v1/orders", json={**ORDER, "customer_id": customer_id})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def test_creating_an_order_returns_it_pending(api: TestClient) -> None:
+    order = create_order(api)
+
+    assert order["status"] == "pending"
+    assert order["items"] == ORDER["items"]
+    assert order["id"] and order["created_at"]
+
+
+def test_a_created_order_can_be_read_back(api: TestClient) -> None:
+    order = create_order(api)
+
+    response = api.get(f"/api/v1/orders/{order['id']}")
+
+    assert response.status_code == 200
+    assert response.json() == order
+
+
+def test_reading_an_unknown_order_is_404_with_a_json_detail(api: TestClient) -> None:
+    response = api.get(f"/api/v1/orders/{uuid4()}")
+
+    assert response.status_code == 404
+    assert "does not exist" in response.json()["detail"]
+
+
+def test_listing_filters_by_customer_and_paginates(api: TestClient) -> None:
+    ids = [create_order(api, "alice")["id"] for _ in range(3)]
+    create_order(api, "bob")
+
+    first = api.get("/api/v1/orders", params={"customer_id": "alice", "limit": 2}).json()
+    second = api.get("/api/v1/orders", params={"customer_id": "alice", "limit": 2, "offset": 2}).json()
+
+    assert first["total"] == 3 and (first["limit"], first["offset"]) == (2, 0)
+    assert {o["id"] for o in first["items"] + second["items"]} == set(ids)
+    assert len(first["items"]) == 2 and len(second["items"]) == 1
+
+
+def test_cancelling_an_order_then_cancelling_again_is_409(api: TestClient) -> None:
+    order = create_order(api)
+
+    cancelled = api.post(f"/api/v1/orders/{order['id']}/cancel")
+    again = api.post(f"/api/v1/orders/{order['id']}/cancel")
+
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    assert again.status_code == 409
+    assert "cannot cancel" in again.json()["detail"]
+
+
+def test_confirming_a_cancelled_order_is_409(api: TestClient) -> None:
+    order = create_order(api)
+    assert api.post(f"/api/v1/orders/{order['id']}/confirm").json()["status"] == "confirmed"
+    api.post(f"/api/v1/orders/{order['id']}/cancel")
+
+    assert api.post(f"/api/v1/orders/{order['id']}/confirm").status_code == 409
+
+
+def test_cancelling_an_unknown_order_is_404(api: TestClient) -> None:
+    assert api.post(f"/api/v1/orders/{uuid4()}/cancel").status_code == 404
+
+
+def test_health_and_docs_are_served(api: TestClient) -> None:
+    assert api.get("/health").json() == {"status": "ok"}
+    assert api.get("/api/docs").status_code == 200
+    assert "/api/v1/orders" in api.get("/api/openapi.json").json()["paths"]

@@ -1,0 +1,37 @@
+"""Orders live in the database, not the process: they survive an app restart."""
+
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+
+from orders.backend.api.main import create_app
+from orders.backend.config import Settings
+
+
+def test_orders_survive_a_restart_on_the_same_sqlite_file(settings: Settings) -> None:
+    body = {"customer_id": "c1", "items": [{"product_id": "sku-1", "quantity": 3}]}
+    with TestClient(create_app(settings)) as first_run:
+        created = first_run.post("/api/v1/orders", json=body).json()
+        first_run.post(f"/api/v1/orders/{created['id']}/cancel")
+
+    with TestClient(create_app(settings)) as second_run:
+        stored = second_run.get(f"/api/v1/orders/{created['id']}").json()
+
+    assert stored["status"] == "cancelled"
+    assert stored["items"] == body["items"]
+    assert stored["created_at"] == created["created_at"]
+
+
+def test_the_schema_comes_from_migrations_and_sqlite_runs_in_wal_mode(settings: Settings) -> None:
+    with TestClient(create_app(settings)):
+        pass
+
+    sync_url = settings.database_url.replace("+aiosqlite", "")
+    with create_engine(sync_url).connect() as connection:
+        assert connection.scalar(text("SELECT version_num FROM alembic_version")) == "0001"
+        assert connection.scalar(text("PRAGMA journal_mode")) == "wal"
+
+
+def test_the_default_database_is_a_file_under_the_data_dir() -> None:
+    settings = Settings(data_dir="var/data")
+
+    assert settings.database_url == "sqlite+aiosqlite:///var/data/orders.db"

@@ -1,0 +1,16 @@
+"""The facade's export list is the contract other modules build on: changing it is deliberate."""
+
+import orders.backend.public as public
+
+
+def test_the_facade_exports_only_the_client_its_errors_and_public_models() -> None:
+    assert public.__all__ == [
+        "OrderItemPublic",
+        "OrderNotFoundError",
+        "OrderPublic",
+        "OrderStatus",
+        "OrdersClient",
+        "OrdersClientError",
+        "OrdersUnavailableError",
+    ]
+    assert public.__all__ == sorted(public.__all__)

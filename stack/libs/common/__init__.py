@@ -1,0 +1,1 @@
+"""Code every Pantstack service needs: database engine and migrations, request limits, serving."""
