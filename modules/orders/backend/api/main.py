@@ -3,13 +3,13 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
 from common.body_limit import BodySizeLimitMiddleware
 from common.database import create_engine, upgrade_to_head
 from common.errors import install_error_handlers
 from common.server import serve
-from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import async_sessionmaker
-
 from orders.backend.api.errors import install_domain_error_handlers
 from orders.backend.api.routes import health, orders
 from orders.backend.config import Settings

@@ -76,5 +76,7 @@ class OrdersClient:
         if response.status_code >= 500:
             raise OrdersUnavailableError(f"orders service answered {response.status_code} for {path}.")
         if response.status_code >= 400 and response.status_code != 404:
-            raise OrdersClientError(f"orders service answered {response.status_code} for {path}: {response.text}")
+            raise OrdersClientError(
+                f"orders service answered {response.status_code} for {path}: {response.text}"
+            )
         return response

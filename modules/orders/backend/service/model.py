@@ -38,7 +38,9 @@ class Order:
     def cancel(self, now: datetime) -> None:
         self._transition("cancel", {OrderStatus.PENDING, OrderStatus.CONFIRMED}, OrderStatus.CANCELLED, now)
 
-    def _transition(self, action: str, allowed_from: set[OrderStatus], to: OrderStatus, now: datetime) -> None:
+    def _transition(
+        self, action: str, allowed_from: set[OrderStatus], to: OrderStatus, now: datetime
+    ) -> None:
         if self.status not in allowed_from:
             raise OrderStateConflict(self.id, self.status, action)
         self.status = to

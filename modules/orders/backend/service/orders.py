@@ -42,7 +42,9 @@ async def get_order(uow: AbstractUnitOfWork, order_id: UUID) -> Order:
     return order
 
 
-async def list_orders(uow: AbstractUnitOfWork, *, customer_id: str | None, limit: int, offset: int) -> OrderPage:
+async def list_orders(
+    uow: AbstractUnitOfWork, *, customer_id: str | None, limit: int, offset: int
+) -> OrderPage:
     async with uow:
         orders, total = await uow.orders.list_page(customer_id=customer_id, limit=limit, offset=offset)
     return OrderPage(items=orders, total=total, limit=limit, offset=offset)

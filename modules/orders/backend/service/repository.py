@@ -8,10 +8,12 @@ from orders.backend.service.model import Order
 
 class AbstractOrderRepository(abc.ABC):
     @abc.abstractmethod
-    async def add(self, order: Order) -> None: ...
+    async def add(self, order: Order) -> None:
+        ...
 
     @abc.abstractmethod
-    async def get(self, order_id: UUID) -> Order | None: ...
+    async def get(self, order_id: UUID) -> Order | None:
+        ...
 
     @abc.abstractmethod
     async def save(self, order: Order) -> None:

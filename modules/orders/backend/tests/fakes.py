@@ -27,6 +27,8 @@ class FakeOrderRepository(AbstractOrderRepository):
 
 
 class FakeUnitOfWork(AbstractUnitOfWork):
+    orders: FakeOrderRepository
+
     def __init__(self) -> None:
         self.orders = FakeOrderRepository()
         self.committed = False

@@ -1,6 +1,6 @@
 """/api/v1/orders: create, read, list, confirm and cancel orders."""
 
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query, status
@@ -12,8 +12,12 @@ from orders.backend.service.model import OrderLine
 
 router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
 
-_NOT_FOUND = {status.HTTP_404_NOT_FOUND: {"description": "No order has this id."}}
-_CONFLICT = {status.HTTP_409_CONFLICT: {"description": "The order's status does not allow this."}}
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    status.HTTP_404_NOT_FOUND: {"description": "No order has this id."}
+}
+_CONFLICT: dict[int | str, dict[str, Any]] = {
+    status.HTTP_409_CONFLICT: {"description": "The order's status does not allow this."}
+}
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)

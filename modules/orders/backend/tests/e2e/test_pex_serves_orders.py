@@ -20,7 +20,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_until_healthy(base_url: str, process: subprocess.Popen, timeout: float = 90.0) -> None:
+def wait_until_healthy(base_url: str, process: subprocess.Popen[bytes], timeout: float = 90.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -47,7 +47,8 @@ def test_the_pex_serves_health_and_orders_then_stops_cleanly_on_sigterm(tmp_path
     try:
         wait_until_healthy(base_url, process)
         created = httpx2.post(
-            f"{base_url}/api/v1/orders", json={"customer_id": "c1", "items": [{"product_id": "p1", "quantity": 1}]}
+            f"{base_url}/api/v1/orders",
+            json={"customer_id": "c1", "items": [{"product_id": "p1", "quantity": 1}]},
         )
         assert created.status_code == 201
         assert httpx2.get(f"{base_url}/api/v1/orders/{created.json()['id']}").json()["status"] == "pending"

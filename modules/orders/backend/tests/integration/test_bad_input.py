@@ -12,10 +12,18 @@ VALID_ITEM = {"product_id": "sku-1", "quantity": 1}
         pytest.param({"items": [VALID_ITEM]}, id="missing customer_id"),
         pytest.param({"customer_id": "c1"}, id="missing items"),
         pytest.param({"customer_id": "c1", "items": []}, id="no items"),
-        pytest.param({"customer_id": "c1", "items": [{"product_id": "sku-1", "quantity": 0}]}, id="quantity 0"),
-        pytest.param({"customer_id": "c1", "items": [{"product_id": "sku-1", "quantity": -3}]}, id="negative"),
-        pytest.param({"customer_id": "c1", "items": [{"product_id": "sku-1", "quantity": 10**30}]}, id="huge"),
-        pytest.param({"customer_id": "c1", "items": [{"product_id": "sku-1", "quantity": "two"}]}, id="not int"),
+        pytest.param(
+            {"customer_id": "c1", "items": [{"product_id": "sku-1", "quantity": 0}]}, id="quantity 0"
+        ),
+        pytest.param(
+            {"customer_id": "c1", "items": [{"product_id": "sku-1", "quantity": -3}]}, id="negative"
+        ),
+        pytest.param(
+            {"customer_id": "c1", "items": [{"product_id": "sku-1", "quantity": 10**30}]}, id="huge"
+        ),
+        pytest.param(
+            {"customer_id": "c1", "items": [{"product_id": "sku-1", "quantity": "two"}]}, id="not int"
+        ),
         pytest.param({"customer_id": "c1", "items": [VALID_ITEM], "discount": 100}, id="extra field"),
         pytest.param({"customer_id": "c1", "items": [{**VALID_ITEM, "price": 1}]}, id="extra item field"),
         pytest.param({"customer_id": "", "items": [VALID_ITEM]}, id="empty customer_id"),
@@ -34,7 +42,9 @@ def test_invalid_order_bodies_are_422_naming_the_field(api: TestClient, body: ob
 
 def test_malformed_json_is_422(api: TestClient) -> None:
     response = api.post(
-        "/api/v1/orders", content=b'{"customer_id": "c1", "items": [', headers={"content-type": "application/json"}
+        "/api/v1/orders",
+        content=b'{"customer_id": "c1", "items": [',
+        headers={"content-type": "application/json"},
     )
 
     assert response.status_code == 422
@@ -69,5 +79,5 @@ def test_a_malformed_order_id_is_422(api: TestClient, path: str) -> None:
 @pytest.mark.parametrize(
     "params", [{"limit": 0}, {"limit": 101}, {"offset": -1}, {"offset": 10**20}, {"limit": "many"}]
 )
-def test_out_of_range_paging_is_422(api: TestClient, params: dict) -> None:
+def test_out_of_range_paging_is_422(api: TestClient, params: dict[str, int | str]) -> None:
     assert api.get("/api/v1/orders", params=params).status_code == 422

@@ -1,5 +1,6 @@
 """The orders HTTP API end to end over a real SQLite database."""
 
+from typing import Any
 from uuid import uuid4
 
 from fastapi.testclient import TestClient
@@ -7,10 +8,11 @@ from fastapi.testclient import TestClient
 ORDER = {"customer_id": "customer-1", "items": [{"product_id": "sku-1", "quantity": 2}]}
 
 
-def create_order(api: TestClient, customer_id: str = "customer-1") -> dict:
+def create_order(api: TestClient, customer_id: str = "customer-1") -> dict[str, Any]:
     response = api.post("/api/v1/orders", json={**ORDER, "customer_id": customer_id})
     assert response.status_code == 201, response.text
-    return response.json()
+    order: dict[str, Any] = response.json()
+    return order
 
 
 def test_creating_an_order_returns_it_pending(api: TestClient) -> None:

@@ -25,15 +25,19 @@ async def client(settings: Settings) -> AsyncIterator[tuple[OrdersClient, httpx2
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx2.ASGITransport(app=app)
-        async with OrdersClient("http://orders", transport=transport) as orders:
-            async with httpx2.AsyncClient(base_url="http://orders", transport=transport) as http:
-                yield orders, http
+        async with (
+            OrdersClient("http://orders", transport=transport) as orders,
+            httpx2.AsyncClient(base_url="http://orders", transport=transport) as http,
+        ):
+            yield orders, http
 
 
 async def test_get_order_returns_the_public_model(client: tuple[OrdersClient, httpx2.AsyncClient]) -> None:
     orders, http = client
     created = (
-        await http.post("/api/v1/orders", json={"customer_id": "c1", "items": [{"product_id": "p", "quantity": 1}]})
+        await http.post(
+            "/api/v1/orders", json={"customer_id": "c1", "items": [{"product_id": "p", "quantity": 1}]}
+        )
     ).json()
 
     order = await orders.get_order(created["id"])

@@ -1,5 +1,7 @@
 """Orders live in the database, not the process: they survive an app restart."""
 
+from pathlib import Path
+
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
@@ -32,6 +34,6 @@ def test_the_schema_comes_from_migrations_and_sqlite_runs_in_wal_mode(settings: 
 
 
 def test_the_default_database_is_a_file_under_the_data_dir() -> None:
-    settings = Settings(data_dir="var/data")
+    settings = Settings(data_dir=Path("var/data"))
 
     assert settings.database_url == "sqlite+aiosqlite:///var/data/orders.db"
