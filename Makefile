@@ -1,0 +1,30 @@
+# Pantstack: every command goes through ./pants, which installs what it needs on first use.
+PANTS := ./pants
+MODULES := $(patsubst modules/%/BUILD,%,$(wildcard modules/*/BUILD))
+M ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help test fmt locks package dev
+
+help: ## Show this help
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+
+test: ## Lint, type-check and run every test (what CI runs)
+	$(PANTS) tailor --check update-build-files --check lint check test ::
+
+fmt: ## Format and autofix all code (black, ruff --fix)
+	$(PANTS) fmt fix ::
+
+locks: ## Regenerate lockfiles: all, or one module's with M=name
+ifeq ($(M),)
+	$(PANTS) generate-lockfiles
+else
+	@test -f modules/$(M)/BUILD || { echo "make locks: no module '$(M)'; known modules: $(MODULES)" >&2; exit 2; }
+	$(PANTS) generate-lockfiles --resolve=$(M)
+endif
+
+package: ## Build every module's PEX into dist/
+	$(PANTS) package ::
+
+dev: ## Run every module locally on embedded defaults (SQLite in .data/); Ctrl-C stops all
+	stack/tools/dev.sh
