@@ -23,7 +23,7 @@ class OrderNotFound(OrdersError):
 
 class OrderStateConflict(OrdersError):
     def __init__(self, order_id: UUID, status: str, action: str) -> None:
-        super().__init__(f"Order {order_id} is {status} and cannot {action}.")
+        super().__init__(f"Cannot {action} order {order_id}: it is {status}.")
         self.order_id = order_id
         self.status = status
         self.action = action

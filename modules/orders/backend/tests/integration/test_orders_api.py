@@ -59,7 +59,7 @@ def test_cancelling_an_order_then_cancelling_again_is_409(api: TestClient) -> No
 
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
     assert again.status_code == 409
-    assert "cannot cancel" in again.json()["detail"]
+    assert "Cannot cancel" in again.json()["detail"]
 
 
 def test_confirming_a_cancelled_order_is_409(api: TestClient) -> None:
