@@ -28,7 +28,7 @@ def module_requirements(module):
 
 def shared_library(**kwargs):
     """Code under stack/libs: usable from every module's resolve."""
-    python_sources(resolve=parametrize(*MODULE_RESOLVES), **kwargs)
+    python_sources(sources=["**/*.py", "!tests/**"], resolve=parametrize(*MODULE_RESOLVES), **kwargs)
     python_test_utils(name="test_utils", sources=["tests/**/conftest.py"], resolve=parametrize(*MODULE_RESOLVES))
     python_tests(
         name="tests",

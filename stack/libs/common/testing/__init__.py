@@ -1,0 +1,1 @@
+"""Test helpers shared by every module's tests (never imported by service code)."""
