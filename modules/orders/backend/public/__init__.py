@@ -1,20 +1,9 @@
 """The orders facade: the only part of the orders module other modules may import.
 
-    OrdersClientError
-    ├── OrderNotFoundError      the order does not exist (404)
-    └── OrdersUnavailableError  orders could not answer: connection failure, timeout or 5xx
+Errors are the service kit's typed client errors (service_kit.client: NotFound, Unavailable, ...).
 """
 
 from orders.backend.public.client import OrdersClient
-from orders.backend.public.errors import OrderNotFoundError, OrdersClientError, OrdersUnavailableError
 from orders.backend.schemas import OrderItemPublic, OrderPublic, OrderStatus
 
-__all__ = [
-    "OrderItemPublic",
-    "OrderNotFoundError",
-    "OrderPublic",
-    "OrderStatus",
-    "OrdersClient",
-    "OrdersClientError",
-    "OrdersUnavailableError",
-]
+__all__ = ["OrderItemPublic", "OrderPublic", "OrderStatus", "OrdersClient"]

@@ -9,12 +9,17 @@ from fastapi.testclient import TestClient
 
 from orders.backend.api.main import create_app
 from orders.backend.config import Settings
+from service_kit.auth import mint_token
+
+AUTH_SECRET = "test-secret-" + "x" * 32
 
 
 @pytest.fixture(autouse=True)
 def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No stray ORDERS_* variable or `.env` file from the developer's shell reaches a test."""
-    for name in [name for name in os.environ if name.startswith("ORDERS_") or name == "PORT"]:
+    """No stray ORDERS_*/SERVICE_* variable or `.env` file from the developer's shell reaches a test."""
+    for name in [
+        n for n in os.environ if n.startswith(("ORDERS_", "SERVICE_")) or n in ("PORT", "SECRETS_DIR")
+    ]:
         monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
 
@@ -26,11 +31,18 @@ def anyio_backend() -> str:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'db' / 'orders.db'}")
+    return Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'db' / 'orders.db'}", auth_secret=AUTH_SECRET
+    )
+
+
+def caller_headers(caller: str = "tests") -> dict[str, str]:
+    """Headers of a service allowed to write to orders."""
+    return {"Authorization": f"Bearer {mint_token(AUTH_SECRET, caller=caller, audience='orders')}"}
 
 
 @pytest.fixture
 def api(settings: Settings) -> Iterator[TestClient]:
-    """A TestClient over a fresh orders app, lifespan (and so migrations) included."""
-    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+    """A TestClient, authenticated as a calling service, over a fresh orders app (migrations run)."""
+    with TestClient(create_app(settings), raise_server_exceptions=False, headers=caller_headers()) as client:
         yield client

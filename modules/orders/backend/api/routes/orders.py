@@ -6,6 +6,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, status
 
 from orders.backend.api.deps import UnitOfWork
+from orders.backend.api.metrics import ORDERS_CANCELLED, ORDERS_CONFIRMED, ORDERS_CREATED
 from orders.backend.schemas import OrderCreate, OrderPublic, OrdersPublic
 from orders.backend.service import orders as service
 from orders.backend.service.model import OrderLine
@@ -25,6 +26,7 @@ async def create_order(body: OrderCreate, uow: UnitOfWork) -> OrderPublic:
     """Place a new order; it starts as pending."""
     lines = [OrderLine(product_id=item.product_id, quantity=item.quantity) for item in body.items]
     order = await service.place_order(uow, body.customer_id, lines)
+    ORDERS_CREATED.inc()
     return OrderPublic.model_validate(order)
 
 
@@ -54,10 +56,14 @@ async def list_orders(
 @router.post("/{order_id}/confirm", responses={**_NOT_FOUND, **_CONFLICT})
 async def confirm_order(order_id: UUID, uow: UnitOfWork) -> OrderPublic:
     """Confirm a pending order."""
-    return OrderPublic.model_validate(await service.confirm_order(uow, order_id))
+    order = await service.confirm_order(uow, order_id)
+    ORDERS_CONFIRMED.inc()
+    return OrderPublic.model_validate(order)
 
 
 @router.post("/{order_id}/cancel", responses={**_NOT_FOUND, **_CONFLICT})
 async def cancel_order(order_id: UUID, uow: UnitOfWork) -> OrderPublic:
     """Cancel a pending or confirmed order; cancelling twice is a conflict."""
-    return OrderPublic.model_validate(await service.cancel_order(uow, order_id))
+    order = await service.cancel_order(uow, order_id)
+    ORDERS_CANCELLED.inc()
+    return OrderPublic.model_validate(order)

@@ -1,5 +1,6 @@
 """The packaged PEX is the deployable: started on $PORT it serves /health and the orders API."""
 
+import json
 import os
 import signal
 import socket
@@ -10,8 +11,11 @@ from pathlib import Path
 
 import httpx2
 
+from service_kit.auth import mint_token
+
 # Built by Pants (runtime_package_dependencies) relative to the sandbox the test starts in.
 PEX = Path("modules.orders/orders.pex").resolve()
+SECRET = "e2e-" + "s" * 32
 
 
 def free_port() -> int:
@@ -40,22 +44,27 @@ def test_the_pex_serves_health_and_orders_then_stops_cleanly_on_sigterm(tmp_path
         "PORT": str(port),
         "ORDERS_DATA_DIR": str(tmp_path / "data"),
         "PEX_ROOT": str(tmp_path / "pex_root"),
+        "SERVICE_AUTH_SECRET": SECRET,
     }
     log = (tmp_path / "server.log").open("w+")
     process = subprocess.Popen([sys.executable, str(PEX)], env=env, cwd=tmp_path, stdout=log, stderr=log)
     base_url = f"http://127.0.0.1:{port}"
     try:
         wait_until_healthy(base_url, process)
+        token = mint_token(SECRET, caller="e2e", audience="orders")
         created = httpx2.post(
             f"{base_url}/api/v1/orders",
             json={"customer_id": "c1", "items": [{"product_id": "p1", "quantity": 1}]},
+            headers={"Authorization": f"Bearer {token}", "X-Request-ID": "e2e-request-1"},
         )
-        assert created.status_code == 201
+        assert created.status_code == 201, created.text
         assert httpx2.get(f"{base_url}/api/v1/orders/{created.json()['id']}").json()["status"] == "pending"
         assert (tmp_path / "data" / "orders.db").exists()
     finally:
         process.send_signal(signal.SIGTERM)
         returncode = process.wait(timeout=30)
-    # uvicorn shuts down gracefully, then re-raises SIGTERM so the exit status reports it.
-    assert returncode in (0, -signal.SIGTERM)
-    assert "Application shutdown complete." in (tmp_path / "server.log").read_text()
+    assert returncode == 0
+    log_lines = [json.loads(line) for line in (tmp_path / "server.log").read_text().splitlines()]
+    access = [line for line in log_lines if line.get("request_id") == "e2e-request-1"]
+    assert access and access[0]["status"] == 201 and access[0]["path"] == "/api/v1/orders"
+    assert any(line["message"] == "Application shutdown complete." for line in log_lines)

@@ -48,7 +48,7 @@ def test_malformed_json_is_422(api: TestClient) -> None:
     )
 
     assert response.status_code == 422
-    assert response.json()["detail"][0]["type"] == "json_invalid"
+    assert response.json()["errors"][0]["type"] == "json_invalid"
 
 
 def test_a_10_mb_body_is_413_and_stores_nothing(api: TestClient) -> None:

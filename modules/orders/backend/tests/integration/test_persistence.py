@@ -7,11 +7,12 @@ from sqlalchemy import create_engine, text
 
 from orders.backend.api.main import create_app
 from orders.backend.config import Settings
+from orders.backend.tests.conftest import caller_headers
 
 
 def test_orders_survive_a_restart_on_the_same_sqlite_file(settings: Settings) -> None:
     body = {"customer_id": "c1", "items": [{"product_id": "sku-1", "quantity": 3}]}
-    with TestClient(create_app(settings)) as first_run:
+    with TestClient(create_app(settings), headers=caller_headers()) as first_run:
         created = first_run.post("/api/v1/orders", json=body).json()
         first_run.post(f"/api/v1/orders/{created['id']}/cancel")
 
@@ -34,6 +35,6 @@ def test_the_schema_comes_from_migrations_and_sqlite_runs_in_wal_mode(settings: 
 
 
 def test_the_default_database_is_a_file_under_the_data_dir() -> None:
-    settings = Settings(data_dir=Path("var/data"))
+    settings = Settings(data_dir=Path("var/data"), auth_enabled=False)
 
     assert settings.database_url == "sqlite+aiosqlite:///var/data/orders.db"

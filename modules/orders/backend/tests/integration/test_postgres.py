@@ -4,10 +4,12 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from common.testing.postgres import INSTALL_HINT, ephemeral_postgres, find_postgres_bin
 from orders.backend.api.main import create_app
 from orders.backend.config import Settings
+from orders.backend.tests.conftest import AUTH_SECRET, caller_headers
 
 
 @pytest.fixture
@@ -19,13 +21,13 @@ def postgres_url() -> Iterator[str]:
 
 
 def test_orders_round_trip_and_survive_a_restart_on_postgres(postgres_url: str) -> None:
-    settings = Settings(database_url=postgres_url)
+    settings = Settings(database_url=postgres_url, auth_secret=SecretStr(AUTH_SECRET))
     body = {
         "customer_id": "c1",
         "items": [{"product_id": "sku-1", "quantity": 2}, {"product_id": "sku-2", "quantity": 1}],
     }
 
-    with TestClient(create_app(settings)) as first_run:
+    with TestClient(create_app(settings), headers=caller_headers()) as first_run:
         created = first_run.post("/api/v1/orders", json=body).json()
         assert first_run.post(f"/api/v1/orders/{created['id']}/cancel").status_code == 200
         assert first_run.post(f"/api/v1/orders/{created['id']}/cancel").status_code == 409

@@ -1,8 +1,8 @@
-"""ASGI middleware that refuses request bodies above a size limit with a JSON 413."""
-
-import json
+"""ASGI middleware that refuses request bodies above a size limit with a problem+json 413."""
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from service_kit.problems import PROBLEM_JSON, problem_bytes
 
 
 class BodySizeLimitMiddleware:
@@ -57,12 +57,15 @@ class BodySizeLimitMiddleware:
 
 
 async def _send_error(send: Send, status: int, detail: str) -> None:
-    body = json.dumps({"detail": detail}).encode()
+    body = problem_bytes(status, detail)
     await send(
         {
             "type": "http.response.start",
             "status": status,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+            "headers": [
+                (b"content-type", PROBLEM_JSON.encode()),
+                (b"content-length", str(len(body)).encode()),
+            ],
         }
     )
     await send({"type": "http.response.body", "body": body})

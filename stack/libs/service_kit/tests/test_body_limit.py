@@ -3,7 +3,7 @@
 from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 
-from common.body_limit import BodySizeLimitMiddleware
+from service_kit.body_limit import BodySizeLimitMiddleware
 
 
 def echo_app(limit: int) -> TestClient:

@@ -1,0 +1,110 @@
+"""create_service_app: a module's routers and settings in, a production-ready FastAPI app out."""
+
+import logging
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client.registry import Collector
+
+from service_kit.auth import AuthGuard
+from service_kit.body_limit import BodySizeLimitMiddleware
+from service_kit.metrics import HttpMetrics
+from service_kit.middleware import ObservabilityMiddleware
+from service_kit.problems import PROBLEM_JSON, install_problem_handlers, problem_body
+from service_kit.rate_limit import RateLimiter
+from service_kit.readiness import ReadinessCheck, run_checks
+from service_kit.settings import ServiceSettings
+
+logger = logging.getLogger(__name__)
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+def create_service_app(
+    settings: ServiceSettings,
+    *,
+    routers: Sequence[APIRouter],
+    version: str = "0.1.0",
+    lifespan: Lifespan | None = None,
+    readiness_checks: Mapping[str, ReadinessCheck] | None = None,
+    domain_errors: Mapping[type[Exception], int] | None = None,
+    business_metrics: Sequence[Collector] = (),
+) -> FastAPI:
+    """The module's routers behind auth and rate limits, plus /health, /ready and /metrics.
+
+    `lifespan` opens and closes the module's own resources (database, clients); `domain_errors`
+    maps the module's exceptions to HTTP statuses; `business_metrics` are exposed on /metrics.
+    """
+    metrics = HttpMetrics(tuple(business_metrics))
+    checks = dict(readiness_checks or {})
+
+    @asynccontextmanager
+    async def kit_lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if not settings.auth_enabled:
+            logger.warning(
+                "service-to-service auth is OFF: write endpoints accept unauthenticated requests. "
+                "Only acceptable for local development."
+            )
+        if lifespan is None:
+            yield
+        else:
+            async with lifespan(app):
+                yield
+        logger.info("%s stopped: resources closed", settings.service_name)
+
+    app = FastAPI(
+        title=settings.service_name,
+        version=version,
+        lifespan=kit_lifespan,
+        docs_url="/api/docs",
+        openapi_url="/api/openapi.json",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.metrics = metrics
+    # Added last = outermost: every response, 413s included, gets a request id and is measured.
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(ObservabilityMiddleware, metrics=metrics)
+    install_problem_handlers(app, domain_errors or {})
+
+    guard = AuthGuard(
+        secret=settings.auth_secret.get_secret_value() if settings.auth_secret else None,
+        audience=settings.service_name,
+        enabled=settings.auth_enabled,
+        protect_reads=settings.auth_protect_reads,
+    )
+    limiter = RateLimiter(settings.rate_limit, settings.rate_limit_routes, settings.rate_limit_enabled)
+    app.include_router(_operations_router(metrics, checks, settings.readiness_timeout_seconds))
+    for router in routers:
+        app.include_router(router, dependencies=[Depends(guard), Depends(limiter)])
+    return app
+
+
+def _operations_router(metrics: HttpMetrics, checks: dict[str, ReadinessCheck], timeout: float) -> APIRouter:
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/health")
+    async def get_health() -> dict[str, str]:
+        """Liveness: the process is up and serving requests."""
+        return {"status": "ok"}
+
+    @router.get(
+        "/ready", responses={503: {"description": "A dependency is not reachable; the body names it."}}
+    )
+    async def get_ready(request: Request) -> JSONResponse:
+        """Readiness: every dependency (database, downstream services) answers in time."""
+        ready, results = await run_checks(request.app, checks, timeout)
+        if ready:
+            return JSONResponse({"status": "ready", "checks": results})
+        failed = sorted(name for name, result in results.items() if result["status"] != "ok")
+        body = problem_body(503, f"Not ready: {', '.join(failed)} failed.", instance="/ready", checks=results)
+        return JSONResponse(body, status_code=503, media_type=PROBLEM_JSON)
+
+    @router.get("/metrics", response_class=Response)
+    async def get_metrics() -> Response:
+        """Prometheus metrics of this service."""
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    return router

@@ -1,0 +1,203 @@
+"""ServiceClient: the base of every module's facade client.
+
+One pooled httpx2.AsyncClient per facade instance, timeouts, the current request id and a freshly
+minted service token on every call, retries with exponential backoff and jitter for idempotent
+calls only, and typed errors mapped from the callee's problem+json:
+
+    ServiceError
+    ├── BadRequest     400, 422
+    ├── Unauthorized   401
+    ├── Forbidden      403
+    ├── NotFound       404
+    ├── Conflict       409
+    ├── RateLimited    429
+    └── Unavailable    connection failure, timeout, 5xx
+"""
+
+import asyncio
+import random
+import time
+from types import TracebackType
+from typing import Any, ClassVar, Self
+
+import httpx2
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from service_kit.auth import mint_token
+from service_kit.request_context import REQUEST_ID_HEADER, current_request_id
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+RETRYABLE_STATUSES = frozenset({502, 503, 504})
+TOKEN_TTL_SECONDS = 300
+
+
+class ServiceError(Exception):
+    def __init__(
+        self, message: str, *, status: int | None = None, problem: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.problem = problem or {}
+
+
+class BadRequest(ServiceError):
+    ...
+
+
+class Unauthorized(ServiceError):
+    ...
+
+
+class Forbidden(ServiceError):
+    ...
+
+
+class NotFound(ServiceError):
+    ...
+
+
+class Conflict(ServiceError):
+    ...
+
+
+class RateLimited(ServiceError):
+    ...
+
+
+class Unavailable(ServiceError):
+    ...
+
+
+_ERROR_BY_STATUS: dict[int, type[ServiceError]] = {
+    400: BadRequest,
+    401: Unauthorized,
+    403: Forbidden,
+    404: NotFound,
+    409: Conflict,
+    422: BadRequest,
+    429: RateLimited,
+}
+
+
+class ClientSettings(BaseSettings):
+    """`<SERVICE>_URL`, `<SERVICE>_TIMEOUT_SECONDS`, `<SERVICE>_RETRIES`; the prefix is set per service."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    url: str = "http://127.0.0.1:8000"
+    timeout_seconds: float = Field(default=5.0, gt=0)
+    retries: int = Field(default=2, ge=0)
+    backoff_seconds: float = Field(default=0.1, ge=0)
+    auth_secret: SecretStr | None = Field(default=None, validation_alias="SERVICE_AUTH_SECRET")
+
+
+class ServiceClient:
+    """Subclasses set `service` (the callee's module name) and add typed methods over `_request`."""
+
+    service: ClassVar[str]
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        *,
+        caller: str,
+        timeout_seconds: float | None = None,
+        retries: int | None = None,
+        auth_secret: str | None = None,
+        transport: httpx2.AsyncBaseTransport | None = None,
+    ) -> None:
+        settings = ClientSettings(_env_prefix=f"{self.service.upper()}_")  # type: ignore[call-arg]
+        self.caller = caller
+        self.retries = settings.retries if retries is None else retries
+        self.backoff_seconds = settings.backoff_seconds
+        self._secret = auth_secret or (
+            settings.auth_secret.get_secret_value() if settings.auth_secret else None
+        )
+        self._token: tuple[str, float] | None = None
+        self._http = httpx2.AsyncClient(
+            base_url=base_url or settings.url,
+            timeout=settings.timeout_seconds if timeout_seconds is None else timeout_seconds,
+            transport=transport,
+        )
+
+    @property
+    def base_url(self) -> str:
+        return str(self._http.base_url)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def _request(
+        self, method: str, path: str, *, json: Any = None, idempotent: bool | None = None
+    ) -> httpx2.Response:
+        """Send a request; retried on connection errors and 502/503/504 only when idempotent."""
+        retryable = method.upper() in IDEMPOTENT_METHODS if idempotent is None else idempotent
+        attempts = 1 + (self.retries if retryable else 0)
+        error: ServiceError = Unavailable(f"{self.service}: no attempt made")
+        for attempt in range(attempts):
+            if attempt:
+                await asyncio.sleep(self.backoff_seconds * 2 ** (attempt - 1) * random.uniform(0.5, 1.5))
+            try:
+                response = await self._http.request(method, path, json=json, headers=self._headers())
+            except httpx2.TransportError as exc:
+                error = Unavailable(f"{self.service} unreachable at {self.base_url}: {exc!r}")
+                continue
+            if response.status_code in RETRYABLE_STATUSES:
+                error = Unavailable(
+                    f"{self.service} answered {response.status_code} for {method} {path}",
+                    status=response.status_code,
+                    problem=_problem(response),
+                )
+                continue
+            if response.status_code >= 400:
+                raise _error_for(response, method, path, self.service)
+            return response
+        raise error
+
+    def _headers(self) -> dict[str, str]:
+        headers = {}
+        request_id = current_request_id.get()
+        if request_id:
+            headers[REQUEST_ID_HEADER] = request_id
+        if self._secret:
+            headers["Authorization"] = f"Bearer {self._current_token(self._secret)}"
+        return headers
+
+    def _current_token(self, secret: str) -> str:
+        now = time.time()
+        if self._token is None or self._token[1] - now < TOKEN_TTL_SECONDS / 5:
+            token = mint_token(
+                secret, caller=self.caller, audience=self.service, ttl_seconds=TOKEN_TTL_SECONDS
+            )
+            self._token = (token, now + TOKEN_TTL_SECONDS)
+        return self._token[0]
+
+
+def _problem(response: httpx2.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _error_for(response: httpx2.Response, method: str, path: str, service: str) -> ServiceError:
+    problem = _problem(response)
+    error_type = _ERROR_BY_STATUS.get(response.status_code)
+    if error_type is None:
+        error_type = Unavailable if response.status_code >= 500 else BadRequest
+    detail = problem.get("detail") or response.text[:200]
+    return error_type(
+        f"{service} answered {response.status_code} for {method} {path}: {detail}",
+        status=response.status_code,
+        problem=problem,
+    )

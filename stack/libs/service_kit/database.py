@@ -1,0 +1,32 @@
+"""The database resource of a service: engine and sessions opened in the lifespan, readiness check."""
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from common.database import create_engine, upgrade_to_head
+from service_kit.readiness import database_check
+
+
+def database_lifespan(migrations_dir: Path) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Open the engine on `settings.database_url`, migrate to head, expose `app.state.session_factory`;
+    dispose of the pool on shutdown."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(app.state.settings.database_url)
+        try:
+            await upgrade_to_head(engine, migrations_dir)
+            app.state.engine = engine
+            app.state.session_factory = async_sessionmaker(engine, expire_on_commit=False)
+            yield
+        finally:
+            await engine.dispose()
+
+    return lifespan
+
+
+database_ready = database_check(lambda app: app.state.engine)

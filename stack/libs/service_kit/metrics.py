@@ -1,0 +1,33 @@
+"""Prometheus metrics: HTTP requests by route template and status, latency, in-flight requests."""
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.registry import Collector
+
+
+class HttpMetrics:
+    """One registry per app, so several apps (e.g. in tests) never clash."""
+
+    def __init__(self, business_metrics: tuple[Collector, ...] = ()) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "http_requests_total",
+            "HTTP requests served, by method, route template and status.",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "http_request_duration_seconds",
+            "Time to serve a request, by method and route template.",
+            ["method", "route"],
+            registry=self.registry,
+        )
+        self.in_flight = Gauge(
+            "http_requests_in_flight", "Requests being served now.", registry=self.registry
+        )
+        # Module-defined counters (orders created, ...) are exposed beside the HTTP ones.
+        for collector in business_metrics:
+            self.registry.register(collector)
+
+    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
+        self.requests.labels(method, route, str(status)).inc()
+        self.latency.labels(method, route).observe(seconds)

@@ -1,0 +1,54 @@
+"""Readiness checks: each dependency probed with a timeout; the report names what failed."""
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import httpx2
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+ReadinessCheck = Callable[[FastAPI], Awaitable[None]]
+
+
+async def run_checks(
+    app: FastAPI, checks: Mapping[str, ReadinessCheck], timeout_seconds: float
+) -> tuple[bool, dict[str, Any]]:
+    async def timed(name: str, check: ReadinessCheck) -> tuple[str, dict[str, Any]]:
+        started = time.perf_counter()
+        try:
+            await asyncio.wait_for(check(app), timeout_seconds)
+            result: dict[str, Any] = {"status": "ok"}
+        except TimeoutError:
+            result = {"status": "failed", "error": f"no answer within {timeout_seconds:g}s"}
+        except Exception as exc:
+            result = {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
+        result["latency_ms"] = round((time.perf_counter() - started) * 1000, 3)
+        return name, result
+
+    results = dict(await asyncio.gather(*(timed(name, check) for name, check in checks.items())))
+    return all(r["status"] == "ok" for r in results.values()), results
+
+
+def database_check(engine: Callable[[FastAPI], AsyncEngine]) -> ReadinessCheck:
+    """Ready when `SELECT 1` succeeds on the app's engine."""
+
+    async def check(app: FastAPI) -> None:
+        async with engine(app).connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    return check
+
+
+def http_health_check(base_url: Callable[[], str]) -> ReadinessCheck:
+    """Ready when a downstream service's /health answers 200."""
+
+    async def check(app: FastAPI) -> None:
+        async with httpx2.AsyncClient(base_url=base_url()) as client:
+            response = await client.get("/health")
+            if response.status_code != 200:
+                raise RuntimeError(f"{base_url()}/health answered {response.status_code}")
+
+    return check

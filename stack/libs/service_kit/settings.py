@@ -1,0 +1,86 @@
+"""ServiceSettings: what every service reads from its environment; modules subclass it.
+
+A module sets its own prefix: `model_config = SettingsConfigDict(env_prefix="ORDERS_", ...)`.
+Secrets may also come from files named after the variable in SECRETS_DIR (default /run/secrets).
+"""
+
+import os
+import sys
+from pathlib import Path
+from typing import Any, Literal, Self, TypeVar
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MIN_SECRET_LENGTH = 32
+
+
+class RateLimitRule(BaseModel):
+    per_second: float = Field(gt=0)
+    burst: int = Field(ge=1)
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    service_name: str = "service"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    data_dir: Path = Path(".data")
+    # Empty means a SQLite file <data_dir>/<service_name>.db; postgresql+asyncpg:// URLs work too.
+    database_url: str = ""
+    max_body_bytes: int = Field(default=1_048_576, ge=1)
+    shutdown_grace_seconds: float = Field(default=10.0, ge=0)
+    readiness_timeout_seconds: float = Field(default=2.0, gt=0)
+
+    # One platform-wide signing key, shared by every module (so the env var has no module prefix).
+    auth_secret: SecretStr | None = Field(default=None, validation_alias="SERVICE_AUTH_SECRET")
+    auth_enabled: bool = True
+    auth_protect_reads: bool = False
+
+    rate_limit_enabled: bool = True
+    rate_limit: RateLimitRule = RateLimitRule(per_second=50, burst=100)
+    # Per-route overrides keyed "METHOD /route/template", e.g. {"POST /api/v1/orders": {...}}.
+    rate_limit_routes: dict[str, RateLimitRule] = {}
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        if not self.database_url:
+            self.database_url = f"sqlite+aiosqlite:///{self.data_dir / (self.service_name + '.db')}"
+        secret = self.auth_secret.get_secret_value() if self.auth_secret else ""
+        if self.auth_enabled and len(secret) < MIN_SECRET_LENGTH:
+            prefix = self.model_config.get("env_prefix", "")
+            raise ValueError(
+                f"SERVICE_AUTH_SECRET must be a random string of at least {MIN_SECRET_LENGTH} characters "
+                f"(e.g. `openssl rand -hex 32`); for local development only, {prefix}AUTH_ENABLED=false "
+                "turns service-to-service auth off"
+            )
+        return self
+
+
+SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
+
+
+def load_settings(settings_class: type[SettingsT]) -> SettingsT:
+    """Settings from the environment, or a readable list of what is wrong and exit status 2."""
+    prefix = settings_class.model_config.get("env_prefix", "")
+    overrides: dict[str, Any] = {}
+    # Platforms (and `make dev`) hand a service its port as PORT.
+    if "PORT" in os.environ and f"{prefix}PORT" not in os.environ:
+        overrides["port"] = os.environ["PORT"]
+    secrets_dir = os.environ.get("SECRETS_DIR", "/run/secrets")
+    try:
+        return settings_class(
+            _secrets_dir=secrets_dir if Path(secrets_dir).is_dir() else None,  # type: ignore[call-arg]
+            **overrides,
+        )
+    except ValidationError as error:
+        print(f"Invalid settings for {settings_class.__name__}:", file=sys.stderr)
+        for problem in error.errors():
+            field = ".".join(str(part) for part in problem["loc"])
+            variable = (prefix + field).upper() if field else "settings"
+            shown = field and "secret" not in field.lower() and not isinstance(problem["input"], dict)
+            value = f" (got {problem['input']!r})" if shown else ""
+            print(f"  {variable}: {problem['msg']}{value}", file=sys.stderr)
+        raise SystemExit(2) from None
