@@ -29,7 +29,9 @@ def module_requirements(module):
 def shared_library(**kwargs):
     """Code under stack/libs: usable from every module's resolve."""
     python_sources(sources=["**/*.py", "!tests/**"], resolve=parametrize(*MODULE_RESOLVES), **kwargs)
-    python_test_utils(name="test_utils", sources=["tests/**/conftest.py"], resolve=parametrize(*MODULE_RESOLVES))
+    python_test_utils(
+        name="test_utils", sources=["tests/**/*.py", "!tests/**/test_*.py"], resolve=parametrize(*MODULE_RESOLVES)
+    )
     python_tests(
         name="tests",
         sources=["tests/**/test_*.py"],
@@ -63,7 +65,7 @@ def pantstack_module(module):
     )
     python_test_utils(
         name="test_utils",
-        sources=["backend/tests/**/conftest.py", "backend/tests/**/__init__.py", "backend/tests/**/fakes.py"],
+        sources=["backend/tests/**/*.py", "!backend/tests/**/test_*.py"],
         resolve=module,
     )
     python_tests(

@@ -74,6 +74,27 @@ def test_cancelling_an_unknown_order_is_404(api: TestClient) -> None:
     assert api.post(f"/api/v1/orders/{uuid4()}/cancel").status_code == 404
 
 
+def test_writes_need_a_service_token(api: TestClient) -> None:
+    response = api.post("/api/v1/orders", json=ORDER, headers={"Authorization": ""})
+
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_ready_checks_the_database_and_metrics_count_orders(api: TestClient) -> None:
+    def created_total() -> float:
+        line = next(
+            line for line in api.get("/metrics").text.splitlines() if line.startswith("orders_created_total")
+        )
+        return float(line.split()[1])
+
+    before = created_total()
+    create_order(api)
+
+    assert created_total() == before + 1
+    assert api.get("/ready").json()["checks"]["database"]["status"] == "ok"
+
+
 def test_health_and_docs_are_served(api: TestClient) -> None:
     assert api.get("/health").json() == {"status": "ok"}
     assert api.get("/api/docs").status_code == 200

@@ -1,0 +1,76 @@
+"""ServiceClient: retries only idempotent calls, maps problem+json to typed errors, attaches a token."""
+
+import httpx2
+import jwt
+import pytest
+
+from service_kit.client import BadRequest, Conflict, NotFound, RateLimited, Unavailable
+from service_kit.tests.demo_app import SECRET, DemoClient
+
+pytestmark = pytest.mark.anyio
+
+
+def scripted(*statuses: int) -> tuple[httpx2.MockTransport, list[httpx2.Request]]:
+    """A transport answering with these statuses in turn (problem+json bodies), recording requests."""
+    seen: list[httpx2.Request] = []
+    answers = iter(statuses)
+
+    def answer(request: httpx2.Request) -> httpx2.Response:
+        seen.append(request)
+        status = next(answers)
+        return httpx2.Response(status, json={"status": status, "detail": f"answer {status}"})
+
+    return httpx2.MockTransport(answer), seen
+
+
+def client(transport: httpx2.MockTransport) -> DemoClient:
+    return DemoClient("http://demo", caller="tests", auth_secret=SECRET, retries=2, transport=transport)
+
+
+async def test_an_idempotent_call_is_retried_through_503s() -> None:
+    transport, seen = scripted(503, 503, 200)
+
+    response = await client(transport)._request("GET", "/api/v1/items/a")
+
+    assert response.status_code == 200 and len(seen) == 3
+
+
+async def test_a_non_idempotent_call_is_never_retried() -> None:
+    transport, seen = scripted(503, 200)
+
+    with pytest.raises(Unavailable):
+        await client(transport)._request("POST", "/api/v1/items/a")
+
+    assert len(seen) == 1
+
+
+async def test_retries_stop_after_the_configured_count() -> None:
+    transport, seen = scripted(503, 503, 503, 200)
+
+    with pytest.raises(Unavailable) as raised:
+        await client(transport)._request("GET", "/api/v1/items/a")
+
+    assert len(seen) == 3 and raised.value.status == 503
+
+
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [(400, BadRequest), (404, NotFound), (409, Conflict), (422, BadRequest), (429, RateLimited)],
+)
+async def test_problem_responses_become_typed_errors(status: int, error: type[Exception]) -> None:
+    transport, seen = scripted(status)
+
+    with pytest.raises(error) as raised:
+        await client(transport)._request("GET", "/api/v1/items/a")
+
+    assert f"answer {status}" in str(raised.value) and len(seen) == 1
+
+
+async def test_each_call_carries_a_token_naming_the_caller_for_the_callee() -> None:
+    transport, seen = scripted(200)
+
+    await client(transport)._request("GET", "/api/v1/items/a")
+
+    scheme, token = seen[0].headers["Authorization"].split()
+    claims = jwt.decode(token, SECRET, algorithms=["HS256"], audience="demo")
+    assert scheme == "Bearer" and claims["sub"] == "tests"

@@ -1,0 +1,58 @@
+"""/metrics: Prometheus text with requests by route template and status, latency, in-flight, business."""
+
+from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
+
+from service_kit.auth import mint_token
+from service_kit.tests.demo_app import SECRET, demo_app
+
+
+def samples(client: TestClient) -> dict[str, list[tuple[dict[str, str], float]]]:
+    response = client.get("/metrics")
+    assert response.headers["content-type"].startswith("text/plain")
+    found: dict[str, list[tuple[dict[str, str], float]]] = {}
+    for family in text_string_to_metric_families(response.text):
+        for sample in family.samples:
+            found.setdefault(sample.name, []).append((sample.labels, sample.value))
+    return found
+
+
+def test_requests_are_counted_by_route_template_method_and_status() -> None:
+    client = TestClient(demo_app())
+    for item in ("a", "b", "c"):
+        client.get(f"/api/v1/items/{item}")
+    client.get("/no/such/path")
+
+    counts = {
+        (labels["method"], labels["route"], labels["status"]): value
+        for labels, value in samples(client)["http_requests_total"]
+    }
+
+    assert counts[("GET", "/api/v1/items/{item_id}", "200")] == 3
+    assert counts[("GET", "<unmatched>", "404")] == 1
+    assert not any(route == "/api/v1/items/a" for _, route, _ in counts)
+
+
+def test_latency_histogram_and_in_flight_gauge_are_exposed() -> None:
+    client = TestClient(demo_app())
+    client.get("/api/v1/items/a")
+
+    found = samples(client)
+
+    buckets = [
+        v
+        for labels, v in found["http_request_duration_seconds_count"]
+        if labels["route"] == "/api/v1/items/{item_id}"
+    ]
+    assert buckets == [1.0]
+    assert "http_requests_in_flight" in found
+
+
+def test_module_business_counters_are_exposed() -> None:
+    client = TestClient(demo_app())
+    before = samples(client)["demo_items_created_total"][0][1]
+    token = mint_token(SECRET, caller="tests", audience="demo")
+
+    client.post("/api/v1/items/new", headers={"Authorization": f"Bearer {token}"})
+
+    assert samples(client)["demo_items_created_total"][0][1] == before + 1

@@ -1,0 +1,66 @@
+"""/ready: each dependency checked with a timeout; 503 naming what failed, with latencies."""
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from common.database import create_engine
+from service_kit.readiness import ReadinessCheck, database_check, http_health_check
+from service_kit.tests.demo_app import demo_app, demo_settings
+
+
+def sqlite_check(path: Path) -> ReadinessCheck:
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    return database_check(lambda app: engine)
+
+
+def test_ready_lists_every_check_with_its_latency(tmp_path: Path) -> None:
+    client = TestClient(demo_app(readiness_checks={"database": sqlite_check(tmp_path / "ok.db")}))
+
+    body = client.get("/ready").json()
+
+    assert body["status"] == "ready"
+    assert body["checks"]["database"]["status"] == "ok"
+    assert body["checks"]["database"]["latency_ms"] >= 0
+
+
+@pytest.mark.parametrize("broken", ["directory", "garbage"])
+def test_an_unreadable_database_makes_ready_503_naming_it(tmp_path: Path, broken: str) -> None:
+    path = tmp_path / "orders.db"
+    if broken == "directory":
+        path.mkdir()
+    else:
+        path.write_bytes(b"this is not a database" * 100)
+    client = TestClient(demo_app(readiness_checks={"database": sqlite_check(path)}))
+
+    response = client.get("/ready")
+
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["detail"] == "Not ready: database failed."
+    assert response.json()["checks"]["database"]["status"] == "failed"
+
+
+def test_a_downstream_service_that_is_down_makes_ready_503_naming_it() -> None:
+    checks = {"inventory": http_health_check(lambda: "http://127.0.0.1:9")}
+
+    response = TestClient(demo_app(readiness_checks=checks)).get("/ready")
+
+    assert response.status_code == 503
+    assert "inventory" in response.json()["detail"]
+    assert "ConnectError" in response.json()["checks"]["inventory"]["error"]
+
+
+def test_a_hanging_check_fails_after_the_readiness_timeout() -> None:
+    async def hangs(app: FastAPI) -> None:
+        await asyncio.sleep(10)
+
+    app = demo_app(demo_settings(readiness_timeout_seconds=0.2), readiness_checks={"slow": hangs})
+
+    response = TestClient(app).get("/ready")
+
+    assert response.status_code == 503
+    assert response.json()["checks"]["slow"]["error"] == "no answer within 0.2s"
