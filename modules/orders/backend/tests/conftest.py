@@ -32,7 +32,8 @@ def anyio_backend() -> str:
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return Settings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'db' / 'orders.db'}", auth_secret=AUTH_SECRET
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'db' / 'orders.db'}",
+        auth_secret=SecretStr(AUTH_SECRET),
     )
 
 
