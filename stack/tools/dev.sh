@@ -16,6 +16,9 @@ targets=()
 for m in "${modules[@]}"; do targets+=("modules/$m:$m"); done
 ./pants package "${targets[@]}"
 
+# One signing key for service-to-service tokens, fresh for each `make dev` unless already set.
+export SERVICE_AUTH_SECRET="${SERVICE_AUTH_SECRET:-$(python3 -c 'import secrets; print(secrets.token_hex(32))')}"
+
 # Facade clients read <MODULE>_URL, so every service can reach every other one.
 port="$base_port"
 for m in "${modules[@]}"; do
@@ -39,6 +42,11 @@ for m in "${modules[@]}"; do
   pids+=("$!")
   printf 'make dev: %-12s http://127.0.0.1:%s  (API docs: http://127.0.0.1:%s/api/docs)\n' "$m" "$port" "$port"
   port=$((port + 1))
+done
+echo "make dev: writes need a service token; for curl, export these (valid 12 h):"
+for m in "${modules[@]}"; do
+  token=$(PEX_MODULE=service_kit.auth "./dist/modules.$m/$m.pex" --caller dev --audience "$m" --ttl 43200)
+  echo "  export $(echo "$m" | tr '[:lower:]' '[:upper:]')_TOKEN=$token"
 done
 echo "make dev: data in .data/; press Ctrl-C to stop all services."
 
