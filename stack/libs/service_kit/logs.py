@@ -10,6 +10,8 @@ from service_kit.request_context import current_request_id
 
 # Attributes every LogRecord has; anything else was passed with `extra=` and is logged as a field.
 _STANDARD_ATTRIBUTES = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+# uvicorn adds an ANSI-coloured copy of its message; the plain one is enough.
+_STANDARD_ATTRIBUTES.add("color_message")
 
 
 class JsonFormatter(logging.Formatter):
