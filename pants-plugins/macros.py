@@ -40,7 +40,13 @@ def shared_library(**kwargs):
 
 
 def pantstack_module(module):
-    """All targets of one service module: sources, facade, tests and its PEX."""
+    """All targets of one service module: sources, facade, tests and its PEX, and its boundary."""
+    # Other modules may use only the facade (public/ and the schemas it exposes); everything
+    # else in modules/<module>/ is visible to this module alone. Tests follow the same rules.
+    __dependents_rules__(
+        (("[/backend/public/**]", "[/backend/schemas/**]"), "*"),
+        ("*", "/**", "!*"),
+    )
     python_sources(
         name="lib",
         sources=[
