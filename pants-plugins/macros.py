@@ -3,7 +3,7 @@
 
 # Every module's resolve. Shared code (stack/libs) and modules' public facades are built
 # once per resolve so that any module can depend on them.
-MODULE_RESOLVES = ("orders",)
+MODULE_RESOLVES = ("inventory", "orders", "shipping")
 
 
 def module_requirements(module):

@@ -68,7 +68,8 @@ def install_problem_handlers(app: FastAPI, domain_errors: Mapping[type[Exception
     for error_type, status in domain_errors.items():
 
         async def domain_error(request: Request, exc: Exception, status: int = status) -> JSONResponse:
-            return problem_response(status, str(exc), request)
+            # An exception may carry extra members for the envelope, e.g. {"short_skus": [...]}.
+            return problem_response(status, str(exc), request, **getattr(exc, "problem_fields", {}))
 
         app.add_exception_handler(error_type, domain_error)
 

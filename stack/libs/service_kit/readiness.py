@@ -42,13 +42,14 @@ def database_check(engine: Callable[[FastAPI], AsyncEngine]) -> ReadinessCheck:
     return check
 
 
-def http_health_check(base_url: Callable[[], str]) -> ReadinessCheck:
+def http_health_check(base_url: Callable[[FastAPI], str]) -> ReadinessCheck:
     """Ready when a downstream service's /health answers 200."""
 
     async def check(app: FastAPI) -> None:
-        async with httpx2.AsyncClient(base_url=base_url()) as client:
+        url = base_url(app)
+        async with httpx2.AsyncClient(base_url=url) as client:
             response = await client.get("/health")
             if response.status_code != 200:
-                raise RuntimeError(f"{base_url()}/health answered {response.status_code}")
+                raise RuntimeError(f"{url}/health answered {response.status_code}")
 
     return check

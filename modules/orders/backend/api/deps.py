@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from orders.backend.repository.unit_of_work import SqlAlchemyUnitOfWork
+from orders.backend.service.stock import StockReservations
 from orders.backend.service.unit_of_work import AbstractUnitOfWork
 
 
@@ -13,3 +14,11 @@ def get_unit_of_work(request: Request) -> AbstractUnitOfWork:
 
 
 UnitOfWork = Annotated[AbstractUnitOfWork, Depends(get_unit_of_work)]
+
+
+def get_stock(request: Request) -> StockReservations:
+    stock: StockReservations = request.app.state.stock
+    return stock
+
+
+Stock = Annotated[StockReservations, Depends(get_stock)]

@@ -1,25 +1,64 @@
 """The orders app: the service kit around the orders routes; `run` is the PEX entry point."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
+from inventory.backend.public import InventoryClient
 from orders.backend.api.metrics import BUSINESS_METRICS
 from orders.backend.api.routes import orders
 from orders.backend.config import Settings
 from orders.backend.repository.migrations import MIGRATIONS_DIR
-from orders.backend.service.exceptions import InvalidOrder, OrderNotFound, OrderStateConflict
+from orders.backend.service.exceptions import (
+    InsufficientStock,
+    InvalidOrder,
+    InventoryUnavailable,
+    OrderNotFound,
+    OrderStateConflict,
+)
+from orders.backend.service.stock import StockReservations
 from service_kit.app import create_service_app
 from service_kit.database import database_lifespan, database_ready
+from service_kit.readiness import http_health_check
 from service_kit.server import run_service
 from service_kit.settings import load_settings
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, stock: StockReservations | None = None) -> FastAPI:
+    """`stock` replaces the InventoryClient (tests pass inventory's fake or an in-process client)."""
+    settings = settings or load_settings(Settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with database_lifespan(MIGRATIONS_DIR)(app):
+            if stock is not None:
+                app.state.stock = stock
+                yield
+                return
+            async with InventoryClient(
+                caller="orders",
+                timeout_seconds=settings.inventory_timeout_seconds,
+                retries=settings.inventory_retries,
+            ) as inventory:
+                app.state.stock = inventory
+                yield
+
+    checks = {"database": database_ready}
+    if stock is None:
+        checks["inventory"] = http_health_check(lambda app: str(app.state.stock.base_url))
     return create_service_app(
-        settings or load_settings(Settings),
+        settings,
         routers=[orders.router],
-        lifespan=database_lifespan(MIGRATIONS_DIR),
-        readiness_checks={"database": database_ready},
-        domain_errors={OrderNotFound: 404, OrderStateConflict: 409, InvalidOrder: 422},
+        lifespan=lifespan,
+        readiness_checks=checks,
+        domain_errors={
+            OrderNotFound: 404,
+            OrderStateConflict: 409,
+            InsufficientStock: 409,
+            InvalidOrder: 422,
+            InventoryUnavailable: 503,
+        },
         business_metrics=BUSINESS_METRICS,
     )
 

@@ -3,6 +3,8 @@
     OrdersError
     ├── OrderNotFound          (404)
     ├── OrderStateConflict     (409)
+    ├── InsufficientStock      (409) names the short SKUs
+    ├── InventoryUnavailable   (503) nothing was stored
     └── InvalidOrder           (422)
         ├── EmptyOrder
         └── InvalidQuantity
@@ -41,3 +43,14 @@ class EmptyOrder(InvalidOrder):
 class InvalidQuantity(InvalidOrder):
     def __init__(self, product_id: str, quantity: int) -> None:
         super().__init__(f"Quantity of {product_id} must be at least 1, got {quantity}.")
+
+
+class InsufficientStock(OrdersError):
+    def __init__(self, short_skus: list[str], detail: str) -> None:
+        super().__init__(f"Not enough stock to place the order: {detail}")
+        self.problem_fields = {"short_skus": short_skus}
+
+
+class InventoryUnavailable(OrdersError):
+    def __init__(self, detail: str) -> None:
+        super().__init__(f"Inventory is unavailable, nothing was stored; retry later. ({detail})")

@@ -36,7 +36,8 @@ class Order:
         self._transition("confirm", {OrderStatus.PENDING}, OrderStatus.CONFIRMED, now)
 
     def cancel(self, now: datetime) -> None:
-        self._transition("cancel", {OrderStatus.PENDING, OrderStatus.CONFIRMED}, OrderStatus.CANCELLED, now)
+        # A confirmed order's stock is committed (and may be shipping), so only pending ones cancel.
+        self._transition("cancel", {OrderStatus.PENDING}, OrderStatus.CANCELLED, now)
 
     def _transition(
         self, action: str, allowed_from: set[OrderStatus], to: OrderStatus, now: datetime

@@ -1,13 +1,16 @@
-"""Order use cases: place, read, list, confirm and cancel."""
+"""Order use cases: place (reserving stock), read, list, confirm (committing it), cancel (releasing it)."""
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
 
-from orders.backend.service.exceptions import OrderNotFound
+from inventory.backend.public import ReservationItem, ReservationPublic
+from orders.backend.service.exceptions import InsufficientStock, InventoryUnavailable, OrderNotFound
 from orders.backend.service.model import Order, OrderLine
+from orders.backend.service.stock import StockReservations
 from orders.backend.service.unit_of_work import AbstractUnitOfWork
+from service_kit.client import Conflict, NotFound, Unavailable
 
 Clock = Callable[[], datetime]
 
@@ -25,12 +28,29 @@ class OrderPage:
 
 
 async def place_order(
-    uow: AbstractUnitOfWork, customer_id: str, items: list[OrderLine], clock: Clock = utc_now
+    uow: AbstractUnitOfWork,
+    stock: StockReservations,
+    customer_id: str,
+    items: list[OrderLine],
+    clock: Clock = utc_now,
 ) -> Order:
+    """Reserve the stock, then store the order; without the reservation nothing is stored."""
     order = Order.place(customer_id, items, now=clock())
-    async with uow:
-        await uow.orders.add(order)
-        await uow.commit()
+    wanted = [ReservationItem(sku=line.product_id, quantity=line.quantity) for line in order.items]
+    try:
+        await stock.reserve(order.id, wanted)
+    except Conflict as exc:
+        raise InsufficientStock(list(exc.problem.get("short_skus", [])), str(exc)) from None
+    except Unavailable as exc:
+        raise InventoryUnavailable(str(exc)) from None
+    try:
+        async with uow:
+            await uow.orders.add(order)
+            await uow.commit()
+    except BaseException:
+        # Don't leave stock reserved for an order that was never stored.
+        await stock.release(order.id)
+        raise
     return order
 
 
@@ -50,22 +70,39 @@ async def list_orders(
     return OrderPage(items=orders, total=total, limit=limit, offset=offset)
 
 
-async def confirm_order(uow: AbstractUnitOfWork, order_id: UUID, clock: Clock = utc_now) -> Order:
+async def confirm_order(
+    uow: AbstractUnitOfWork, stock: StockReservations, order_id: UUID, clock: Clock = utc_now
+) -> Order:
+    """Commit the reserved stock, then mark the order confirmed."""
     async with uow:
         order = await _load(uow, order_id)
         order.confirm(now=clock())
+        await _call_inventory(stock.commit, order_id)
         await uow.orders.save(order)
         await uow.commit()
     return order
 
 
-async def cancel_order(uow: AbstractUnitOfWork, order_id: UUID, clock: Clock = utc_now) -> Order:
+async def cancel_order(
+    uow: AbstractUnitOfWork, stock: StockReservations, order_id: UUID, clock: Clock = utc_now
+) -> Order:
+    """Release the reserved stock, then mark the order cancelled."""
     async with uow:
         order = await _load(uow, order_id)
         order.cancel(now=clock())
+        await _call_inventory(stock.release, order_id)
         await uow.orders.save(order)
         await uow.commit()
     return order
+
+
+async def _call_inventory(call: Callable[[UUID], Awaitable[ReservationPublic]], order_id: UUID) -> None:
+    try:
+        await call(order_id)
+    except NotFound:
+        pass  # no reservation to settle (e.g. an order stored before reservations existed)
+    except Unavailable as exc:
+        raise InventoryUnavailable(str(exc)) from None
 
 
 async def _load(uow: AbstractUnitOfWork, order_id: UUID) -> Order:

@@ -8,11 +8,13 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
+from inventory.backend.public.testing import FakeInventoryClient
 from orders.backend.api.main import create_app
 from orders.backend.config import Settings
 from service_kit.auth import mint_token
 
 AUTH_SECRET = "test-secret-" + "x" * 32
+STOCKED_SKUS = ("sku-1", "sku-2", "p", "p1")
 
 
 @pytest.fixture(autouse=True)
@@ -43,8 +45,21 @@ def caller_headers(caller: str = "tests") -> dict[str, str]:
     return {"Authorization": f"Bearer {mint_token(AUTH_SECRET, caller=caller, audience='orders')}"}
 
 
+def stocked_inventory() -> FakeInventoryClient:
+    """Inventory's own verified fake, with plenty of every SKU the tests order."""
+    inventory = FakeInventoryClient()
+    inventory.stock = {sku: (1_000_000, 0) for sku in STOCKED_SKUS}
+    return inventory
+
+
 @pytest.fixture
-def api(settings: Settings) -> Iterator[TestClient]:
+def inventory() -> FakeInventoryClient:
+    return stocked_inventory()
+
+
+@pytest.fixture
+def api(settings: Settings, inventory: FakeInventoryClient) -> Iterator[TestClient]:
     """A TestClient, authenticated as a calling service, over a fresh orders app (migrations run)."""
-    with TestClient(create_app(settings), raise_server_exceptions=False, headers=caller_headers()) as client:
+    app = create_app(settings, stock=inventory)
+    with TestClient(app, raise_server_exceptions=False, headers=caller_headers()) as client:
         yield client

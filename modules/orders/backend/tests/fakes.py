@@ -1,5 +1,6 @@
 """In-memory doubles of the orders ports, for service-layer unit tests."""
 
+from copy import deepcopy
 from uuid import UUID
 
 from orders.backend.service.model import Order
@@ -11,14 +12,15 @@ class FakeOrderRepository(AbstractOrderRepository):
     def __init__(self) -> None:
         self.orders: dict[UUID, Order] = {}
 
+    # Copies in and out, like a database: changes count only once saved.
     async def add(self, order: Order) -> None:
-        self.orders[order.id] = order
+        self.orders[order.id] = deepcopy(order)
 
     async def get(self, order_id: UUID) -> Order | None:
-        return self.orders.get(order_id)
+        return deepcopy(self.orders.get(order_id))
 
     async def save(self, order: Order) -> None:
-        self.orders[order.id] = order
+        self.orders[order.id] = deepcopy(order)
 
     async def list_page(self, *, customer_id: str | None, limit: int, offset: int) -> tuple[list[Order], int]:
         matching = [o for o in self.orders.values() if customer_id is None or o.customer_id == customer_id]

@@ -45,7 +45,7 @@ def test_an_unreadable_database_makes_ready_503_naming_it(tmp_path: Path, broken
 
 
 def test_a_downstream_service_that_is_down_makes_ready_503_naming_it() -> None:
-    checks = {"inventory": http_health_check(lambda: "http://127.0.0.1:9")}
+    checks = {"inventory": http_health_check(lambda app: "http://127.0.0.1:9")}
 
     response = TestClient(demo_app(readiness_checks=checks)).get("/ready")
 

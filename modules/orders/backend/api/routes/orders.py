@@ -5,7 +5,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, status
 
-from orders.backend.api.deps import UnitOfWork
+from orders.backend.api.deps import Stock, UnitOfWork
 from orders.backend.api.metrics import ORDERS_CANCELLED, ORDERS_CONFIRMED, ORDERS_CREATED
 from orders.backend.schemas import OrderCreate, OrderPublic, OrdersPublic
 from orders.backend.service import orders as service
@@ -21,11 +21,18 @@ _CONFLICT: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
-async def create_order(body: OrderCreate, uow: UnitOfWork) -> OrderPublic:
-    """Place a new order; it starts as pending."""
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        status.HTTP_409_CONFLICT: {"description": "Not enough stock; short_skus names them."},
+        status.HTTP_503_SERVICE_UNAVAILABLE: {"description": "Inventory unreachable; nothing stored."},
+    },
+)
+async def create_order(body: OrderCreate, uow: UnitOfWork, stock: Stock) -> OrderPublic:
+    """Place a new order, reserving its stock; it starts as pending."""
     lines = [OrderLine(product_id=item.product_id, quantity=item.quantity) for item in body.items]
-    order = await service.place_order(uow, body.customer_id, lines)
+    order = await service.place_order(uow, stock, body.customer_id, lines)
     ORDERS_CREATED.inc()
     return OrderPublic.model_validate(order)
 
@@ -54,16 +61,16 @@ async def list_orders(
 
 
 @router.post("/{order_id}/confirm", responses={**_NOT_FOUND, **_CONFLICT})
-async def confirm_order(order_id: UUID, uow: UnitOfWork) -> OrderPublic:
-    """Confirm a pending order."""
-    order = await service.confirm_order(uow, order_id)
+async def confirm_order(order_id: UUID, uow: UnitOfWork, stock: Stock) -> OrderPublic:
+    """Confirm a pending order, committing its reserved stock."""
+    order = await service.confirm_order(uow, stock, order_id)
     ORDERS_CONFIRMED.inc()
     return OrderPublic.model_validate(order)
 
 
 @router.post("/{order_id}/cancel", responses={**_NOT_FOUND, **_CONFLICT})
-async def cancel_order(order_id: UUID, uow: UnitOfWork) -> OrderPublic:
-    """Cancel a pending or confirmed order; cancelling twice is a conflict."""
-    order = await service.cancel_order(uow, order_id)
+async def cancel_order(order_id: UUID, uow: UnitOfWork, stock: Stock) -> OrderPublic:
+    """Cancel a pending order, releasing its reserved stock; anything else is a conflict."""
+    order = await service.cancel_order(uow, stock, order_id)
     ORDERS_CANCELLED.inc()
     return OrderPublic.model_validate(order)

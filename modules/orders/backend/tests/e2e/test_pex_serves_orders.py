@@ -1,4 +1,4 @@
-"""The packaged PEX is the deployable: started on $PORT it serves /health and the orders API."""
+"""The packaged PEX is the deployable: on $PORT it serves the API, fails safely without inventory, stops cleanly."""
 
 import json
 import os
@@ -45,6 +45,7 @@ def test_the_pex_serves_health_and_orders_then_stops_cleanly_on_sigterm(tmp_path
         "ORDERS_DATA_DIR": str(tmp_path / "data"),
         "PEX_ROOT": str(tmp_path / "pex_root"),
         "SERVICE_AUTH_SECRET": SECRET,
+        "INVENTORY_URL": "http://127.0.0.1:9",  # nothing listens there
     }
     log = (tmp_path / "server.log").open("w+")
     process = subprocess.Popen([sys.executable, str(PEX)], env=env, cwd=tmp_path, stdout=log, stderr=log)
@@ -57,8 +58,10 @@ def test_the_pex_serves_health_and_orders_then_stops_cleanly_on_sigterm(tmp_path
             json={"customer_id": "c1", "items": [{"product_id": "p1", "quantity": 1}]},
             headers={"Authorization": f"Bearer {token}", "X-Request-ID": "e2e-request-1"},
         )
-        assert created.status_code == 201, created.text
-        assert httpx2.get(f"{base_url}/api/v1/orders/{created.json()['id']}").json()["status"] == "pending"
+        # No inventory runs here: the order is refused with 503 and nothing is stored.
+        assert created.status_code == 503, created.text
+        assert "Inventory is unavailable" in created.json()["detail"]
+        assert httpx2.get(f"{base_url}/api/v1/orders").json()["total"] == 0
         assert (tmp_path / "data" / "orders.db").exists()
     finally:
         process.send_signal(signal.SIGTERM)
@@ -66,5 +69,5 @@ def test_the_pex_serves_health_and_orders_then_stops_cleanly_on_sigterm(tmp_path
     assert returncode == 0
     log_lines = [json.loads(line) for line in (tmp_path / "server.log").read_text().splitlines()]
     access = [line for line in log_lines if line.get("request_id") == "e2e-request-1"]
-    assert access and access[0]["status"] == 201 and access[0]["path"] == "/api/v1/orders"
+    assert access and access[0]["status"] == 503 and access[0]["path"] == "/api/v1/orders"
     assert any(line["message"] == "Application shutdown complete." for line in log_lines)

@@ -62,12 +62,13 @@ def test_cancelling_an_order_then_cancelling_again_is_409(api: TestClient) -> No
     assert "Cannot cancel" in again.json()["detail"]
 
 
-def test_confirming_a_cancelled_order_is_409(api: TestClient) -> None:
-    order = create_order(api)
-    assert api.post(f"/api/v1/orders/{order['id']}/confirm").json()["status"] == "confirmed"
-    api.post(f"/api/v1/orders/{order['id']}/cancel")
+def test_a_confirmed_order_cannot_be_cancelled_and_a_cancelled_one_not_confirmed(api: TestClient) -> None:
+    confirmed, cancelled = create_order(api), create_order(api)
+    assert api.post(f"/api/v1/orders/{confirmed['id']}/confirm").json()["status"] == "confirmed"
+    api.post(f"/api/v1/orders/{cancelled['id']}/cancel")
 
-    assert api.post(f"/api/v1/orders/{order['id']}/confirm").status_code == 409
+    assert api.post(f"/api/v1/orders/{confirmed['id']}/cancel").status_code == 409
+    assert api.post(f"/api/v1/orders/{cancelled['id']}/confirm").status_code == 409
 
 
 def test_cancelling_an_unknown_order_is_404(api: TestClient) -> None:

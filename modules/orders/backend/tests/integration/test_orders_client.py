@@ -9,7 +9,7 @@ import pytest
 from orders.backend.api.main import create_app
 from orders.backend.config import Settings
 from orders.backend.public import OrderPublic, OrdersClient, OrderStatus
-from orders.backend.tests.conftest import AUTH_SECRET, caller_headers
+from orders.backend.tests.conftest import AUTH_SECRET, caller_headers, stocked_inventory
 from service_kit.client import NotFound, Unavailable
 
 pytestmark = pytest.mark.anyio
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.anyio
 @pytest.fixture
 async def client(settings: Settings) -> AsyncIterator[tuple[OrdersClient, httpx2.AsyncClient]]:
     """An OrdersClient wired to a running app, and a raw HTTP client to set up data."""
-    app = create_app(settings)
+    app = create_app(settings, stock=stocked_inventory())
     async with app.router.lifespan_context(app):
         transport = httpx2.ASGITransport(app=app)
         async with (

@@ -7,16 +7,16 @@ from sqlalchemy import create_engine, text
 
 from orders.backend.api.main import create_app
 from orders.backend.config import Settings
-from orders.backend.tests.conftest import caller_headers
+from orders.backend.tests.conftest import caller_headers, stocked_inventory
 
 
 def test_orders_survive_a_restart_on_the_same_sqlite_file(settings: Settings) -> None:
     body = {"customer_id": "c1", "items": [{"product_id": "sku-1", "quantity": 3}]}
-    with TestClient(create_app(settings), headers=caller_headers()) as first_run:
+    with TestClient(create_app(settings, stock=stocked_inventory()), headers=caller_headers()) as first_run:
         created = first_run.post("/api/v1/orders", json=body).json()
         first_run.post(f"/api/v1/orders/{created['id']}/cancel")
 
-    with TestClient(create_app(settings)) as second_run:
+    with TestClient(create_app(settings, stock=stocked_inventory())) as second_run:
         stored = second_run.get(f"/api/v1/orders/{created['id']}").json()
 
     assert stored["status"] == "cancelled"
@@ -25,7 +25,7 @@ def test_orders_survive_a_restart_on_the_same_sqlite_file(settings: Settings) ->
 
 
 def test_the_schema_comes_from_migrations_and_sqlite_runs_in_wal_mode(settings: Settings) -> None:
-    with TestClient(create_app(settings)):
+    with TestClient(create_app(settings, stock=stocked_inventory())):
         pass
 
     sync_url = settings.database_url.replace("+aiosqlite", "")

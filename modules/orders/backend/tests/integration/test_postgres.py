@@ -9,7 +9,7 @@ from pydantic import SecretStr
 from common.testing.postgres import INSTALL_HINT, ephemeral_postgres, find_postgres_bin
 from orders.backend.api.main import create_app
 from orders.backend.config import Settings
-from orders.backend.tests.conftest import AUTH_SECRET, caller_headers
+from orders.backend.tests.conftest import AUTH_SECRET, caller_headers, stocked_inventory
 
 
 @pytest.fixture
@@ -27,12 +27,12 @@ def test_orders_round_trip_and_survive_a_restart_on_postgres(postgres_url: str) 
         "items": [{"product_id": "sku-1", "quantity": 2}, {"product_id": "sku-2", "quantity": 1}],
     }
 
-    with TestClient(create_app(settings), headers=caller_headers()) as first_run:
+    with TestClient(create_app(settings, stock=stocked_inventory()), headers=caller_headers()) as first_run:
         created = first_run.post("/api/v1/orders", json=body).json()
         assert first_run.post(f"/api/v1/orders/{created['id']}/cancel").status_code == 200
         assert first_run.post(f"/api/v1/orders/{created['id']}/cancel").status_code == 409
 
-    with TestClient(create_app(settings)) as second_run:
+    with TestClient(create_app(settings, stock=stocked_inventory())) as second_run:
         stored = second_run.get(f"/api/v1/orders/{created['id']}").json()
         page = second_run.get("/api/v1/orders", params={"customer_id": "c1"}).json()
 

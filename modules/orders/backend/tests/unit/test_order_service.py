@@ -1,14 +1,24 @@
-"""Order use cases against in-memory fakes: the business rules, without HTTP or SQL."""
+"""Order use cases against in-memory fakes (inventory's verified fake included): the business rules."""
 
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import pytest
 
+from inventory.backend.public import ReservationStatus
+from inventory.backend.public.testing import FakeInventoryClient
 from orders.backend.schemas import OrderStatus
 from orders.backend.service import orders as service
-from orders.backend.service.exceptions import EmptyOrder, InvalidQuantity, OrderNotFound, OrderStateConflict
+from orders.backend.service.exceptions import (
+    EmptyOrder,
+    InsufficientStock,
+    InvalidQuantity,
+    InventoryUnavailable,
+    OrderNotFound,
+    OrderStateConflict,
+)
 from orders.backend.service.model import OrderLine
+from orders.backend.tests.conftest import stocked_inventory
 from orders.backend.tests.fakes import FakeUnitOfWork
 
 pytestmark = pytest.mark.anyio
@@ -25,68 +35,123 @@ class TickingClock:
         return self.now
 
 
-async def test_placing_an_order_stores_it_pending_and_commits() -> None:
-    uow = FakeUnitOfWork()
+@pytest.fixture
+def uow() -> FakeUnitOfWork:
+    return FakeUnitOfWork()
 
-    order = await service.place_order(uow, "customer-1", LINES)
+
+@pytest.fixture
+def inventory() -> FakeInventoryClient:
+    return stocked_inventory()
+
+
+async def test_placing_an_order_reserves_stock_and_stores_it_pending(
+    uow: FakeUnitOfWork, inventory: FakeInventoryClient
+) -> None:
+    order = await service.place_order(uow, inventory, "customer-1", LINES)
 
     assert order.status is OrderStatus.PENDING
-    assert uow.committed
-    assert await service.get_order(uow, order.id) == order
+    assert uow.committed and await service.get_order(uow, order.id) == order
+    assert inventory.reservations[order.id].status is ReservationStatus.RESERVED
+    assert inventory.stock["sku-1"] == (1_000_000, 2)
 
 
-async def test_an_order_without_items_is_rejected() -> None:
-    uow = FakeUnitOfWork()
+async def test_short_stock_is_rejected_naming_the_sku_and_stores_nothing(
+    uow: FakeUnitOfWork, inventory: FakeInventoryClient
+) -> None:
+    inventory.stock["sku-1"] = (1, 0)
 
-    with pytest.raises(EmptyOrder):
-        await service.place_order(uow, "customer-1", [])
+    with pytest.raises(InsufficientStock, match="sku-1") as raised:
+        await service.place_order(uow, inventory, "customer-1", LINES)
+
+    assert raised.value.problem_fields == {"short_skus": ["sku-1"]}
+    assert uow.orders.orders == {} and inventory.reservations == {}
+
+
+async def test_inventory_down_is_unavailable_and_stores_nothing(
+    uow: FakeUnitOfWork, inventory: FakeInventoryClient
+) -> None:
+    inventory.unavailable = True
+
+    with pytest.raises(InventoryUnavailable, match="nothing was stored"):
+        await service.place_order(uow, inventory, "customer-1", LINES)
 
     assert uow.orders.orders == {}
 
 
-async def test_a_zero_quantity_is_rejected() -> None:
+async def test_an_order_without_items_is_rejected_before_reserving(
+    uow: FakeUnitOfWork, inventory: FakeInventoryClient
+) -> None:
+    with pytest.raises(EmptyOrder):
+        await service.place_order(uow, inventory, "customer-1", [])
+
+    assert uow.orders.orders == {} and inventory.reservations == {}
+
+
+async def test_a_zero_quantity_is_rejected(uow: FakeUnitOfWork, inventory: FakeInventoryClient) -> None:
     with pytest.raises(InvalidQuantity, match="sku-1"):
-        await service.place_order(FakeUnitOfWork(), "customer-1", [OrderLine("sku-1", 0)])
+        await service.place_order(uow, inventory, "customer-1", [OrderLine("sku-1", 0)])
 
 
-async def test_reading_an_unknown_order_raises_not_found() -> None:
+async def test_reading_an_unknown_order_raises_not_found(uow: FakeUnitOfWork) -> None:
     with pytest.raises(OrderNotFound):
-        await service.get_order(FakeUnitOfWork(), uuid4())
+        await service.get_order(uow, uuid4())
 
 
-async def test_cancelling_a_pending_order_cancels_it() -> None:
-    uow = FakeUnitOfWork()
-    order = await service.place_order(uow, "customer-1", LINES)
+async def test_confirming_commits_the_reserved_stock(
+    uow: FakeUnitOfWork, inventory: FakeInventoryClient
+) -> None:
+    order = await service.place_order(uow, inventory, "customer-1", LINES)
 
-    cancelled = await service.cancel_order(uow, order.id)
+    confirmed = await service.confirm_order(uow, inventory, order.id)
+
+    assert confirmed.status is OrderStatus.CONFIRMED
+    assert inventory.stock["sku-1"] == (1_000_000 - 2, 0)
+
+
+async def test_cancelling_a_pending_order_releases_its_stock(
+    uow: FakeUnitOfWork, inventory: FakeInventoryClient
+) -> None:
+    order = await service.place_order(uow, inventory, "customer-1", LINES)
+
+    cancelled = await service.cancel_order(uow, inventory, order.id)
 
     assert cancelled.status is OrderStatus.CANCELLED
-    assert (await service.get_order(uow, order.id)).status is OrderStatus.CANCELLED
+    assert inventory.stock["sku-1"] == (1_000_000, 0)
 
 
-async def test_cancelling_twice_is_a_conflict() -> None:
-    uow = FakeUnitOfWork()
-    order = await service.place_order(uow, "customer-1", LINES)
-    await service.cancel_order(uow, order.id)
+async def test_cancelling_twice_or_after_confirming_is_a_conflict(
+    uow: FakeUnitOfWork, inventory: FakeInventoryClient
+) -> None:
+    cancelled = await service.place_order(uow, inventory, "customer-1", LINES)
+    await service.cancel_order(uow, inventory, cancelled.id)
+    confirmed = await service.place_order(uow, inventory, "customer-1", LINES)
+    await service.confirm_order(uow, inventory, confirmed.id)
 
     with pytest.raises(OrderStateConflict, match="cancelled"):
-        await service.cancel_order(uow, order.id)
+        await service.cancel_order(uow, inventory, cancelled.id)
+    with pytest.raises(OrderStateConflict, match="confirmed"):
+        await service.cancel_order(uow, inventory, confirmed.id)
 
 
-async def test_a_confirmed_order_can_be_cancelled_but_not_confirmed_again() -> None:
-    uow = FakeUnitOfWork()
-    order = await service.place_order(uow, "customer-1", LINES)
-    await service.confirm_order(uow, order.id)
+async def test_confirming_while_inventory_is_down_leaves_the_order_pending(
+    uow: FakeUnitOfWork, inventory: FakeInventoryClient
+) -> None:
+    order = await service.place_order(uow, inventory, "customer-1", LINES)
+    inventory.unavailable = True
 
-    with pytest.raises(OrderStateConflict):
-        await service.confirm_order(uow, order.id)
-    assert (await service.cancel_order(uow, order.id)).status is OrderStatus.CANCELLED
+    with pytest.raises(InventoryUnavailable):
+        await service.confirm_order(uow, inventory, order.id)
+
+    assert uow.orders.orders[order.id].status is OrderStatus.PENDING
 
 
-async def test_listing_pages_newest_first_and_filters_by_customer() -> None:
-    uow, clock = FakeUnitOfWork(), TickingClock()
-    placed = [await service.place_order(uow, "alice", LINES, clock=clock) for _ in range(3)]
-    await service.place_order(uow, "bob", LINES, clock=clock)
+async def test_listing_pages_newest_first_and_filters_by_customer(
+    uow: FakeUnitOfWork, inventory: FakeInventoryClient
+) -> None:
+    clock = TickingClock()
+    placed = [await service.place_order(uow, inventory, "alice", LINES, clock=clock) for _ in range(3)]
+    await service.place_order(uow, inventory, "bob", LINES, clock=clock)
 
     first = await service.list_orders(uow, customer_id="alice", limit=2, offset=0)
     second = await service.list_orders(uow, customer_id="alice", limit=2, offset=2)

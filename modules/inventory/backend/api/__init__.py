@@ -1,0 +1,1 @@
+"""The inventory HTTP API: a thin FastAPI layer over the service layer."""

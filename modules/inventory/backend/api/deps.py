@@ -1,0 +1,15 @@
+"""FastAPI dependencies shared by the inventory routes."""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from inventory.backend.repository.unit_of_work import SqlAlchemyUnitOfWork
+from inventory.backend.service.ports import AbstractUnitOfWork
+
+
+def get_unit_of_work(request: Request) -> AbstractUnitOfWork:
+    return SqlAlchemyUnitOfWork(request.app.state.session_factory)
+
+
+UnitOfWork = Annotated[AbstractUnitOfWork, Depends(get_unit_of_work)]

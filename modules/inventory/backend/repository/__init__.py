@@ -1,0 +1,1 @@
+"""Inventory persistence over async SQLAlchemy: tables, repository, unit of work and migrations."""

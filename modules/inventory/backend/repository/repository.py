@@ -1,0 +1,97 @@
+"""SqlAlchemyInventoryRepository: stock changes as single conditional UPDATEs, safe under concurrency."""
+
+from datetime import UTC, datetime
+from uuid import UUID
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inventory.backend.repository.tables import products, reservation_items, reservations
+from inventory.backend.schemas import ReservationItem, ReservationStatus
+from inventory.backend.service.ports import AbstractInventoryRepository
+
+
+class SqlAlchemyInventoryRepository(AbstractInventoryRepository):
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def set_stock(self, sku: str, on_hand: int) -> bool:
+        now = datetime.now(UTC)
+        changed = await self.session.execute(
+            update(products)
+            .where(products.c.sku == sku, products.c.reserved <= on_hand)
+            .values(on_hand=on_hand, updated_at=now)
+        )
+        if changed.rowcount:  # type: ignore[attr-defined]
+            return True
+        if await self.get_product(sku) is not None:
+            return False  # exists, but more than on_hand is reserved
+        await self.session.execute(
+            insert(products).values(sku=sku, on_hand=on_hand, reserved=0, updated_at=now)
+        )
+        return True
+
+    async def get_product(self, sku: str) -> tuple[int, int] | None:
+        row = (
+            await self.session.execute(
+                select(products.c.on_hand, products.c.reserved).where(products.c.sku == sku)
+            )
+        ).first()
+        return None if row is None else (row.on_hand, row.reserved)
+
+    async def get_reservation(self, order_id: UUID) -> tuple[ReservationStatus, list[ReservationItem]] | None:
+        status = await self.session.scalar(
+            select(reservations.c.status).where(reservations.c.order_id == str(order_id))
+        )
+        if status is None:
+            return None
+        rows = await self.session.execute(
+            select(reservation_items.c.sku, reservation_items.c.quantity)
+            .where(reservation_items.c.order_id == str(order_id))
+            .order_by(reservation_items.c.sku)
+        )
+        return ReservationStatus(status), [ReservationItem(sku=r.sku, quantity=r.quantity) for r in rows]
+
+    async def add_reservation(self, order_id: UUID, items: list[ReservationItem]) -> bool:
+        try:
+            await self.session.execute(
+                insert(reservations).values(
+                    order_id=str(order_id),
+                    status=ReservationStatus.RESERVED.value,
+                    created_at=datetime.now(UTC),
+                )
+            )
+        except IntegrityError:
+            # A concurrent call reserved for this order first; its reservation stands.
+            await self.session.rollback()
+            return False
+        await self.session.execute(
+            insert(reservation_items),
+            [{"order_id": str(order_id), "sku": i.sku, "quantity": i.quantity} for i in items],
+        )
+        return True
+
+    async def try_reserve(self, sku: str, quantity: int) -> bool:
+        result = await self.session.execute(
+            update(products)
+            .where(products.c.sku == sku, products.c.on_hand - products.c.reserved >= quantity)
+            .values(reserved=products.c.reserved + quantity, updated_at=datetime.now(UTC))
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def unreserve(self, sku: str, quantity: int, *, consume: bool) -> None:
+        values = {"reserved": products.c.reserved - quantity, "updated_at": datetime.now(UTC)}
+        if consume:
+            values["on_hand"] = products.c.on_hand - quantity
+        await self.session.execute(update(products).where(products.c.sku == sku).values(**values))
+
+    async def transition_reservation(
+        self, order_id: UUID, from_status: ReservationStatus, to_status: ReservationStatus
+    ) -> bool:
+        result = await self.session.execute(
+            update(reservations)
+            .where(reservations.c.order_id == str(order_id), reservations.c.status == from_status.value)
+            .values(status=to_status.value)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]

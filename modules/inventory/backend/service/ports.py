@@ -1,0 +1,59 @@
+"""The ports through which the inventory service layer stores stock and reservations."""
+
+import abc
+from types import TracebackType
+from uuid import UUID
+
+from inventory.backend.schemas import ReservationItem, ReservationStatus
+
+
+class AbstractInventoryRepository(abc.ABC):
+    @abc.abstractmethod
+    async def set_stock(self, sku: str, on_hand: int) -> bool:
+        """Create or update a product; False if `on_hand` is below what is reserved."""
+
+    @abc.abstractmethod
+    async def get_product(self, sku: str) -> tuple[int, int] | None:
+        """(on_hand, reserved) of a product, or None."""
+
+    @abc.abstractmethod
+    async def get_reservation(self, order_id: UUID) -> tuple[ReservationStatus, list[ReservationItem]] | None:
+        ...
+
+    @abc.abstractmethod
+    async def add_reservation(self, order_id: UUID, items: list[ReservationItem]) -> bool:
+        """Record a reservation; False if one already exists for this order (created concurrently)."""
+
+    @abc.abstractmethod
+    async def try_reserve(self, sku: str, quantity: int) -> bool:
+        """Atomically move `quantity` from available to reserved; False if not enough is available."""
+
+    @abc.abstractmethod
+    async def unreserve(self, sku: str, quantity: int, *, consume: bool) -> None:
+        """Return reserved units to available, or (consume) take them out of stock for good."""
+
+    @abc.abstractmethod
+    async def transition_reservation(
+        self, order_id: UUID, from_status: ReservationStatus, to_status: ReservationStatus
+    ) -> bool:
+        """Change the status only if it is still `from_status`; False if someone else changed it."""
+
+
+class AbstractUnitOfWork(abc.ABC):
+    inventory: AbstractInventoryRepository
+
+    async def __aenter__(self) -> "AbstractUnitOfWork":
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.rollback()
+
+    @abc.abstractmethod
+    async def commit(self) -> None:
+        ...
+
+    @abc.abstractmethod
+    async def rollback(self) -> None:
+        ...

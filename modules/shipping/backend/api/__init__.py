@@ -1,0 +1,1 @@
+"""The shipping HTTP API: a thin FastAPI layer over the service layer."""

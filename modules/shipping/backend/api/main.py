@@ -1,0 +1,60 @@
+"""The shipping app: the service kit around the shipment routes; `run` is the PEX entry point."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from orders.backend.public import OrdersClient
+from service_kit.app import create_service_app
+from service_kit.client import Unavailable
+from service_kit.database import database_lifespan, database_ready
+from service_kit.readiness import http_health_check
+from service_kit.server import run_service
+from service_kit.settings import load_settings
+from shipping.backend.api.routes import shipments
+from shipping.backend.config import Settings
+from shipping.backend.repository.migrations import MIGRATIONS_DIR
+from shipping.backend.service.exceptions import (
+    InvalidTransition,
+    OrderNotConfirmed,
+    ShipmentExists,
+    ShipmentNotFound,
+    UnknownOrder,
+)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async with database_lifespan(MIGRATIONS_DIR)(app), OrdersClient(caller="shipping") as orders:
+        app.state.orders = orders
+        yield
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    return create_service_app(
+        settings or load_settings(Settings),
+        routers=[shipments.router],
+        lifespan=lifespan,
+        readiness_checks={
+            "database": database_ready,
+            "orders": http_health_check(lambda app: str(app.state.orders.base_url)),
+        },
+        domain_errors={
+            ShipmentNotFound: 404,
+            UnknownOrder: 422,
+            OrderNotConfirmed: 409,
+            ShipmentExists: 409,
+            InvalidTransition: 409,
+            Unavailable: 503,
+        },
+    )
+
+
+def run() -> None:
+    settings = load_settings(Settings)
+    run_service(create_app(settings), settings)
+
+
+if __name__ == "__main__":
+    run()

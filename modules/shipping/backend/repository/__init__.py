@@ -1,0 +1,1 @@
+"""Shipment persistence over async SQLAlchemy: table, repository, unit of work and migrations."""
