@@ -43,8 +43,10 @@ def pantstack_module(module):
     """All targets of one service module: sources, facade, tests and its PEX, and its boundary."""
     # Other modules may use only the facade (public/ and the schemas it exposes); everything
     # else in modules/<module>/ is visible to this module alone. Tests follow the same rules.
+    # The PEX is a deployable artifact, so system tests may package and run it.
     __dependents_rules__(
         (("[/backend/public/**]", "[/backend/schemas/**]"), "*"),
+        ({"type": "pex_binary"}, "*"),
         ("*", "/**", "!*"),
     )
     python_sources(
