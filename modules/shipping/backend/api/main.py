@@ -22,24 +22,26 @@ from shipping.backend.service.exceptions import (
     ShipmentNotFound,
     UnknownOrder,
 )
+from shipping.backend.service.ports import OrdersReader
 
 
-@asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    async with database_lifespan(MIGRATIONS_DIR)(app), OrdersClient(caller="shipping") as orders:
-        app.state.orders = orders
-        yield
+def create_app(settings: Settings | None = None, orders: OrdersReader | None = None) -> FastAPI:
+    """`orders` replaces the OrdersClient (tests pass orders' FakeOrdersClient)."""
 
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with database_lifespan(MIGRATIONS_DIR)(app), OrdersClient(caller="shipping") as client:
+            app.state.orders = orders or client
+            yield
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+    checks = {"database": database_ready}
+    if orders is None:
+        checks["orders"] = http_health_check(lambda app: str(app.state.orders.base_url))
     return create_service_app(
         settings or load_settings(Settings),
         routers=[shipments.router],
         lifespan=lifespan,
-        readiness_checks={
-            "database": database_ready,
-            "orders": http_health_check(lambda app: str(app.state.orders.base_url)),
-        },
+        readiness_checks=checks,
         domain_errors={
             ShipmentNotFound: 404,
             UnknownOrder: 422,

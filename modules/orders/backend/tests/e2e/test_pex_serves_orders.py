@@ -1,4 +1,4 @@
-"""The packaged PEX is the deployable: on $PORT it serves the API, fails safely without inventory, stops cleanly."""
+"""The packaged PEX: on $PORT it serves the API, refuses orders safely without inventory, stops cleanly."""
 
 import json
 import os
