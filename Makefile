@@ -4,12 +4,13 @@ MODULES := $(patsubst modules/%/BUILD,%,$(wildcard modules/*/BUILD))
 M ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help test fmt locks package dev
+.PHONY: help test fmt locks package dev stack-preview stack-up stack-destroy
 
 help: ## Show this help
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
 
 test: ## Lint, type-check and run every test (what CI runs)
+	python3 stack/tools/boundaries.py
 	$(PANTS) tailor --check update-build-files --check lint check test ::
 
 fmt: ## Format and autofix all code (black, ruff --fix)
@@ -28,3 +29,19 @@ package: ## Build every module's PEX into dist/
 
 dev: ## Run every module locally on embedded defaults (SQLite in .data/); Ctrl-C stops all
 	stack/tools/dev.sh
+
+# Deploy: Pulumi stacks of the platform (stack/platform) and of each module with infrastructure/.
+# ENV is a platform stack config (test, prod); without M, the platform and then every module.
+# ARGS go to pulumi, e.g. ARGS=--yes. stack/tools/stack.py says how programs get their Python.
+ENV ?=
+ARGS ?=
+STACK = python3 stack/tools/stack.py $(1) --env "$(ENV)" $(if $(M),--module "$(M)") -- $(ARGS)
+
+stack-preview: ## Preview infrastructure changes: ENV=test|prod [M=module]
+	@$(call STACK,preview)
+
+stack-up: ## Deploy: ENV=test|prod [M=module]; without M, the platform first, then every module
+	@$(call STACK,up)
+
+stack-destroy: ## Tear down: ENV=test|prod [M=module]; without M, every module, then the platform
+	@$(call STACK,destroy)
