@@ -4,7 +4,7 @@ MODULES := $(patsubst modules/%/BUILD,%,$(wildcard modules/*/BUILD))
 M ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help test fmt locks package dev stack-preview stack-up stack-destroy
+.PHONY: help test fmt locks package graph dev stack-preview stack-up stack-destroy
 
 help: ## Show this help
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -26,6 +26,11 @@ endif
 
 package: ## Build every module's PEX into dist/
 	$(PANTS) package ::
+
+graph: ## Module dependency graph from Pants' real graph: docs/module-graph.{mmd,svg}; fails on a cycle
+	@mkdir -p dist
+	$(PANTS) peek modules:: stack/libs:: > dist/peek.json
+	python3 stack/tools/module_graph.py dist/peek.json docs
 
 dev: ## Run every module locally on embedded defaults (SQLite in .data/); Ctrl-C stops all
 	stack/tools/dev.sh

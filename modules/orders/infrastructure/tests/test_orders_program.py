@@ -54,7 +54,10 @@ def test_the_service_is_exposed_under_its_path_prefix_on_port_8000(
 
     (condition,) = mocks.one("aws:lb/listenerRule:ListenerRule").inputs["conditions"]
     assert condition["pathPattern"]["values"] == ["/api/v1/orders", "/api/v1/orders/*"]
-    assert mocks.one("aws:lb/targetGroup:TargetGroup").inputs["healthCheck"]["path"] == "/health"
+    target_group = mocks.one("aws:lb/targetGroup:TargetGroup").inputs
+    assert (target_group["port"], target_group["healthCheck"]["path"]) == (8000, "/health")
+    (load_balancer,) = mocks.one("aws:ecs/service:Service").inputs["loadBalancers"]
+    assert load_balancer["containerPort"] == 8000
     assert mocks.outputs["serviceName"] == "orders"
     assert mocks.outputs["image"].endswith("/pantstack/orders:orders-latest")
 
