@@ -1,0 +1,45 @@
+"""PlatformOutputs: what the platform stack exports for modules, read back through a StackReference."""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+from typing import Any
+
+import pulumi
+
+
+@dataclass(frozen=True)
+class PlatformOutputs:
+    """The contract between stack/platform and every module's program; one stack output per field.
+
+    The output names are the camelCased field names (`vpc_id` → `vpcId`), so the exporting and the
+    reading side cannot drift apart.
+    """
+
+    vpc_id: pulumi.Input[str]
+    private_subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    cluster_arn: pulumi.Input[str]
+    cluster_name: pulumi.Input[str]
+    alb_listener_arn: pulumi.Input[str]
+    alb_security_group_id: pulumi.Input[str]
+    # Keyed by module name: the module's ECR repository.
+    repository_urls: pulumi.Input[Mapping[str, pulumi.Input[str]]]
+    repository_arns: pulumi.Input[Mapping[str, pulumi.Input[str]]]
+    log_retention_days: pulumi.Input[int]
+
+    def as_stack_outputs(self) -> dict[str, Any]:
+        return {output_name(field.name): getattr(self, field.name) for field in fields(self)}
+
+    def export(self) -> None:
+        """Export every field as a stack output (run by the platform program)."""
+        for name, value in self.as_stack_outputs().items():
+            pulumi.export(name, value)
+
+    @classmethod
+    def from_stack_reference(cls, platform: pulumi.StackReference) -> "PlatformOutputs":
+        """The platform's outputs as seen from a module's stack; a missing output fails the deployment."""
+        return cls(**{field.name: platform.require_output(output_name(field.name)) for field in fields(cls)})
+
+
+def output_name(field_name: str) -> str:
+    head, *rest = field_name.split("_")
+    return head + "".join(word.capitalize() for word in rest)

@@ -1,0 +1,292 @@
+"""ModuleService: one module's FastAPI service on the shared platform (ECS Fargate behind the ALB)."""
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from infra.platform_outputs import PlatformOutputs
+from infra.policies import ECS_TASKS_ASSUME_ROLE, execution_role_policy
+from infra.settings import ServiceSettings
+
+# Every module's PEX serves on this port; the load balancer checks this path.
+CONTAINER_PORT = 8000
+HEALTH_CHECK_PATH = "/health"
+
+
+class ModuleService(pulumi.ComponentResource):
+    """Task definition, ECS service, target group, listener rule, security group, log group,
+    task and execution roles, and CPU autoscaling of one module in one environment (the stack)."""
+
+    service_name: pulumi.Output[str]
+    image: pulumi.Output[str]
+    log_group_name: pulumi.Output[str]
+    task_role_name: pulumi.Output[str]
+
+    def __init__(
+        self,
+        module: str,
+        platform: PlatformOutputs,
+        settings: ServiceSettings,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("pantstack:infra:ModuleService", module, None, opts)
+        env = pulumi.get_stack()
+        child = pulumi.ResourceOptions(parent=self)
+        region = aws.get_region_output().region
+        account_id = aws.get_caller_identity_output().account_id
+        partition = aws.get_partition_output().partition
+        repository_url = _module_entry(platform.repository_urls, module, env)
+        repository_arn = _module_entry(platform.repository_arns, module, env)
+        self.image = (
+            pulumi.Output.from_input(settings.image)
+            if settings.image
+            else repository_url.apply(lambda url: f"{url}:{module}-{settings.version}")
+        )
+
+        log_group = aws.cloudwatch.LogGroup(
+            f"{module}-logs",
+            name=f"/pantstack/{env}/{module}",
+            retention_in_days=settings.log_retention_days or platform.log_retention_days,
+            opts=child,
+        )
+
+        # The execution role is ECS's (pull, logs, secrets); the task role is the app's, and has no
+        # permissions until the module needs some.
+        execution_role = aws.iam.Role(
+            f"{module}-execution",
+            description=f"ECS starts {module} ({env}): image pull, logs, secrets",
+            assume_role_policy=ECS_TASKS_ASSUME_ROLE,
+            opts=child,
+        )
+        secret_parameter_arns = pulumi.Output.all(partition, region, account_id).apply(
+            lambda p: [f"arn:{p[0]}:ssm:{p[1]}:{p[2]}:parameter{name}" for name in settings.secrets.values()]
+        )
+        aws.iam.RolePolicy(
+            f"{module}-execution",
+            role=execution_role.id,
+            policy=pulumi.Output.all(repository_arn, log_group.arn, secret_parameter_arns).apply(
+                lambda a: execution_role_policy(
+                    repository_arn=a[0], log_group_arn=a[1], secret_parameter_arns=a[2]
+                )
+            ),
+            opts=child,
+        )
+        task_role = aws.iam.Role(
+            f"{module}-task",
+            description=f"The {module} application ({env})",
+            assume_role_policy=ECS_TASKS_ASSUME_ROLE,
+            opts=child,
+        )
+
+        service_security_group = aws.ec2.SecurityGroup(
+            f"{module}-service",
+            description=f"{module} tasks: reachable from the platform load balancer only",
+            vpc_id=platform.vpc_id,
+            opts=child,
+        )
+        aws.vpc.SecurityGroupIngressRule(
+            f"{module}-from-alb",
+            security_group_id=service_security_group.id,
+            referenced_security_group_id=platform.alb_security_group_id,
+            ip_protocol="tcp",
+            from_port=CONTAINER_PORT,
+            to_port=CONTAINER_PORT,
+            opts=child,
+        )
+        # The platform's load balancer has no egress of its own: each module opens its own port.
+        aws.vpc.SecurityGroupEgressRule(
+            f"{module}-alb-to-service",
+            security_group_id=platform.alb_security_group_id,
+            referenced_security_group_id=service_security_group.id,
+            ip_protocol="tcp",
+            from_port=CONTAINER_PORT,
+            to_port=CONTAINER_PORT,
+            opts=child,
+        )
+        # Outbound: ECR, CloudWatch Logs, SSM and the database, through the private subnets' NAT.
+        aws.vpc.SecurityGroupEgressRule(
+            f"{module}-outbound",
+            security_group_id=service_security_group.id,
+            cidr_ipv4="0.0.0.0/0",
+            ip_protocol="-1",
+            opts=child,
+        )
+
+        target_group = aws.lb.TargetGroup(
+            module,
+            port=CONTAINER_PORT,
+            protocol="HTTP",
+            target_type="ip",
+            vpc_id=platform.vpc_id,
+            deregistration_delay=30,
+            health_check=aws.lb.TargetGroupHealthCheckArgs(
+                path=HEALTH_CHECK_PATH,
+                matcher="200",
+                interval=15,
+                timeout=5,
+                healthy_threshold=2,
+                unhealthy_threshold=3,
+            ),
+            opts=child,
+        )
+        # "/api/v1/<module>" and what lies below it, but not "/api/v1/<module>s…" of another module.
+        path_prefix = f"/api/v1/{module}"
+        listener_rule = aws.lb.ListenerRule(
+            module,
+            listener_arn=platform.alb_listener_arn,
+            priority=settings.listener_priority,
+            conditions=[
+                aws.lb.ListenerRuleConditionArgs(
+                    path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(
+                        values=[path_prefix, f"{path_prefix}/*"]
+                    )
+                )
+            ],
+            actions=[aws.lb.ListenerRuleActionArgs(type="forward", target_group_arn=target_group.arn)],
+            opts=child,
+        )
+
+        task_definition = aws.ecs.TaskDefinition(
+            module,
+            family=f"{module}-{env}",
+            cpu=str(settings.cpu),
+            memory=str(settings.memory),
+            network_mode="awsvpc",
+            requires_compatibilities=["FARGATE"],
+            runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
+                operating_system_family="LINUX", cpu_architecture="X86_64"
+            ),
+            execution_role_arn=execution_role.arn,
+            task_role_arn=task_role.arn,
+            container_definitions=pulumi.Output.all(
+                self.image, log_group.name, region, secret_parameter_arns
+            ).apply(
+                lambda a: json.dumps(
+                    [
+                        _container_definition(
+                            module,
+                            settings,
+                            image=a[0],
+                            log_group=a[1],
+                            region=a[2],
+                            secret_arns=dict(zip(settings.secrets, a[3], strict=True)),
+                        )
+                    ]
+                )
+            ),
+            opts=child,
+        )
+
+        service = aws.ecs.Service(
+            module,
+            name=module,
+            cluster=platform.cluster_arn,
+            task_definition=task_definition.arn,
+            launch_type="FARGATE",
+            # Each `up` sets this count; autoscaling then moves it between minCount and maxCount.
+            desired_count=settings.desired_count,
+            network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
+                subnets=platform.private_subnet_ids,
+                security_groups=[service_security_group.id],
+                assign_public_ip=False,
+            ),
+            load_balancers=[
+                aws.ecs.ServiceLoadBalancerArgs(
+                    target_group_arn=target_group.arn,
+                    container_name=module,
+                    container_port=CONTAINER_PORT,
+                )
+            ],
+            health_check_grace_period_seconds=60,
+            deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(
+                enable=True, rollback=True
+            ),
+            propagate_tags="SERVICE",
+            # ECS refuses a target group that no listener uses yet.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[listener_rule]),
+        )
+
+        scaling_target = aws.appautoscaling.Target(
+            module,
+            service_namespace="ecs",
+            scalable_dimension="ecs:service:DesiredCount",
+            resource_id=pulumi.Output.concat("service/", platform.cluster_name, "/", service.name),
+            min_capacity=settings.min_count,
+            max_capacity=settings.max_count,
+            opts=child,
+        )
+        aws.appautoscaling.Policy(
+            f"{module}-cpu",
+            policy_type="TargetTrackingScaling",
+            service_namespace=scaling_target.service_namespace,
+            scalable_dimension=scaling_target.scalable_dimension,
+            resource_id=scaling_target.resource_id,
+            target_tracking_scaling_policy_configuration=aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs(
+                target_value=settings.cpu_target_percent,
+                predefined_metric_specification=aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs(
+                    predefined_metric_type="ECSServiceAverageCPUUtilization"
+                ),
+                scale_in_cooldown=300,
+                scale_out_cooldown=60,
+            ),
+            opts=child,
+        )
+
+        self.service_name = service.name
+        self.log_group_name = log_group.name
+        self.task_role_name = task_role.name
+        self.register_outputs(
+            {
+                "service_name": self.service_name,
+                "image": self.image,
+                "log_group_name": self.log_group_name,
+                "task_role_name": self.task_role_name,
+            }
+        )
+
+
+def _module_entry(
+    by_module: pulumi.Input[Mapping[str, pulumi.Input[str]]], module: str, env: str
+) -> pulumi.Output[str]:
+    def pick(entries: Mapping[str, pulumi.Input[str]]) -> pulumi.Input[str]:
+        if module not in entries:
+            raise ValueError(
+                f"the platform stack has no ECR repository for '{module}': deploy the platform first "
+                f"(`make stack-up ENV={env}`), it makes one for each modules/*/infrastructure/Pulumi.yaml"
+            )
+        return entries[module]
+
+    return pulumi.Output.from_input(by_module).apply(pick)
+
+
+def _container_definition(
+    module: str,
+    settings: ServiceSettings,
+    *,
+    image: str,
+    log_group: str,
+    region: str,
+    secret_arns: Mapping[str, str],
+) -> dict[str, Any]:
+    prefix = module.upper().replace("-", "_")
+    # The service must listen on all interfaces of the task, on the port the target group uses.
+    environment = {**settings.environment, f"{prefix}_HOST": "0.0.0.0", f"{prefix}_PORT": str(CONTAINER_PORT)}
+    return {
+        "name": module,
+        "image": image,
+        "essential": True,
+        "portMappings": [{"containerPort": CONTAINER_PORT, "protocol": "tcp"}],
+        "environment": [{"name": name, "value": value} for name, value in sorted(environment.items())],
+        "secrets": [{"name": name, "valueFrom": arn} for name, arn in sorted(secret_arns.items())],
+        "logConfiguration": {
+            "logDriver": "awslogs",
+            "options": {
+                "awslogs-group": log_group,
+                "awslogs-region": region,
+                "awslogs-stream-prefix": module,
+            },
+        },
+    }

@@ -1,0 +1,179 @@
+"""Offline test double for Pulumi programs: Pulumi's mock engine, recording what a program declares.
+
+    platform = {"organization/platform/test": fake_platform(["orders"]).as_stack_outputs()}
+    mocks = run_program_file(main_py, project="orders", stack="test",
+                             config=load_stack_config(main_py.parent, "test"), stack_references=platform)
+    service = mocks.one("aws:ecs/service:Service")
+"""
+
+import asyncio
+import json
+import runpy
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import pulumi
+import yaml
+from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
+
+from infra.platform_outputs import PlatformOutputs
+
+ACCOUNT_ID = "123456789012"
+REGION = "us-east-1"
+
+# What the AWS data sources the programs use answer, by invoke token.
+_INVOKE_RESULTS: Mapping[str, Mapping[str, Any]] = {
+    "aws:index/getCallerIdentity:getCallerIdentity": {
+        "accountId": ACCOUNT_ID,
+        "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/test",
+        "id": ACCOUNT_ID,
+        "userId": "AIDATEST",
+    },
+    "aws:index/getRegion:getRegion": {"id": REGION, "name": REGION, "region": REGION},
+    "aws:index/getPartition:getPartition": {"id": "aws", "partition": "aws", "dnsSuffix": "amazonaws.com"},
+    "aws:index/getAvailabilityZones:getAvailabilityZones": {
+        "id": REGION,
+        "names": [f"{REGION}a", f"{REGION}b", f"{REGION}c"],
+        "zoneIds": ["use1-az1", "use1-az2", "use1-az4"],
+    },
+}
+
+
+@dataclass(frozen=True)
+class DeclaredResource:
+    """One resource as the program declared it: its type token, logical name and inputs."""
+
+    type: str
+    name: str
+    inputs: Mapping[str, Any]
+
+
+class RecordingMocks(Mocks):
+    """Answers for the engine and AWS, offline; remembers every resource and stack output."""
+
+    def __init__(self, stack_references: Mapping[str, Mapping[str, Any]]) -> None:
+        self.stack_references = stack_references
+        self.resources: list[DeclaredResource] = []
+        self.outputs: dict[str, Any] = {}
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[Any, Any]]:
+        self.resources.append(DeclaredResource(args.typ, args.name, args.inputs))
+        if args.typ == "pulumi:pulumi:StackReference":
+            if args.name not in self.stack_references:
+                raise KeyError(f"no such stack in this test: {args.name}")
+            return args.name, {"name": args.name, "outputs": dict(self.stack_references[args.name])}
+        resource_id = f"{args.name}-id"
+        return resource_id, {
+            **_computed_outputs(args.typ, args.name, resource_id, args.inputs),
+            **args.inputs,
+        }
+
+    def call(self, args: MockCallArgs) -> tuple[dict[Any, Any], list[tuple[str, str]] | None]:
+        if args.token not in _INVOKE_RESULTS:
+            raise NotImplementedError(f"no mock answer for the data source {args.token}")
+        return dict(_INVOKE_RESULTS[args.token]), []
+
+    def of_type(self, type_token: str) -> list[DeclaredResource]:
+        return [resource for resource in self.resources if resource.type == type_token]
+
+    def one(self, type_token: str) -> DeclaredResource:
+        (resource,) = self.of_type(type_token)
+        return resource
+
+    def named(self, type_token: str, name: str) -> DeclaredResource:
+        (resource,) = (resource for resource in self.of_type(type_token) if resource.name == name)
+        return resource
+
+
+def run_program(
+    program: Callable[[], object],
+    *,
+    project: str,
+    stack: str,
+    config: Mapping[str, Any],
+    stack_references: Mapping[str, Mapping[str, Any]] | None = None,
+) -> RecordingMocks:
+    """Run `program` under Pulumi's mocks until every resource is registered; return the record.
+
+    Config is set before the program runs, as the Pulumi CLI would; `pulumi.runtime.test` waits for
+    all outputs, so a failure inside an `apply` fails the caller instead of passing silently.
+    """
+    mocks = RecordingMocks(stack_references or {})
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False)
+    # The CLI hands every config value to the program as a string, structured values as JSON.
+    pulumi.runtime.set_all_config(
+        {key: value if isinstance(value, str) else json.dumps(value) for key, value in config.items()}
+    )
+    # Under mocks, stack outputs go to a root stack nobody reports on: catch them on the way there.
+    exports: dict[str, Any] = {}
+
+    def record_export(name: str, value: Any) -> None:
+        exports[name] = value
+
+    def body() -> pulumi.Output[None]:
+        with mock.patch.object(pulumi, "export", record_export):
+            program()
+        return pulumi.Output.from_input(exports).apply(mocks.outputs.update)
+
+    try:
+        pulumi.runtime.test(body)()  # type: ignore[no-untyped-call]  # pulumi leaves the decorator untyped
+    except Exception:
+        _settle_leftover_tasks()
+        raise
+    return mocks
+
+
+def _settle_leftover_tasks() -> None:
+    """A failed run leaves its other registrations pending; finish them now, not in the next run."""
+    loop = asyncio.get_event_loop()
+    leftovers = asyncio.all_tasks(loop)
+    if leftovers:
+        loop.run_until_complete(asyncio.gather(*leftovers, return_exceptions=True))
+
+
+def run_program_file(program: Path, **kwargs: Any) -> RecordingMocks:
+    """Run a Pulumi program's `__main__.py` afresh, the way Pulumi's Python host does (runpy)."""
+    return run_program(lambda: runpy.run_path(str(program), run_name="__main__"), **kwargs)
+
+
+def load_stack_config(project_dir: Path, stack: str) -> dict[str, Any]:
+    """The `config:` block of the project's Pulumi.<stack>.yaml, keys as written (`orders:cpu`)."""
+    document = yaml.safe_load((project_dir / f"Pulumi.{stack}.yaml").read_text()) or {}
+    return dict(document.get("config") or {})
+
+
+def fake_platform(modules: Iterable[str]) -> PlatformOutputs:
+    """A deployed platform with one ECR repository per module; `.as_stack_outputs()` for a StackReference."""
+    modules = list(modules)
+    arn = f"arn:aws:{{}}:{REGION}:{ACCOUNT_ID}:{{}}"
+    return PlatformOutputs(
+        vpc_id="vpc-platform",
+        private_subnet_ids=["subnet-private-a", "subnet-private-b"],
+        cluster_arn=arn.format("ecs", "cluster/platform"),
+        cluster_name="platform",
+        alb_listener_arn=arn.format("elasticloadbalancing", "listener/app/platform/1/2"),
+        alb_security_group_id="sg-alb",
+        repository_urls={m: f"{ACCOUNT_ID}.dkr.ecr.{REGION}.amazonaws.com/pantstack/{m}" for m in modules},
+        repository_arns={m: arn.format("ecr", f"repository/pantstack/{m}") for m in modules},
+        log_retention_days=30,
+    )
+
+
+def _computed_outputs(
+    type_token: str, name: str, resource_id: str, inputs: Mapping[str, Any]
+) -> dict[str, Any]:
+    """What AWS would fill in on creation: ARNs, names from autonaming, repository URLs, DNS names."""
+    service = type_token.split(":")[1].split("/")[0]
+    outputs: dict[str, Any] = {
+        "arn": f"arn:aws:{service}:{REGION}:{ACCOUNT_ID}:{name}",
+        "id": resource_id,
+        "name": inputs.get("name", name),
+    }
+    if type_token == "aws:ecr/repository:Repository":
+        outputs["repositoryUrl"] = f"{ACCOUNT_ID}.dkr.ecr.{REGION}.amazonaws.com/{outputs['name']}"
+    if type_token == "aws:lb/loadBalancer:LoadBalancer":
+        outputs["dnsName"] = f"{name}-1234567890.{REGION}.elb.amazonaws.com"
+    return outputs

@@ -1,0 +1,175 @@
+"""ModuleService: a private Fargate service on port 8000 behind the platform's HTTPS listener."""
+
+import json
+from typing import Any
+
+import pytest
+
+from infra import ModuleService, ServiceSettings
+from infra.testing import ACCOUNT_ID, REGION, RecordingMocks, fake_platform, run_program
+
+PLATFORM = fake_platform(["orders"])
+SETTINGS = ServiceSettings(listener_priority=100, desired_count=2, min_count=1, max_count=4)
+
+
+def declare(settings: ServiceSettings = SETTINGS, *, module: str = "orders") -> RecordingMocks:
+    return run_program(
+        lambda: ModuleService(module, PLATFORM, settings), project=module, stack="test", config={}
+    )
+
+
+def container_of(mocks: RecordingMocks) -> dict[str, Any]:
+    (container,) = json.loads(
+        mocks.one("aws:ecs/taskDefinition:TaskDefinition").inputs["containerDefinitions"]
+    )
+    return dict(container)
+
+
+def statements_of(policy: str) -> list[dict[str, Any]]:
+    return list(json.loads(policy)["Statement"])
+
+
+def as_list(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else value
+
+
+def test_the_container_the_target_group_and_the_service_all_use_port_8000() -> None:
+    mocks = declare()
+
+    container = container_of(mocks)
+    assert container["portMappings"] == [{"containerPort": 8000, "protocol": "tcp"}]
+    assert {"name": "ORDERS_PORT", "value": "8000"} in container["environment"]
+    assert {"name": "ORDERS_HOST", "value": "0.0.0.0"} in container["environment"]
+    assert mocks.one("aws:lb/targetGroup:TargetGroup").inputs["port"] == 8000
+    (load_balancer,) = mocks.one("aws:ecs/service:Service").inputs["loadBalancers"]
+    assert load_balancer["containerPort"] == 8000
+    assert load_balancer["containerName"] == container["name"] == "orders"
+
+
+def test_the_load_balancer_checks_health_on_slash_health() -> None:
+    health_check = declare().one("aws:lb/targetGroup:TargetGroup").inputs["healthCheck"]
+
+    assert health_check["path"] == "/health"
+    assert health_check["matcher"] == "200"
+
+
+def test_the_service_runs_on_fargate_in_private_subnets_without_a_public_ip() -> None:
+    service = declare().one("aws:ecs/service:Service").inputs
+
+    assert service["launchType"] == "FARGATE"
+    assert service["cluster"] == PLATFORM.cluster_arn
+    assert service["networkConfiguration"]["subnets"] == PLATFORM.private_subnet_ids
+    assert service["networkConfiguration"]["assignPublicIp"] is False
+
+
+def test_the_listener_rule_sends_the_module_path_prefix_to_its_target_group() -> None:
+    rule = declare().one("aws:lb/listenerRule:ListenerRule").inputs
+
+    assert rule["listenerArn"] == PLATFORM.alb_listener_arn
+    assert rule["priority"] == 100
+    (condition,) = rule["conditions"]
+    assert condition["pathPattern"]["values"] == ["/api/v1/orders", "/api/v1/orders/*"]
+    (action,) = rule["actions"]
+    assert action["type"] == "forward"
+    assert action["targetGroupArn"].endswith(":orders")
+
+
+def test_only_the_load_balancer_reaches_the_service_and_only_on_its_port() -> None:
+    mocks = declare()
+
+    (ingress,) = mocks.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+    assert ingress.inputs["securityGroupId"] == "orders-service-id"
+    assert ingress.inputs["referencedSecurityGroupId"] == PLATFORM.alb_security_group_id
+    assert (ingress.inputs["fromPort"], ingress.inputs["toPort"]) == (8000, 8000)
+    assert "cidrIpv4" not in ingress.inputs
+    alb_egress = mocks.named(
+        "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "orders-alb-to-service"
+    )
+    assert alb_egress.inputs["referencedSecurityGroupId"] == "orders-service-id"
+    assert (alb_egress.inputs["fromPort"], alb_egress.inputs["toPort"]) == (8000, 8000)
+
+
+def test_role_policies_name_their_actions_and_resources() -> None:
+    mocks = declare(ServiceSettings(listener_priority=100, secrets={"ORDERS_DATABASE_URL": "/p/db"}))
+
+    policies = mocks.of_type("aws:iam/rolePolicy:RolePolicy")
+    assert policies, "the execution role needs a policy"
+    for policy in policies:
+        for statement in statements_of(policy.inputs["policy"]):
+            actions = as_list(statement["Action"])
+            assert all("*" not in action for action in actions), statement
+            # ECR's login call is the one action AWS offers no resource-level permission for.
+            if actions != ["ecr:GetAuthorizationToken"]:
+                assert "*" not in as_list(statement["Resource"]), statement
+    for role in mocks.of_type("aws:iam/role:Role"):
+        (trust,) = statements_of(role.inputs["assumeRolePolicy"])
+        assert trust["Principal"] == {"Service": "ecs-tasks.amazonaws.com"}
+
+
+def test_the_task_role_of_the_app_has_no_permissions_by_default() -> None:
+    mocks = declare()
+
+    (policy,) = mocks.of_type("aws:iam/rolePolicy:RolePolicy")
+    assert policy.inputs["role"] == "orders-execution-id"
+
+
+def test_secrets_come_from_ssm_and_the_execution_role_may_read_only_those() -> None:
+    parameter = "/pantstack/test/orders/database-url"
+    mocks = declare(ServiceSettings(listener_priority=100, secrets={"ORDERS_DATABASE_URL": parameter}))
+
+    arn = f"arn:aws:ssm:{REGION}:{ACCOUNT_ID}:parameter{parameter}"
+    assert container_of(mocks)["secrets"] == [{"name": "ORDERS_DATABASE_URL", "valueFrom": arn}]
+    statements = statements_of(mocks.one("aws:iam/rolePolicy:RolePolicy").inputs["policy"])
+    assert {"Sid": "ReadSecrets", "Effect": "Allow", "Action": "ssm:GetParameters", "Resource": [arn]} in (
+        statements
+    )
+
+
+def test_without_secrets_the_execution_role_reads_no_parameters() -> None:
+    statements = statements_of(declare().one("aws:iam/rolePolicy:RolePolicy").inputs["policy"])
+
+    assert all(not action.startswith("ssm:") for s in statements for action in as_list(s["Action"]))
+
+
+def test_the_image_defaults_to_the_module_repository_tagged_module_dash_version() -> None:
+    container = container_of(declare(ServiceSettings(listener_priority=100, version="1.4.2")))
+
+    repository = f"{ACCOUNT_ID}.dkr.ecr.{REGION}.amazonaws.com/pantstack/orders"
+    assert container["image"] == f"{repository}:orders-1.4.2"
+
+
+def test_an_image_from_config_is_used_as_given() -> None:
+    container = container_of(declare(ServiceSettings(listener_priority=100, image="registry.example/o:1")))
+
+    assert container["image"] == "registry.example/o:1"
+
+
+def test_count_sizes_and_scaling_bounds_come_from_the_settings() -> None:
+    settings = ServiceSettings(
+        listener_priority=100, cpu=1024, memory=2048, desired_count=3, min_count=2, max_count=6
+    )
+    mocks = declare(settings)
+
+    assert mocks.one("aws:ecs/service:Service").inputs["desiredCount"] == 3
+    task = mocks.one("aws:ecs/taskDefinition:TaskDefinition").inputs
+    assert (task["cpu"], task["memory"]) == ("1024", "2048")
+    target = mocks.one("aws:appautoscaling/target:Target").inputs
+    assert (target["minCapacity"], target["maxCapacity"]) == (2, 6)
+    assert target["resourceId"] == "service/platform/orders"
+    policy = mocks.one("aws:appautoscaling/policy:Policy").inputs
+    assert policy["targetTrackingScalingPolicyConfiguration"]["targetValue"] == 60
+
+
+def test_logs_go_to_the_module_log_group_kept_as_long_as_the_platform_says() -> None:
+    mocks = declare()
+
+    log_group = mocks.one("aws:cloudwatch/logGroup:LogGroup").inputs
+    assert log_group == {"name": "/pantstack/test/orders", "retentionInDays": 30}
+    options = container_of(mocks)["logConfiguration"]["options"]
+    assert options["awslogs-group"] == "/pantstack/test/orders"
+    assert options["awslogs-region"] == REGION
+
+
+def test_a_module_without_a_platform_repository_is_refused_with_what_to_do() -> None:
+    with pytest.raises(ValueError, match=r"no ECR repository for 'billing'.*deploy the platform first"):
+        declare(module="billing")
