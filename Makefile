@@ -4,7 +4,7 @@ MODULES := $(patsubst modules/%/BUILD,%,$(wildcard modules/*/BUILD))
 M ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help test fmt locks package graph dev stack-preview stack-up stack-destroy
+.PHONY: help test fmt locks package contract-accept graph dev stack-preview stack-up stack-destroy
 
 help: ## Show this help
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -26,6 +26,10 @@ endif
 
 package: ## Build every module's PEX into dist/
 	$(PANTS) package ::
+
+contract-accept: ## Accept an intended change of a module's HTTP contract: rewrites modules/$(M)/openapi.json
+	@test -n "$(M)" -a -f "modules/$(M)/BUILD" || { echo "make contract-accept: M must name a module; known modules: $(MODULES)" >&2; exit 2; }
+	$(PANTS) run modules/$(M):$(M) -- --write-openapi $(CURDIR)/modules/$(M)/openapi.json
 
 graph: ## Module dependency graph from Pants' real graph: docs/module-graph.{mmd,svg}; fails on a cycle
 	@mkdir -p dist

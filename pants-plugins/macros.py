@@ -76,9 +76,12 @@ def pantstack_module(module):
         sources=["backend/tests/**/*.py", "!backend/tests/**/test_*.py"],
         resolve=module,
     )
+    # The committed snapshot of the module's HTTP contract, checked by its contract tests.
+    files(name="contract", sources=["openapi.json"])
     python_tests(
         name="tests",
         sources=["backend/tests/**/test_*.py", "!backend/tests/e2e/**"],
+        dependencies=[":contract"],
         resolve=module,
     )
     # End-to-end tests run the packaged PEX itself.

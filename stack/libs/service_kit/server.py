@@ -1,12 +1,15 @@
 """run_service: serve an app under uvicorn with JSON logs and graceful shutdown."""
 
+import argparse
 import signal
+from collections.abc import Callable
 
 import uvicorn
 from fastapi import FastAPI
 
+from service_kit.contract import write_snapshot
 from service_kit.logs import configure_logging
-from service_kit.settings import ServiceSettings
+from service_kit.settings import ServiceSettings, SettingsT, load_settings
 
 
 def run_service(app: FastAPI, settings: ServiceSettings) -> None:
@@ -26,3 +29,18 @@ def run_service(app: FastAPI, settings: ServiceSettings) -> None:
         access_log=False,
         server_header=False,
     )
+
+
+def service_main(
+    create_app: Callable[[SettingsT], FastAPI], settings_class: type[SettingsT], argv: list[str] | None = None
+) -> None:
+    """A module's PEX entry point: serve, or with `--write-openapi PATH` write its contract snapshot."""
+    parser = argparse.ArgumentParser(description="Serve this module's API (settings from the environment).")
+    parser.add_argument("--write-openapi", metavar="PATH", help="write the OpenAPI document to PATH and exit")
+    args = parser.parse_args(argv)
+    if args.write_openapi:
+        # The contract does not depend on secrets, so none are needed to render it.
+        write_snapshot(create_app(settings_class(auth_enabled=False)), args.write_openapi)
+        return
+    settings = load_settings(settings_class)
+    run_service(create_app(settings), settings)

@@ -21,7 +21,7 @@ from orders.backend.service.stock import StockReservations
 from service_kit.app import create_service_app
 from service_kit.database import database_lifespan, database_ready
 from service_kit.readiness import http_health_check
-from service_kit.server import run_service
+from service_kit.server import service_main
 from service_kit.settings import load_settings
 
 
@@ -64,8 +64,7 @@ def create_app(settings: Settings | None = None, stock: StockReservations | None
 
 
 def run() -> None:
-    settings = load_settings(Settings)
-    run_service(create_app(settings), settings)
+    service_main(create_app, Settings)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from service_kit.app import create_service_app
 from service_kit.client import Unavailable
 from service_kit.database import database_lifespan, database_ready
 from service_kit.readiness import http_health_check
-from service_kit.server import run_service
+from service_kit.server import service_main
 from service_kit.settings import load_settings
 from shipping.backend.api.routes import shipments
 from shipping.backend.config import Settings
@@ -54,8 +54,7 @@ def create_app(settings: Settings | None = None, orders: OrdersReader | None = N
 
 
 def run() -> None:
-    settings = load_settings(Settings)
-    run_service(create_app(settings), settings)
+    service_main(create_app, Settings)
 
 
 if __name__ == "__main__":
