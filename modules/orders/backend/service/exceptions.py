@@ -47,7 +47,7 @@ class InvalidQuantity(InvalidOrder):
 
 class InsufficientStock(OrdersError):
     def __init__(self, short_skus: list[str], detail: str) -> None:
-        super().__init__(f"Not enough stock to place the order: {detail}")
+        super().__init__(f"Not enough stock to place the order. {detail}")
         self.problem_fields = {"short_skus": short_skus}
 
 

@@ -40,7 +40,8 @@ async def place_order(
     try:
         await stock.reserve(order.id, wanted)
     except Conflict as exc:
-        raise InsufficientStock(list(exc.problem.get("short_skus", [])), str(exc)) from None
+        detail = str(exc.problem.get("detail", exc))
+        raise InsufficientStock(list(exc.problem.get("short_skus", [])), detail) from None
     except Unavailable as exc:
         raise InventoryUnavailable(str(exc)) from None
     try:
