@@ -25,6 +25,11 @@ def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Non
 
 
 @pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
 def orders() -> FakeOrdersClient:
     """Orders' own verified fake."""
     return FakeOrdersClient()
