@@ -1,0 +1,77 @@
+"""The inventory Pulumi program, run offline on its real test and prod stack config."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from infra.testing import RecordingMocks, fake_platform, load_stack_config, run_program_file
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+
+
+def deploy(env: str) -> RecordingMocks:
+    return run_program_file(
+        PROJECT_DIR / "__main__.py",
+        project="inventory",
+        stack=env,
+        config=load_stack_config(PROJECT_DIR, env),
+        stack_references={f"organization/platform/{env}": fake_platform(["inventory"]).as_stack_outputs()},
+    )
+
+
+@pytest.fixture(scope="module")
+def deployed() -> dict[str, RecordingMocks]:
+    return {env: deploy(env) for env in ("test", "prod")}
+
+
+def sizes(mocks: RecordingMocks) -> dict[str, Any]:
+    task = mocks.one("aws:ecs/taskDefinition:TaskDefinition").inputs
+    scaling = mocks.one("aws:appautoscaling/target:Target").inputs
+    return {
+        "desired": mocks.one("aws:ecs/service:Service").inputs["desiredCount"],
+        "cpu": task["cpu"],
+        "memory": task["memory"],
+        "bounds": (scaling["minCapacity"], scaling["maxCapacity"]),
+    }
+
+
+@pytest.mark.parametrize("env", ["test", "prod"])
+def test_the_program_reads_the_platform_stack_of_its_own_env(
+    deployed: dict[str, RecordingMocks], env: str
+) -> None:
+    (reference,) = deployed[env].of_type("pulumi:pulumi:StackReference")
+
+    assert reference.name == f"organization/platform/{env}"
+
+
+@pytest.mark.parametrize("env", ["test", "prod"])
+def test_the_service_is_exposed_under_its_path_prefix_on_port_8000(
+    deployed: dict[str, RecordingMocks], env: str
+) -> None:
+    mocks = deployed[env]
+
+    (condition,) = mocks.one("aws:lb/listenerRule:ListenerRule").inputs["conditions"]
+    assert condition["pathPattern"]["values"] == ["/api/v1/inventory", "/api/v1/inventory/*"]
+    target_group = mocks.one("aws:lb/targetGroup:TargetGroup").inputs
+    assert (target_group["port"], target_group["healthCheck"]["path"]) == (8000, "/health")
+    (load_balancer,) = mocks.one("aws:ecs/service:Service").inputs["loadBalancers"]
+    assert load_balancer["containerPort"] == 8000
+    assert mocks.outputs["serviceName"] == "inventory"
+    assert mocks.outputs["image"].endswith("/pantstack/inventory:inventory-latest")
+
+
+def test_test_and_prod_differ_in_count_size_and_scaling(deployed: dict[str, RecordingMocks]) -> None:
+    assert sizes(deployed["test"]) == {"desired": 1, "cpu": "256", "memory": "512", "bounds": (1, 2)}
+    assert sizes(deployed["prod"]) == {"desired": 3, "cpu": "1024", "memory": "2048", "bounds": (2, 10)}
+
+
+def test_prod_reads_its_database_url_from_ssm(deployed: dict[str, RecordingMocks]) -> None:
+    def secret_names(env: str) -> set[str]:
+        task = deployed[env].one("aws:ecs/taskDefinition:TaskDefinition").inputs
+        (container,) = json.loads(task["containerDefinitions"])
+        return {secret["name"] for secret in container["secrets"]}
+
+    assert secret_names("prod") == {"INVENTORY_DATABASE_URL", "SERVICE_AUTH_SECRET"}
+    assert secret_names("test") == {"SERVICE_AUTH_SECRET"}
