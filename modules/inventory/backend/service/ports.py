@@ -1,9 +1,9 @@
 """The ports through which the inventory service layer stores stock and reservations."""
 
 import abc
-from types import TracebackType
 from uuid import UUID
 
+from common.unit_of_work import AbstractUnitOfWork as BaseUnitOfWork
 from inventory.backend.schemas import ReservationItem, ReservationStatus
 
 
@@ -39,21 +39,5 @@ class AbstractInventoryRepository(abc.ABC):
         """Change the status only if it is still `from_status`; False if someone else changed it."""
 
 
-class AbstractUnitOfWork(abc.ABC):
+class AbstractUnitOfWork(BaseUnitOfWork):
     inventory: AbstractInventoryRepository
-
-    async def __aenter__(self) -> "AbstractUnitOfWork":
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.rollback()
-
-    @abc.abstractmethod
-    async def commit(self) -> None:
-        ...
-
-    @abc.abstractmethod
-    async def rollback(self) -> None:
-        ...

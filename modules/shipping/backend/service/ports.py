@@ -1,10 +1,10 @@
 """The ports of the shipping service layer: storage, and reading orders through their facade."""
 
 import abc
-from types import TracebackType
 from typing import Protocol
 from uuid import UUID
 
+from common.unit_of_work import AbstractUnitOfWork as BaseUnitOfWork
 from orders.backend.public import OrderPublic
 from shipping.backend.service.model import Shipment
 
@@ -34,21 +34,5 @@ class AbstractShipmentRepository(abc.ABC):
         """Persist a status change unless someone changed the status meanwhile."""
 
 
-class AbstractUnitOfWork(abc.ABC):
+class AbstractUnitOfWork(BaseUnitOfWork):
     shipments: AbstractShipmentRepository
-
-    async def __aenter__(self) -> "AbstractUnitOfWork":
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.rollback()
-
-    @abc.abstractmethod
-    async def commit(self) -> None:
-        ...
-
-    @abc.abstractmethod
-    async def rollback(self) -> None:
-        ...
