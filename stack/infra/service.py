@@ -132,8 +132,8 @@ class ModuleService(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        # "/api/v1/<module>" and what lies below it, but not "/api/v1/<module>s…" of another module.
-        path_prefix = f"/api/v1/{module}"
+        # Each prefix and what lies below it, but not "/api/v1/<module>s…" of another module.
+        prefixes = settings.path_prefixes or (f"/api/v1/{module}",)
         listener_rule = aws.lb.ListenerRule(
             module,
             listener_arn=platform.alb_listener_arn,
@@ -141,7 +141,7 @@ class ModuleService(pulumi.ComponentResource):
             conditions=[
                 aws.lb.ListenerRuleConditionArgs(
                     path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(
-                        values=[path_prefix, f"{path_prefix}/*"]
+                        values=[pattern for prefix in prefixes for pattern in (prefix, f"{prefix}/*")]
                     )
                 )
             ],

@@ -30,6 +30,9 @@ class ServiceSettings:
     secrets: Mapping[str, str] = field(default_factory=dict)
     # None: the platform's retention for this environment.
     log_retention_days: int | None = None
+    # URL prefixes routed to this module; empty means /api/v1/<module>. A module whose resources
+    # have their own names (inventory: /api/v1/products, /api/v1/reservations) lists them.
+    path_prefixes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.cpu not in FARGATE_CPU_UNITS:
@@ -41,6 +44,11 @@ class ServiceSettings:
             )
         if not 1 <= self.listener_priority <= 50_000:
             raise ValueError(f"listenerPriority must be within 1..50000, not {self.listener_priority}")
+        # Each prefix becomes two path patterns; an ALB condition holds at most five.
+        if len(self.path_prefixes) > 2 or not all(p.startswith("/") for p in self.path_prefixes):
+            raise ValueError(
+                f"pathPrefixes must be at most 2 paths starting with '/', not {self.path_prefixes}"
+            )
         for name, parameter in self.secrets.items():
             if not parameter.startswith("/"):
                 raise ValueError(f"secret {name} must name an SSM parameter path starting with '/'")
@@ -62,6 +70,7 @@ class ServiceSettings:
             environment=_string_map(config, "environment"),
             secrets=_string_map(config, "secrets"),
             log_retention_days=config.get_int("logRetentionDays"),
+            path_prefixes=tuple(str(p) for p in (config.get_object("pathPrefixes") or [])),
         )
 
 

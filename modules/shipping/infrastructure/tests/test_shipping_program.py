@@ -53,7 +53,7 @@ def test_the_service_is_exposed_under_its_path_prefix_on_port_8000(
     mocks = deployed[env]
 
     (condition,) = mocks.one("aws:lb/listenerRule:ListenerRule").inputs["conditions"]
-    assert condition["pathPattern"]["values"] == ["/api/v1/shipping", "/api/v1/shipping/*"]
+    assert condition["pathPattern"]["values"] == ["/api/v1/shipments", "/api/v1/shipments/*"]
     target_group = mocks.one("aws:lb/targetGroup:TargetGroup").inputs
     assert (target_group["port"], target_group["healthCheck"]["path"]) == (8000, "/health")
     (load_balancer,) = mocks.one("aws:ecs/service:Service").inputs["loadBalancers"]
