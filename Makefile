@@ -2,15 +2,20 @@
 PANTS := ./pants
 MODULES := $(patsubst modules/%/BUILD,%,$(wildcard modules/*/BUILD))
 M ?=
+TYPE ?= http-api
+FEATURES ?=
+# check and remove need only the standard library; new renders jinja2 templates, so it runs in Pants.
+SCAFFOLD := PYTHONPATH=stack/tools python3 -m scaffold.cli --root $(CURDIR)
 
 .DEFAULT_GOAL := help
-.PHONY: help test fmt locks package contract-accept graph dev stack-preview stack-up stack-destroy
+.PHONY: help test fmt locks package new-module remove-module check-module contract-accept graph dev stack-preview stack-up stack-destroy
 
 help: ## Show this help
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
 
 test: ## Lint, type-check and run every test (what CI runs)
 	python3 stack/tools/boundaries.py
+	$(SCAFFOLD) check
 	$(PANTS) tailor --check update-build-files --check lint check test ::
 
 fmt: ## Format and autofix all code (black, ruff --fix)
@@ -26,6 +31,18 @@ endif
 
 package: ## Build every module's PEX into dist/
 	$(PANTS) package ::
+
+new-module: ## Generate a module: M=name [TYPE=http-api] [FEATURES=database], with its lockfile and contract
+	$(PANTS) run stack/tools/scaffold:cli -- --root $(CURDIR) new "$(M)" --type "$(TYPE)" --features "$(FEATURES)"
+	@{ $(PANTS) generate-lockfiles --resolve=$(M) && $(PANTS) fmt fix modules/$(M):: && \
+	   $(MAKE) --no-print-directory contract-accept M=$(M); } || \
+	  { echo "make new-module: could not finish $(M); removing it again" >&2; $(SCAFFOLD) remove "$(M)"; exit 1; }
+
+remove-module: ## Remove a module and everything new-module added for it (refuses while its facade is used)
+	$(SCAFFOLD) remove "$(M)"
+
+check-module: ## Check a module's structure (all modules without M=): files, facade, registration, lockfile
+	$(SCAFFOLD) check $(M)
 
 contract-accept: ## Accept an intended change of a module's HTTP contract: rewrites modules/$(M)/openapi.json
 	@test -n "$(M)" -a -f "modules/$(M)/BUILD" || { echo "make contract-accept: M must name a module; known modules: $(MODULES)" >&2; exit 2; }

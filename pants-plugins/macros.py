@@ -39,8 +39,11 @@ def shared_library(**kwargs):
     )
 
 
-def pantstack_module(module):
-    """All targets of one service module: sources, facade, tests and its PEX, and its boundary."""
+def pantstack_module(module, database=True):
+    """All targets of one service module: sources, facade, tests and its PEX, and its boundary.
+
+    database=False: the module has no repository migrations (generated without FEATURES=database).
+    """
     # Other modules may use only the facade (public/ and the schemas it exposes); everything
     # else in modules/<module>/ is visible to this module alone. Tests follow the same rules.
     # The PEX is a deployable artifact, so system tests may package and run it.
@@ -60,10 +63,11 @@ def pantstack_module(module):
             "!backend/repository/migrations/**",
         ],
         # Alembic loads migration scripts by file path, which inference can't follow.
-        dependencies=[":migrations"],
+        dependencies=[":migrations"] if database else [],
         resolve=module,
     )
-    python_sources(name="migrations", sources=["backend/repository/migrations/**/*.py"], resolve=module)
+    if database:
+        python_sources(name="migrations", sources=["backend/repository/migrations/**/*.py"], resolve=module)
     # The facade (and the schemas it exposes) is what other modules may import,
     # so it is built in every module's resolve.
     python_sources(

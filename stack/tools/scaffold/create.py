@@ -1,0 +1,136 @@
+"""new-module and remove-module: all-or-nothing changes to the repo."""
+
+import ast
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+from scaffold import registry
+from scaffold.errors import ScaffoldError
+from scaffold.names import validate_module_name
+
+TEMPLATES = Path(__file__).parent / "templates"
+TYPES = ("http-api",)
+FEATURES = ("database",)
+# Files that exist only with, or only without, FEATURES=database.
+_DATABASE_ONLY = tuple(
+    f"backend/repository/{part}" for part in ("migrations/", "tables.py", "repository.py", "unit_of_work.py")
+)
+_MEMORY_ONLY = ("backend/repository/memory.py",)
+
+
+def parse_features(features: str) -> set[str]:
+    chosen = {f.strip() for f in features.split(",") if f.strip()}
+    unknown = chosen - set(FEATURES)
+    if unknown:
+        raise ScaffoldError(f"unknown FEATURES {sorted(unknown)}; available: {', '.join(FEATURES)}.")
+    return chosen
+
+
+def new_module(root: Path, name: str, module_type: str, features: set[str]) -> list[Path]:
+    """Render the module into a temp dir, then move it in and edit the shared files; on any
+    failure (or Ctrl-C) every change is undone. Returns the paths written."""
+    validate_module_name(name, root)
+    if module_type not in TYPES:
+        raise ScaffoldError(f"unknown TYPE '{module_type}'; available: {', '.join(TYPES)}.")
+    context = {
+        "name": name,
+        "Name": "".join(part.capitalize() for part in name.split("_")),
+        "NAME": name.upper(),
+        "database": "database" in features,
+        "listener_priority": _next_listener_priority(root),
+    }
+    shared = registry.edits(root, name, add=True)
+    originals = {path: (root / path).read_text() for path in shared}
+    module_dir = root / "modules" / name
+    requirements = root / registry.requirements_file(name)
+    staging = Path(tempfile.mkdtemp(prefix=f".new-module-{name}-", dir=root / "modules"))
+    try:
+        _render(TEMPLATES / module_type, staging, context)
+        requirements_text = _render_text(TEMPLATES / "requirements.txt.jinja", context)
+        staging.rename(module_dir)
+        requirements.write_text(requirements_text)
+        for path, text in shared.items():
+            _replace(root / path, text)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(module_dir, ignore_errors=True)
+        requirements.unlink(missing_ok=True)
+        for path, text in originals.items():
+            _replace(root / path, text)
+        raise
+    return [module_dir, requirements, *(root / p for p in shared)]
+
+
+def remove_module(root: Path, name: str) -> None:
+    """Undo new_module exactly; refuse while another module imports this one's facade."""
+    if not (root / "modules" / name / "BUILD").exists():
+        raise ScaffoldError(f"no module '{name}' (no modules/{name}/BUILD).")
+    users = facade_users(root, name)
+    if users:
+        raise ScaffoldError(
+            f"modules still use the {name} facade: {', '.join(users)}. Remove those imports first."
+        )
+    shared = registry.edits(root, name, add=False)
+    shutil.rmtree(root / "modules" / name)
+    for path in (registry.requirements_file(name), registry.lockfile(name)):
+        (root / path).unlink(missing_ok=True)
+    for path, text in shared.items():
+        _replace(root / path, text)
+
+
+def facade_users(root: Path, name: str) -> list[str]:
+    """`file:line` of every import of `name` from another module or shared code."""
+    found = []
+    for path in sorted([*(root / "modules").glob("*/**/*.py"), *(root / "stack").glob("**/*.py")]):
+        if path.is_relative_to(root / "modules" / name):
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            modules = []
+            if isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                modules = [node.module]
+            if any(m == name or m.startswith(f"{name}.") for m in modules):
+                found.append(f"{path.relative_to(root)}:{node.lineno}")  # type: ignore[attr-defined]
+    return found
+
+
+def _render(template_dir: Path, target: Path, context: dict[str, object]) -> None:
+    for template in sorted(template_dir.rglob("*.jinja")):
+        relative = template.relative_to(template_dir).as_posix().removesuffix(".jinja")
+        # Stored as build-file: Pants would read a template named BUILD.* as a BUILD file.
+        relative = re.sub(r"(^|/)build-file$", r"\1BUILD", relative)
+        if (context["database"] and relative.startswith(_MEMORY_ONLY)) or (
+            not context["database"] and relative.startswith(_DATABASE_ONLY)
+        ):
+            continue
+        destination = target / relative
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        destination.write_text(_render_text(template, context))
+
+
+def _render_text(template: Path, context: dict[str, object]) -> str:
+    import jinja2  # only `new` renders; check and remove run on the stdlib alone
+
+    environment = jinja2.Environment(keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+    return environment.from_string(template.read_text()).render(**context)
+
+
+def _replace(path: Path, text: str) -> None:
+    """Write via a temp file and rename, so a reader never sees half a file."""
+    if path.exists() and path.read_text() == text:
+        return
+    temporary = path.with_name(f".{path.name}.new")
+    temporary.write_text(text)
+    temporary.replace(path)
+
+
+def _next_listener_priority(root: Path) -> int:
+    used = [
+        int(match)
+        for stack_file in (root / "modules").glob("*/infrastructure/Pulumi.*.yaml")
+        for match in re.findall(r":listenerPriority: (\d+)", stack_file.read_text())
+    ]
+    return max(used, default=99) + 1

@@ -1,0 +1,150 @@
+"""The scaffolder on a scratch repo: bad input changes nothing, remove undoes new byte for byte,
+a used facade can't be removed, and check-module names what a module lacks."""
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from scaffold.check import check_module
+from scaffold.cli import main
+from scaffold.create import new_module, remove_module
+from scaffold.errors import ScaffoldError
+
+SHARED_FILES = {
+    "pants.toml": (
+        '[python.resolves]\norders = "3rdparty/python/orders.lock"\ntools = "3rdparty/python/tools.lock"\n'
+    ),
+    "pants-plugins/macros.py": 'MODULE_RESOLVES = ("orders",)\n',
+    "3rdparty/python/BUILD": 'python_requirements(name="tools")\n\nmodule_requirements("orders")\n',
+    "3rdparty/python/orders-requirements.txt": "fastapi==0.163.2\nhttpx2==2.16.2\n",
+    "pyproject.toml": '[tool.ruff.isort]\nknown-first-party = ["common", "orders"]\n',
+    "modules/orders/BUILD": 'pantstack_module("orders")\n',
+    "modules/orders/backend/public/__init__.py": '__all__ = ["OrdersClient"]\n',
+    "modules/orders/infrastructure/Pulumi.test.yaml": "config:\n  orders:listenerPriority: 100\n",
+}
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    for relative, text in SHARED_FILES.items():
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text(text)
+    return tmp_path
+
+
+def snapshot(root: Path) -> dict[str, str]:
+    return {
+        str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "rule"),
+    [
+        ("", "M= is empty"),
+        ("Payments", "not a lowercase Python identifier"),
+        ("9lives", "not a lowercase Python identifier"),
+        ("pay-ments", "not a lowercase Python identifier"),
+        ("class", "Python keyword"),
+        ("json", "standard-library module"),
+        ("common", "reserved by Pantstack"),
+        ("public", "reserved by Pantstack"),
+        ("test", "reserved by Pantstack"),
+        ("fastapi", "third-party package"),
+        ("orders", "modules/orders already exists"),
+    ],
+)
+def test_bad_names_are_refused_naming_the_rule_and_nothing_is_written(
+    repo: Path, name: str, rule: str
+) -> None:
+    before = snapshot(repo)
+
+    with pytest.raises(ScaffoldError, match=rule):
+        new_module(repo, name, "http-api", set())
+
+    assert snapshot(repo) == before
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["new", "payments", "--type", "cron"], "unknown TYPE 'cron'; available: http-api"),
+        (
+            ["new", "payments", "--features", "database,cache"],
+            "unknown FEATURES ['cache']; available: database",
+        ),
+    ],
+)
+def test_unknown_type_or_feature_exits_2_and_writes_nothing(
+    repo: Path, argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = snapshot(repo)
+
+    assert main(["--root", str(repo), *argv]) == 2
+
+    assert message in capsys.readouterr().err
+    assert snapshot(repo) == before
+
+
+@pytest.mark.parametrize("features", [set(), {"database"}])
+def test_new_registers_the_module_and_remove_restores_the_tree_exactly(
+    repo: Path, features: set[str]
+) -> None:
+    before = snapshot(repo)
+
+    new_module(repo, "payments", "http-api", features)
+
+    assert (repo / "modules/payments/backend/public/client.py").exists()
+    assert (repo / "modules/payments/backend/repository/migrations/env.py").exists() == bool(features)
+    assert (repo / "modules/payments/backend/repository/memory.py").exists() != bool(features)
+    assert 'payments = "3rdparty/python/payments.lock"' in (repo / "pants.toml").read_text()
+    assert 'MODULE_RESOLVES = ("orders", "payments")' in (repo / "pants-plugins/macros.py").read_text()
+    assert (
+        "payments:listenerPriority: 101"
+        in (repo / "modules/payments/infrastructure/Pulumi.test.yaml").read_text()
+    )
+
+    remove_module(repo, "payments")
+
+    assert snapshot(repo) == before
+
+
+def test_a_failure_midway_rolls_everything_back(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = snapshot(repo)
+
+    def interrupted(*args: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("scaffold.create._replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        new_module(repo, "payments", "http-api", set())
+
+    assert snapshot(repo) == before
+
+
+def test_a_module_whose_facade_is_used_is_not_removed(repo: Path) -> None:
+    new_module(repo, "payments", "http-api", set())
+    consumer = repo / "modules/orders/backend/service/billing.py"
+    consumer.parent.mkdir(parents=True)
+    consumer.write_text("from payments.backend.public import PaymentsClient\n")
+
+    with pytest.raises(ScaffoldError, match="modules/orders/backend/service/billing.py:1"):
+        remove_module(repo, "payments")
+
+    assert (repo / "modules/payments/BUILD").exists()
+
+
+def test_check_module_names_missing_files_a_leaky_facade_and_a_missing_lockfile(repo: Path) -> None:
+    new_module(repo, "payments", "http-api", set())
+    (repo / "modules/payments/README.md").unlink()
+    init = repo / "modules/payments/backend/public/__init__.py"
+    init.write_text(init.read_text().replace('__all__ = ["', '__all__ = ["ItemsRepository", "'))
+    init.write_text("from payments.backend.repository.memory import ItemsRepository\n" + init.read_text())
+
+    problems = check_module(repo, "payments")
+
+    assert "modules/payments/README.md is missing" in problems
+    assert any("exports ItemsRepository from payments.backend.repository.memory" in p for p in problems)
+    assert "3rdparty/python/payments.lock is missing: run `make locks M=payments`" in problems
