@@ -145,6 +145,29 @@ def load_stack_config(project_dir: Path, stack: str) -> dict[str, Any]:
     return dict(document.get("config") or {})
 
 
+def deploy_module_program(project_dir: Path, module: str, env: str) -> RecordingMocks:
+    """Run a module's real `__main__.py` on its real Pulumi.<env>.yaml against a fake platform."""
+    return run_program_file(
+        project_dir / "__main__.py",
+        project=module,
+        stack=env,
+        config=load_stack_config(project_dir, env),
+        stack_references={f"organization/platform/{env}": fake_platform([module]).as_stack_outputs()},
+    )
+
+
+def service_sizes(mocks: RecordingMocks) -> dict[str, Any]:
+    """Desired count, CPU, memory and autoscaling bounds of the one service a module program declares."""
+    task = mocks.one("aws:ecs/taskDefinition:TaskDefinition").inputs
+    scaling = mocks.one("aws:appautoscaling/target:Target").inputs
+    return {
+        "desired": mocks.one("aws:ecs/service:Service").inputs["desiredCount"],
+        "cpu": task["cpu"],
+        "memory": task["memory"],
+        "bounds": (scaling["minCapacity"], scaling["maxCapacity"]),
+    }
+
+
 def fake_platform(modules: Iterable[str]) -> PlatformOutputs:
     """A deployed platform with one ECR repository per module; `.as_stack_outputs()` for a StackReference."""
     modules = list(modules)

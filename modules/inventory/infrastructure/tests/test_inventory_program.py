@@ -2,39 +2,18 @@
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from infra.testing import RecordingMocks, fake_platform, load_stack_config, run_program_file
+from infra.testing import RecordingMocks, deploy_module_program, service_sizes
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
-
-
-def deploy(env: str) -> RecordingMocks:
-    return run_program_file(
-        PROJECT_DIR / "__main__.py",
-        project="inventory",
-        stack=env,
-        config=load_stack_config(PROJECT_DIR, env),
-        stack_references={f"organization/platform/{env}": fake_platform(["inventory"]).as_stack_outputs()},
-    )
+MODULE = "inventory"
 
 
 @pytest.fixture(scope="module")
 def deployed() -> dict[str, RecordingMocks]:
-    return {env: deploy(env) for env in ("test", "prod")}
-
-
-def sizes(mocks: RecordingMocks) -> dict[str, Any]:
-    task = mocks.one("aws:ecs/taskDefinition:TaskDefinition").inputs
-    scaling = mocks.one("aws:appautoscaling/target:Target").inputs
-    return {
-        "desired": mocks.one("aws:ecs/service:Service").inputs["desiredCount"],
-        "cpu": task["cpu"],
-        "memory": task["memory"],
-        "bounds": (scaling["minCapacity"], scaling["maxCapacity"]),
-    }
+    return {env: deploy_module_program(PROJECT_DIR, MODULE, env) for env in ("test", "prod")}
 
 
 @pytest.mark.parametrize("env", ["test", "prod"])
@@ -68,8 +47,13 @@ def test_the_service_is_exposed_under_its_path_prefix_on_port_8000(
 
 
 def test_test_and_prod_differ_in_count_size_and_scaling(deployed: dict[str, RecordingMocks]) -> None:
-    assert sizes(deployed["test"]) == {"desired": 1, "cpu": "256", "memory": "512", "bounds": (1, 2)}
-    assert sizes(deployed["prod"]) == {"desired": 3, "cpu": "1024", "memory": "2048", "bounds": (2, 10)}
+    assert service_sizes(deployed["test"]) == {"desired": 1, "cpu": "256", "memory": "512", "bounds": (1, 2)}
+    assert service_sizes(deployed["prod"]) == {
+        "desired": 3,
+        "cpu": "1024",
+        "memory": "2048",
+        "bounds": (2, 10),
+    }
 
 
 def test_prod_reads_its_database_url_from_ssm(deployed: dict[str, RecordingMocks]) -> None:
