@@ -11,7 +11,9 @@ from scaffold.errors import ScaffoldError
 from scaffold.names import validate_module_name
 
 TEMPLATES = Path(__file__).parent / "templates"
-TYPES = ("http-api",)
+# A worker is the http-api module (with its database, which holds the job queue) plus the overlay
+# in templates/worker.
+TYPES = ("http-api", "worker")
 FEATURES = ("database",)
 # Files that exist only with, or only without, FEATURES=database.
 _DATABASE_ONLY = tuple(
@@ -38,7 +40,7 @@ def new_module(root: Path, name: str, module_type: str, features: set[str]) -> l
         "name": name,
         "Name": "".join(part.capitalize() for part in name.split("_")),
         "NAME": name.upper(),
-        "database": "database" in features,
+        "database": "database" in features or module_type == "worker",
         "listener_priority": _next_listener_priority(root),
     }
     shared = registry.edits(root, name, add=True)
@@ -47,7 +49,9 @@ def new_module(root: Path, name: str, module_type: str, features: set[str]) -> l
     requirements = root / registry.requirements_file(name)
     staging = Path(tempfile.mkdtemp(prefix=f".new-module-{name}-", dir=root / "modules"))
     try:
-        _render(TEMPLATES / module_type, staging, context)
+        _render(TEMPLATES / "http-api", staging, context)
+        if module_type == "worker":
+            _render(TEMPLATES / "worker", staging, context)
         requirements_text = _render_text(TEMPLATES / "requirements.txt.jinja", context)
         staging.rename(module_dir)
         requirements.write_text(requirements_text)

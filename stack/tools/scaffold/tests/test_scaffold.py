@@ -70,7 +70,7 @@ def test_bad_names_are_refused_naming_the_rule_and_nothing_is_written(
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["new", "payments", "--type", "cron"], "unknown TYPE 'cron'; available: http-api"),
+        (["new", "payments", "--type", "cron"], "unknown TYPE 'cron'; available: http-api, worker"),
         (
             ["new", "payments", "--features", "database,cache"],
             "unknown FEATURES ['cache']; available: database",
@@ -109,6 +109,15 @@ def test_new_registers_the_module_and_remove_restores_the_tree_exactly(
     remove_module(repo, "payments")
 
     assert snapshot(repo) == before
+
+
+def test_a_worker_adds_the_job_queue_consumer_and_schedule_on_a_database(repo: Path) -> None:
+    new_module(repo, "payments", "worker", set())
+
+    module = repo / "modules/payments"
+    assert (module / "backend/worker/queue.py").exists() and (module / "backend/worker/runner.py").exists()
+    assert (module / "backend/repository/migrations/versions/v0002_create_jobs.py").exists()
+    assert "consume(queue, stop" in (module / "backend/api/main.py").read_text()
 
 
 def test_a_failure_midway_rolls_everything_back(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
