@@ -8,7 +8,7 @@ FEATURES ?=
 SCAFFOLD := PYTHONPATH=stack/tools python3 -m scaffold.cli --root $(CURDIR)
 
 .DEFAULT_GOAL := help
-.PHONY: help test fmt locks package new-module remove-module check-module contract-accept graph dev stack-preview stack-up stack-destroy
+.PHONY: help test fmt locks package new-module update-module remove-module check-module contract-accept graph dev stack-preview stack-up stack-destroy
 
 help: ## Show this help
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -34,9 +34,14 @@ package: ## Build every module's PEX into dist/
 
 new-module: ## Generate a module: M=name [TYPE=http-api] [FEATURES=database], with its lockfile and contract
 	$(PANTS) run stack/tools/scaffold:cli -- --root $(CURDIR) new "$(M)" --type "$(TYPE)" --features "$(FEATURES)"
-	@{ $(PANTS) generate-lockfiles --resolve=$(M) && $(PANTS) fmt fix modules/$(M):: && \
+	@{ $(PANTS) generate-lockfiles --resolve=$(M) && $(PANTS) fmt fix modules/$(M):: && $(SCAFFOLD) record "$(M)" && \
 	   $(MAKE) --no-print-directory contract-accept M=$(M); } || \
 	  { echo "make new-module: could not finish $(M); removing it again" >&2; $(SCAFFOLD) remove "$(M)"; exit 1; }
+
+update-module: ## Re-apply newer templates to a generated module, keeping local edits (conflicts -> .template-new)
+	$(PANTS) run stack/tools/scaffold:cli -- --root $(CURDIR) update "$(M)"
+	$(PANTS) fmt fix modules/$(M)::
+	$(SCAFFOLD) record "$(M)"
 
 remove-module: ## Remove a module and everything new-module added for it (refuses while its facade is used)
 	$(SCAFFOLD) remove "$(M)"

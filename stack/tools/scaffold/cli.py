@@ -4,8 +4,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from scaffold import provenance
 from scaffold.check import check_module
-from scaffold.create import new_module, parse_features, remove_module
+from scaffold.create import new_module, parse_features, remove_module, update_module
 from scaffold.errors import ScaffoldError
 
 
@@ -18,6 +19,8 @@ def main(argv: list[str] | None = None) -> int:
     new.add_argument("--type", default="http-api")
     new.add_argument("--features", default="")
     commands.add_parser("remove", help="remove a module exactly").add_argument("name")
+    commands.add_parser("update", help="re-apply the templates, keeping local edits").add_argument("name")
+    commands.add_parser("record", help="remember generated files as formatted").add_argument("name")
     check = commands.add_parser("check", help="check modules' structure")
     check.add_argument("names", nargs="*", help="modules to check (default: all)")
     args = parser.parse_args(argv)
@@ -26,6 +29,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "new":
             new_module(root, args.name, args.type, parse_features(args.features))
             print(f"new-module: created modules/{args.name}")
+        elif args.command == "update":
+            for line in update_module(root, args.name) or ["nothing to update"]:
+                print(f"update-module: {line}")
+        elif args.command == "record":
+            provenance.record_formatted(root / "modules" / args.name)
         elif args.command == "remove":
             remove_module(root, args.name)
             print(f"remove-module: removed modules/{args.name} and its registrations")
