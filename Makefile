@@ -8,7 +8,7 @@ FEATURES ?=
 SCAFFOLD := PYTHONPATH=stack/tools python3 -m scaffold.cli --root $(CURDIR)
 
 .DEFAULT_GOAL := help
-.PHONY: help test fmt locks package new-module update-module remove-module check-module contract-accept graph dev stack-preview stack-up stack-destroy
+.PHONY: help test fmt locks package new-module gh-new-module-pr update-module remove-module check-module contract-accept graph dev stack-preview stack-up stack-destroy
 
 help: ## Show this help
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -37,6 +37,9 @@ new-module: ## Generate a module: M=name [TYPE=http-api] [FEATURES=database], wi
 	@{ $(PANTS) generate-lockfiles --resolve=$(M) && $(PANTS) fmt fix modules/$(M):: && $(SCAFFOLD) record "$(M)" && \
 	   $(MAKE) --no-print-directory contract-accept M=$(M); } || \
 	  { echo "make new-module: could not finish $(M); removing it again" >&2; $(SCAFFOLD) remove "$(M)"; exit 1; }
+
+gh-new-module-pr: ## Branch module/$(M), new-module, commit, push and open a PR with gh (GH_DRY_RUN=1: print the gh call)
+	$(SCAFFOLD) pr "$(M)" --scaffold-command "$(MAKE) --no-print-directory new-module M=$(M) TYPE=$(TYPE) FEATURES=$(FEATURES)"
 
 update-module: ## Re-apply newer templates to a generated module, keeping local edits (conflicts -> .template-new)
 	$(PANTS) run stack/tools/scaffold:cli -- --root $(CURDIR) update "$(M)"

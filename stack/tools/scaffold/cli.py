@@ -1,6 +1,7 @@
 """Command line of the scaffolder (run by make: new-module, remove-module, check-module)."""
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
 
@@ -8,6 +9,7 @@ from scaffold import provenance
 from scaffold.check import check_module
 from scaffold.create import new_module, parse_features, remove_module, update_module
 from scaffold.errors import ScaffoldError
+from scaffold.pull_request import open_module_pr
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,6 +23,9 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("remove", help="remove a module exactly").add_argument("name")
     commands.add_parser("update", help="re-apply the templates, keeping local edits").add_argument("name")
     commands.add_parser("record", help="remember generated files as formatted").add_argument("name")
+    pr = commands.add_parser("pr", help="branch, scaffold, commit, push and open a pull request")
+    pr.add_argument("name")
+    pr.add_argument("--scaffold-command", required=True, help="the command that generates the module")
     check = commands.add_parser("check", help="check modules' structure")
     check.add_argument("names", nargs="*", help="modules to check (default: all)")
     args = parser.parse_args(argv)
@@ -32,6 +37,8 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "update":
             for line in update_module(root, args.name) or ["nothing to update"]:
                 print(f"update-module: {line}")
+        elif args.command == "pr":
+            open_module_pr(root, args.name, shlex.split(args.scaffold_command))
         elif args.command == "record":
             provenance.record_formatted(root / "modules" / args.name)
         elif args.command == "remove":
