@@ -53,7 +53,8 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
             print(f"check-module: {', '.join(names)} comply")
     except ScaffoldError as error:
-        print(f"{args.command}-module: {error}", file=sys.stderr)
+        target = {"pr": "gh-new-module-pr"}.get(args.command, f"{args.command}-module")
+        print(f"{target}: {error}", file=sys.stderr)
         return 2
     return 0
 
