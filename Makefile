@@ -32,11 +32,8 @@ endif
 package: ## Build every module's PEX into dist/
 	$(PANTS) package ::
 
-new-module: ## Generate a module: M=name [TYPE=http-api] [FEATURES=database], with its lockfile and contract
-	$(PANTS) run stack/tools/scaffold:cli -- --root $(CURDIR) new "$(M)" --type "$(TYPE)" --features "$(FEATURES)"
-	@{ $(PANTS) generate-lockfiles --resolve=$(M) && $(PANTS) fmt fix modules/$(M):: && $(SCAFFOLD) record "$(M)" && \
-	   $(MAKE) --no-print-directory contract-accept M=$(M); } || \
-	  { echo "make new-module: could not finish $(M); removing it again" >&2; $(SCAFFOLD) remove "$(M)"; exit 1; }
+new-module: ## Generate a module: M=name [TYPE=http-api|worker] [FEATURES=database], with lockfile and contract
+	stack/tools/scaffold/new_module.sh "$(M)" "$(TYPE)" "$(FEATURES)"
 
 gh-new-module-pr: ## Branch module/$(M), new-module, commit, push and open a PR with gh (GH_DRY_RUN=1: print the gh call)
 	$(SCAFFOLD) pr "$(M)" --scaffold-command "$(MAKE) --no-print-directory new-module M=$(M) TYPE=$(TYPE) FEATURES=$(FEATURES)"

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# `make new-module`: render the module (all-or-nothing, in Python), then lock, format and snapshot
+# it. If any later step fails or the run is interrupted, the module is removed again, so no half
+# module is ever left behind.
+set -euo pipefail
+name="$1" type="$2" features="$3"
+cd "$(dirname "$0")/../../.."
+scaffold() { PYTHONPATH=stack/tools python3 -m scaffold.cli --root "$PWD" "$@"; }
+
+./pants run stack/tools/scaffold:cli -- --root "$PWD" new "$name" --type "$type" --features "$features"
+undo() {
+  trap - EXIT INT TERM
+  echo "make new-module: could not finish $name; removing it again" >&2
+  scaffold remove "$name" >&2
+  exit 1
+}
+trap undo EXIT INT TERM
+./pants generate-lockfiles --resolve="$name"
+./pants fmt fix "modules/$name::"
+scaffold record "$name"
+./pants run "modules/$name:$name" -- --write-openapi "$PWD/modules/$name/openapi.json"
+trap - EXIT INT TERM
+echo "make new-module: modules/$name is ready; \`make test\` covers it, \`make dev\` runs it"
