@@ -100,5 +100,25 @@ def pantstack_module(module, database=True):
         name=module,
         entry_point=f"{module}.backend.api.main:run",
         execution_mode="venv",
+        # The image build unpacks the PEX into a virtualenv with PEX_TOOLS=1 (stack/docker/Dockerfile),
+        # whose HEALTHCHECK runs service_kit.healthcheck, which the app itself doesn't import.
+        include_tools=True,
+        dependencies=[f"stack/libs/service_kit/healthcheck.py@resolve={module}"],
         resolve=module,
+    )
+
+
+def module_image(module, version):
+    """A module's Docker image (stack/docker/BUILD), tagged <module>-<version>-<git sha> and <module>-latest.
+
+    The shared Dockerfile names the PEX through the MODULE build arg, which inference can't read,
+    so the PEX is listed here. GIT_SHA comes from the environment (`make images` sets it).
+    """
+    docker_image(
+        name=module,
+        source="Dockerfile",
+        dependencies=[f"modules/{module}:{module}"],
+        extra_build_args=[f"MODULE={module}", f"VERSION={version}"],
+        repository=f"pantstack/{module}",
+        image_tags=[f"{module}-{version}-{{build_args.GIT_SHA}}", f"{module}-latest"],
     )

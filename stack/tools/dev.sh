@@ -5,16 +5,25 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 base_port="${DEV_BASE_PORT:-8001}"
+# DEV_PEX_DIR: run PEXes already built into that directory (laid out like dist/) instead of building;
+# the system tests use it to run this script on the PEXes under test.
+pex_dir="${DEV_PEX_DIR:-dist}"
 modules=()
-for build in modules/*/BUILD; do modules+=("$(basename "$(dirname "$build")")"); done
+if [ -n "${DEV_PEX_DIR:-}" ]; then
+  for pex in "$pex_dir"/modules.*/*.pex; do [ -e "$pex" ] && modules+=("$(basename "$pex" .pex)"); done
+else
+  for build in modules/*/BUILD; do modules+=("$(basename "$(dirname "$build")")"); done
+fi
 if [ "${#modules[@]}" -eq 0 ]; then
-  echo "make dev: no modules under modules/; create one with 'make new-module M=name'." >&2
+  echo "make dev: no modules under modules/ (or PEXes in DEV_PEX_DIR); create one with 'make new-module M=name'." >&2
   exit 1
 fi
 
-targets=()
-for m in "${modules[@]}"; do targets+=("modules/$m:$m"); done
-./pants package "${targets[@]}"
+if [ -z "${DEV_PEX_DIR:-}" ]; then
+  targets=()
+  for m in "${modules[@]}"; do targets+=("modules/$m:$m"); done
+  ./pants package "${targets[@]}"
+fi
 
 # One signing key for service-to-service tokens, fresh for each `make dev` unless already set.
 export SERVICE_AUTH_SECRET="${SERVICE_AUTH_SECRET:-$(python3 -c 'import secrets; print(secrets.token_hex(32))')}"
@@ -38,14 +47,14 @@ trap stop_all EXIT
 
 port="$base_port"
 for m in "${modules[@]}"; do
-  PORT="$port" "./dist/modules.$m/$m.pex" &
+  PORT="$port" "$pex_dir/modules.$m/$m.pex" &
   pids+=("$!")
   printf 'make dev: %-12s http://127.0.0.1:%s  (API docs: http://127.0.0.1:%s/api/docs)\n' "$m" "$port" "$port"
   port=$((port + 1))
 done
 echo "make dev: writes need a service token; for curl, export these (valid 12 h):"
 for m in "${modules[@]}"; do
-  token=$(PEX_MODULE=service_kit.auth "./dist/modules.$m/$m.pex" --caller dev --audience "$m" --ttl 43200)
+  token=$(PEX_MODULE=service_kit.auth "$pex_dir/modules.$m/$m.pex" --caller dev --audience "$m" --ttl 43200)
   echo "  export $(echo "$m" | tr '[:lower:]' '[:upper:]')_TOKEN=$token"
 done
 echo "make dev: data in .data/; press Ctrl-C to stop all services."

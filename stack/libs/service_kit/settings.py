@@ -66,9 +66,10 @@ def load_settings(settings_class: type[SettingsT]) -> SettingsT:
     """Settings from the environment, or a readable list of what is wrong and exit status 2."""
     prefix = settings_class.model_config.get("env_prefix", "")
     overrides: dict[str, Any] = {}
-    # Platforms (and `make dev`) hand a service its port as PORT.
-    if "PORT" in os.environ and f"{prefix}PORT" not in os.environ:
-        overrides["port"] = os.environ["PORT"]
+    # Platforms (and `make dev`) hand a service its port as PORT; container images set HOST=0.0.0.0.
+    for variable in ("HOST", "PORT"):
+        if variable in os.environ and f"{prefix}{variable}" not in os.environ:
+            overrides[variable.lower()] = os.environ[variable]
     secrets_dir = os.environ.get("SECRETS_DIR", "/run/secrets")
     try:
         return settings_class(

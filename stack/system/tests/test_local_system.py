@@ -2,58 +2,30 @@
 stock → order → confirm → ship → dispatch → deliver, plus short stock, a repeated reservation,
 and inventory going down."""
 
-import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
+from system.tests.api import SANDBOX_ROOT, Api, free_port, wait_ready
 
 MODULES = ("inventory", "orders", "shipping")
 SECRET = "system-test-" + "q" * 32
 
 
 @dataclass
-class Service:
-    name: str
-    port: int
+class Service(Api):
     process: subprocess.Popen[bytes]
-    token: str
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.url + path, data=data, method=method)
-        request.add_header("Authorization", f"Bearer {self.token}")
-        request.add_header("Content-Type", "application/json")
-        try:
-            with urllib.request.urlopen(request, timeout=15) as response:
-                return response.status, json.loads(response.read())
-        except urllib.error.HTTPError as error:
-            return error.code, json.loads(error.read())
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def pex(module: str) -> Path:
-    return Path(f"modules.{module}/{module}.pex").resolve()
+    return SANDBOX_ROOT / f"modules.{module}" / f"{module}.pex"
 
 
 def mint_token(module: str, env: dict[str, str]) -> str:
@@ -66,19 +38,6 @@ def mint_token(module: str, env: dict[str, str]) -> str:
         check=True,
     )
     return minted.stdout.strip()
-
-
-def wait_ready(service: Service, timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert service.process.poll() is None, f"{service.name} exited with {service.process.returncode}"
-        try:
-            if service.call("GET", "/ready")[0] == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"{service.name} not ready within {timeout}s")
 
 
 @pytest.fixture
@@ -97,10 +56,10 @@ def system(tmp_path: Path) -> Iterator[dict[str, Service]]:
         process = subprocess.Popen(
             [sys.executable, str(pex(module))], env={**env, "PORT": str(port)}, stdout=log, stderr=log
         )
-        services[module] = Service(module, port, process, mint_token(module, env))
+        services[module] = Service(f"http://127.0.0.1:{port}", mint_token(module, env), process)
     try:
         for service in services.values():
-            wait_ready(service)
+            wait_ready(service, alive=lambda s=service: s.process.poll() is None)  # type: ignore[misc]
         yield services
     finally:
         for service in services.values():

@@ -8,14 +8,27 @@ from service_kit.settings import load_settings
 from service_kit.tests.demo_app import SECRET, DemoSettings
 
 
-def test_settings_come_from_prefixed_variables_and_port(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_settings_come_from_prefixed_variables_host_and_port(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SERVICE_AUTH_SECRET", SECRET)
     monkeypatch.setenv("DEMO_LOG_LEVEL", "DEBUG")
+    monkeypatch.setenv("HOST", "0.0.0.0")
     monkeypatch.setenv("PORT", "9123")
 
     settings = load_settings(DemoSettings)
 
-    assert (settings.log_level, settings.port) == ("DEBUG", 9123)
+    assert (settings.log_level, settings.host, settings.port) == ("DEBUG", "0.0.0.0", 9123)
+
+
+def test_prefixed_host_and_port_win_over_the_platform_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SERVICE_AUTH_SECRET", SECRET)
+    monkeypatch.setenv("HOST", "0.0.0.0")
+    monkeypatch.setenv("DEMO_HOST", "127.0.0.2")
+    monkeypatch.setenv("PORT", "9123")
+    monkeypatch.setenv("DEMO_PORT", "9124")
+
+    settings = load_settings(DemoSettings)
+
+    assert (settings.host, settings.port) == ("127.0.0.2", 9124)
     assert settings.database_url == "sqlite+aiosqlite:///.data/demo.db"
 
 

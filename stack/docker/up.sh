@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# `make up`: every module's image and PostgreSQL under docker-compose; waits until every module is
+# healthy, then prints its URL and a token for curl. Images come from `make images`.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+fail() { echo "make up: $*" >&2; exit 1; }
+compose=(docker-compose)
+if docker compose version >/dev/null 2>&1; then compose=(docker compose); fi
+command -v "${compose[0]}" >/dev/null || fail "docker-compose is missing; install Compose v2 or Debian's docker-compose."
+docker info >/dev/null 2>&1 || fail "no Docker engine answers; start one (dockerd, or 'systemctl start docker') and retry."
+
+modules=()
+for build in modules/*/BUILD; do modules+=("$(basename "$(dirname "$build")")"); done
+version="${PANTSTACK_IMAGE_VERSION:-latest}"
+missing=()
+for m in "${modules[@]}"; do
+  docker image inspect "pantstack/$m:$m-$version" >/dev/null 2>&1 || missing+=("pantstack/$m:$m-$version")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  fail "no image ${missing[*]}; build them with 'make images' ('make base-image' first where no registry is reachable)."
+fi
+# PostgreSQL: the upstream image unless `make base-image` built one from Debian's packages.
+if [ -z "${PANTSTACK_POSTGRES_IMAGE:-}" ] && docker image inspect pantstack/postgres:15 >/dev/null 2>&1; then
+  export PANTSTACK_POSTGRES_IMAGE=pantstack/postgres:15
+fi
+
+# A dependency that never gets healthy makes `up` fail; the loop below says which module and why.
+"${compose[@]}" up -d --remove-orphans || echo "make up: docker-compose reported a problem; checking each module" >&2
+
+deadline=$((SECONDS + ${UP_TIMEOUT_SECONDS:-180}))
+for m in "${modules[@]}"; do
+  container="$("${compose[@]}" ps -q "$m")"
+  if [ -z "$container" ]; then
+    "${compose[@]}" ps >&2
+    fail "$m was not started (a service it depends on is not healthy, see above). 'make down' stops everything."
+  fi
+  while :; do
+    status="$(docker inspect -f '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}' "$container")"
+    [ "$status" = "running healthy" ] && break
+    if [ "${status%% *}" != "running" ] || [ "$SECONDS" -ge "$deadline" ]; then
+      "${compose[@]}" logs --tail=30 "$m" >&2
+      fail "$m is not healthy ($status); its last log lines are above. 'make down' stops everything."
+    fi
+    sleep 1
+  done
+done
+
+echo "make up: every module is healthy; writes need a token, export these (valid 12 h):"
+for m in "${modules[@]}"; do
+  port="$("${compose[@]}" port "$m" 8000)"
+  token="$("${compose[@]}" exec -T -e PEX_MODULE=service_kit.auth "$m" /opt/app/pex --caller dev --audience "$m" --ttl 43200)"
+  printf 'make up: %-12s http://%s  (API docs: http://%s/api/docs)\n' "$m" "$port" "$port"
+  echo "  export $(echo "$m" | tr '[:lower:]' '[:upper:]')_TOKEN=$token"
+done
+echo "make up: 'make logs' follows the logs; 'make down' stops and removes the containers (data stays in a volume)."
