@@ -15,6 +15,7 @@ help: ## Show this help
 
 test: ## Lint, type-check and run every test (what CI runs)
 	python3 stack/tools/boundaries.py
+	python3 stack/tools/compose.py --check
 	$(SCAFFOLD) check
 	$(PANTS) tailor --check update-build-files --check lint check test ::
 

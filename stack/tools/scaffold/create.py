@@ -7,6 +7,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import compose
+
 from scaffold import provenance, registry
 from scaffold.errors import ScaffoldError
 from scaffold.names import validate_module_name
@@ -45,7 +47,7 @@ def new_module(root: Path, name: str, module_type: str, features: set[str]) -> l
         "listener_priority": _next_listener_priority(root),
     }
     shared = registry.edits(root, name, add=True)
-    originals = {path: (root / path).read_text() for path in shared}
+    originals = {path: (root / path).read_text() for path in [*shared, compose.COMPOSE_FILE]}
     module_dir = root / "modules" / name
     requirements = root / registry.requirements_file(name)
     staging = Path(tempfile.mkdtemp(prefix=f".new-module-{name}-", dir=root / "modules"))
@@ -69,6 +71,8 @@ def new_module(root: Path, name: str, module_type: str, features: set[str]) -> l
         requirements.write_text(requirements_text)
         for path, text in shared.items():
             _replace(root / path, text)
+        # docker-compose.yml is generated from modules/, so it is rendered once the module is in place.
+        _replace(root / compose.COMPOSE_FILE, compose.render(root))
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         shutil.rmtree(module_dir, ignore_errors=True)
@@ -76,7 +80,7 @@ def new_module(root: Path, name: str, module_type: str, features: set[str]) -> l
         for path, text in originals.items():
             _replace(root / path, text)
         raise
-    return [module_dir, requirements, *(root / p for p in shared)]
+    return [module_dir, requirements, *(root / p for p in shared), root / compose.COMPOSE_FILE]
 
 
 def remove_module(root: Path, name: str) -> None:
@@ -94,6 +98,7 @@ def remove_module(root: Path, name: str) -> None:
         (root / path).unlink(missing_ok=True)
     for path, text in shared.items():
         _replace(root / path, text)
+    _replace(root / compose.COMPOSE_FILE, compose.render(root))
 
 
 def facade_users(root: Path, name: str) -> list[str]:

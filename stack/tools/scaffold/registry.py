@@ -13,10 +13,12 @@ PANTS_TOML = Path("pants.toml")
 MACROS = Path("pants-plugins/macros.py")
 REQUIREMENTS_BUILD = Path("3rdparty/python/BUILD")
 PYPROJECT = Path("pyproject.toml")
+IMAGES_BUILD = Path("stack/docker/BUILD")
 
 _RESOLVE_LINE = re.compile(r'^(\w+) = "3rdparty/python/\1\.lock"$', re.MULTILINE)
 _MODULE_RESOLVES = re.compile(r"^MODULE_RESOLVES = \(([^)]*)\)$", re.MULTILINE)
 _MODULE_REQUIREMENTS = re.compile(r'^module_requirements\("(\w+)"\)$', re.MULTILINE)
+_MODULE_IMAGE = re.compile(r'^module_image\("(\w+)", version="[^"]+"\)$', re.MULTILINE)
 _FIRST_PARTY = re.compile(r"^known-first-party = \[([^\]]*)\]$", re.MULTILINE)
 
 
@@ -30,7 +32,10 @@ def lockfile(name: str) -> Path:
 
 def registered_in(root: Path, name: str) -> list[str]:
     """Which shared files list `name` (for check-module)."""
-    texts = {path: (root / path).read_text() for path in (PANTS_TOML, MACROS, REQUIREMENTS_BUILD, PYPROJECT)}
+    texts = {
+        path: (root / path).read_text()
+        for path in (PANTS_TOML, MACROS, REQUIREMENTS_BUILD, PYPROJECT, IMAGES_BUILD)
+    }
     found = []
     if name in _RESOLVE_LINE.findall(texts[PANTS_TOML]):
         found.append(str(PANTS_TOML))
@@ -40,6 +45,8 @@ def registered_in(root: Path, name: str) -> list[str]:
         found.append(str(REQUIREMENTS_BUILD))
     if name in _names(_FIRST_PARTY, texts[PYPROJECT]):
         found.append(str(PYPROJECT))
+    if name in _MODULE_IMAGE.findall(texts[IMAGES_BUILD]):
+        found.append(str(IMAGES_BUILD))
     return found
 
 
@@ -56,6 +63,9 @@ def edits(root: Path, name: str, *, add: bool) -> dict[Path, str]:
             root / REQUIREMENTS_BUILD, _MODULE_REQUIREMENTS, name, f'module_requirements("{name}")', add
         ),
         PYPROJECT: _edit_tuple(root / PYPROJECT, _FIRST_PARTY, name, "known-first-party = [{}]", add),
+        IMAGES_BUILD: _edit_lines(
+            root / IMAGES_BUILD, _MODULE_IMAGE, name, f'module_image("{name}", version="0.1.0")', add
+        ),
     }
 
 

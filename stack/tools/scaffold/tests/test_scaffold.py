@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import compose
 import pytest
 from scaffold import create
 from scaffold.check import check_module
@@ -27,6 +28,7 @@ SHARED_FILES = {
     "modules/orders/BUILD": 'pantstack_module("orders")\n',
     "modules/orders/backend/public/__init__.py": '__all__ = ["OrdersClient"]\n',
     "modules/orders/infrastructure/Pulumi.test.yaml": "config:\n  orders:listenerPriority: 100\n",
+    "stack/docker/BUILD": '# One image per module.\nmodule_image("orders", version="1.2.0")\n',
 }
 
 
@@ -35,6 +37,7 @@ def repo(tmp_path: Path) -> Path:
     for relative, text in SHARED_FILES.items():
         (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / relative).write_text(text)
+    (tmp_path / "docker-compose.yml").write_text(compose.render(tmp_path))
     return tmp_path
 
 
@@ -107,6 +110,13 @@ def test_new_registers_the_module_and_remove_restores_the_tree_exactly(
     assert (repo / "modules/payments/backend/repository/memory.py").exists() != bool(features)
     assert 'payments = "3rdparty/python/payments.lock"' in (repo / "pants.toml").read_text()
     assert 'MODULE_RESOLVES = ("orders", "payments")' in (repo / "pants-plugins/macros.py").read_text()
+    assert 'module_image("payments", version="0.1.0")' in (repo / "stack/docker/BUILD").read_text()
+    compose_file = (repo / "docker-compose.yml").read_text()
+    assert (
+        "  payments:\n    image: pantstack/payments:payments-${PANTSTACK_IMAGE_VERSION:-latest}"
+        in compose_file
+    )
+    assert ("PAYMENTS_DATABASE_URL" in compose_file) == bool(features)
     assert (
         "payments:listenerPriority: 101"
         in (repo / "modules/payments/infrastructure/Pulumi.test.yaml").read_text()
