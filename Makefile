@@ -16,6 +16,7 @@ help: ## Show this help
 test: ## Lint, type-check and run every test (what CI runs)
 	python3 stack/tools/boundaries.py
 	$(SCAFFOLD) check
+	python3 stack/tools/docs_check.py
 	$(PANTS) tailor --check update-build-files --check lint check test ::
 
 fmt: ## Format and autofix all code (black, ruff --fix)
@@ -76,3 +77,7 @@ stack-up: ## Deploy: ENV=test|prod [M=module]; without M, the platform first, th
 
 stack-destroy: ## Tear down: ENV=test|prod [M=module]; without M, every module, then the platform
 	@$(call STACK,destroy)
+
+# CI (issue 8): .github/workflows/ci.yml runs this on pushes to main and nightly.
+affected-demo: ## Show Pants selects only what one change affects (scratch copy) [M=module]
+	python3 stack/tools/affected.py demo $(if $(M),--module "$(M)")
