@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""`make test`'s docs check: every command shown in README.md and docs/*.md names things that exist.
+"""`make test`'s docs check: every command in README.md, docs/*.md and modules/*/README.md names what exists.
 
 Commands are the lines of shell code blocks (```sh, bash, shell, console) and inline code that starts
 like a command (`make …`, `./pants …`, `python3 <path>`, a repo script). In each:
@@ -156,6 +156,8 @@ def looks_like_command(words: Sequence[str]) -> bool:
     if index is None:
         return False
     program, args = words[index], words[index + 1 :]
+    if program.endswith(":"):  # a message quoted from a tool (`./pants: no CPython 3.9 found`)
+        return False
     if program in ("make", "./pants"):
         return True
     if INTERPRETER.match(program):
@@ -412,7 +414,12 @@ def update_embeds(doc_path: Path, root: Path) -> bool:
 
 
 def docs(root: Path) -> list[Path]:
-    return [root / "README.md", *sorted((root / "docs").glob("*.md"))]
+    """README.md, docs/*.md and each module's README.md."""
+    return [
+        root / "README.md",
+        *sorted((root / "docs").glob("*.md")),
+        *sorted(root.glob("modules/*/README.md")),
+    ]
 
 
 def pants_addresses(root: Path) -> frozenset[str]:
@@ -468,7 +475,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems:
-        print(f"docs check: {len(problems)} problem(s) in README.md and docs/*.md", file=sys.stderr)
+        print(
+            f"docs check: {len(problems)} problem(s) in README.md, docs/*.md, modules/*/README.md",
+            file=sys.stderr,
+        )
         return 1
     count = len(docs(root))
     print(f"docs check: every command in {count} docs names a make target, Pants target or file there is")

@@ -104,7 +104,7 @@ def test_existing_targets_scripts_and_pants_targets_pass(
         "PEX_MODULE=service_kit.auth dist/modules.orders/orders.pex --caller me\ncurl -X GET http://x/y\n```\n\n"
         "Placeholders are not checked: `make contract-accept M=<m>`, `./pants test modules/<m>::`,\n"
         "`make new-module M=payments [TYPE=http-api|worker]`, nor a file named in prose:\n"
-        "`pants-plugins/macros.py`.\n",
+        "`pants-plugins/macros.py`, nor a message quoted from a tool: `./pants: no CPython 3.9 found`.\n",
     )
     write(repo, "Makefile", MAKEFILE + "contract-accept new-module:\n\t@true\n")
 
@@ -168,6 +168,18 @@ def test_a_module_created_earlier_in_the_same_block_counts_as_existing(
     assert status == 1
     assert "docs/guide.md:3:" not in output  # made by `make new-module` just before
     assert "docs/guide.md:8: `./pants test modules/payments::`: 'modules/payments::'" in output
+
+
+def test_module_readmes_are_checked_too(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(repo, "modules/orders/README.md", "# orders\n\n```sh\n./pants test modules/orders:nope\n```\n")
+
+    status, output = run(repo, capsys)
+
+    assert status == 1
+    assert (
+        "modules/orders/README.md:4: `./pants test modules/orders:nope`: no target 'modules/orders:nope'"
+        in output
+    )
 
 
 def test_console_blocks_check_only_prompt_lines(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
