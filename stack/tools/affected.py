@@ -143,6 +143,8 @@ def report(title: str, changed: str, since: str, addresses: Sequence[str]) -> di
         print(f"    {label} ({len(groups[owner])}):")
         for address in groups[owner]:
             print(f"      {address}")
+    if OTHERS in groups:
+        print(f"    (targets {OTHERS} are no module; e.g. stack/system packages every module's PEX)")
     return groups
 
 
