@@ -8,7 +8,7 @@ FEATURES ?=
 SCAFFOLD := PYTHONPATH=stack/tools python3 -m scaffold.cli --root $(CURDIR)
 
 .DEFAULT_GOAL := help
-.PHONY: help test fmt locks package new-module gh-new-module-pr update-module remove-module check-module contract-accept graph dev base-image images up down logs stack-preview stack-up stack-destroy
+.PHONY: help test fmt locks package new-module gh-new-module-pr update-module remove-module check-module contract-accept graph dev base-image images up down logs stack-preview stack-up stack-destroy affected-demo
 
 help: ## Show this help
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -17,6 +17,7 @@ test: ## Lint, type-check and run every test (what CI runs)
 	python3 stack/tools/boundaries.py
 	python3 stack/tools/compose.py --check
 	$(SCAFFOLD) check
+	python3 stack/tools/docs_check.py
 	$(PANTS) tailor --check update-build-files --check lint check test ::
 
 fmt: ## Format and autofix all code (black, ruff --fix)
@@ -100,3 +101,7 @@ stack-up: ## Deploy: ENV=test|prod [M=module]; without M, the platform first, th
 
 stack-destroy: ## Tear down: ENV=test|prod [M=module]; without M, every module, then the platform
 	@$(call STACK,destroy)
+
+# Affected-only selection shown on a scratch copy; .github/workflows/ci.yml runs it on main and nightly.
+affected-demo: ## Show Pants selects only what one change affects (scratch copy) [M=module]
+	python3 stack/tools/affected.py demo $(if $(M),--module "$(M)")

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """`make stack-preview|stack-up|stack-destroy`: Pulumi for the platform and the modules' stacks.
 
-    stack.py up --env prod [--module orders] [-- <pulumi flags, e.g. --yes>]
+    stack.py up --env prod [--module orders|platform] [-- <pulumi flags, e.g. --yes>]
 
 Projects: the platform (stack/platform/infrastructure) and every module with
 modules/<name>/infrastructure/Pulumi.yaml. Without --module, `preview` and `up` run the platform and
-then each module; `destroy` runs them the other way round. Environments are the platform's
+then each module; `destroy` runs them the other way round. `--module platform` is the platform alone
+(no module may be called `platform`: the scaffolder reserves the name). Environments are the platform's
 Pulumi.<env>.yaml files. A stack is <org>/<project>/<env>, <org> being `pantstack:org` in the
 project's Pulumi.<env>.yaml.
 
@@ -29,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+PLATFORM = "platform"
 PLATFORM_DIR = Path("stack/platform/infrastructure")
 EXPORT_DIR = Path("dist/export/python/virtualenvs/infra")
 INSTALL_HINT = (
@@ -69,14 +71,16 @@ def plan(root: Path, action: str, env: str, module: str | None) -> list[Stack]:
         given = f"unknown environment '{env}'" if env else "no environment given"
         raise StackError(f"{given}; use ENV= one of: {', '.join(known_envs) or '(none)'}")
     known_modules = modules(root)
+    if module == PLATFORM:
+        return [_stack(root, PLATFORM, PLATFORM_DIR, env)]
     if module is not None and module not in known_modules:
         raise StackError(
             f"unknown module '{module}'; modules with infrastructure/Pulumi.yaml: "
-            f"{', '.join(known_modules) or '(none)'}"
+            f"{', '.join(known_modules) or '(none)'} (or M={PLATFORM}: the platform stack alone)"
         )
     projects = [(module, Path("modules") / module / "infrastructure")] if module else []
     if not module:
-        projects = [("platform", PLATFORM_DIR)] + [
+        projects = [(PLATFORM, PLATFORM_DIR)] + [
             (name, Path("modules") / name / "infrastructure") for name in known_modules
         ]
         if action == "destroy":

@@ -134,6 +134,17 @@ def test_preview_of_one_module_runs_only_that_module(repo: Path) -> None:
     ]
 
 
+def test_the_platform_alone_is_module_platform(repo: Path) -> None:
+    result = run_stack(repo, "up", "--module", "platform", "--env", "test", "--", "--yes", pulumi=True)
+
+    assert result.returncode == 0, result.stderr
+    stacks = [call.split(" --cwd")[0] for call in calls(repo) if call.startswith("pulumi ")]
+    assert stacks == [
+        "pulumi stack select --create --stack acme/platform/test",
+        "pulumi up --stack acme/platform/test",
+    ]
+
+
 def test_destroy_without_a_module_takes_the_modules_down_before_the_platform(repo: Path) -> None:
     result = run_stack(repo, "destroy", "--env", "test", pulumi=True)
 
