@@ -8,7 +8,7 @@ FEATURES ?=
 SCAFFOLD := PYTHONPATH=stack/tools python3 -m scaffold.cli --root $(CURDIR)
 
 .DEFAULT_GOAL := help
-.PHONY: help test fmt locks package new-module gh-new-module-pr update-module remove-module check-module contract-accept graph dev base-image images up down logs stack-preview stack-up stack-destroy affected-demo
+.PHONY: help test fmt locks package new-module gh-new-module-pr update-module remove-module check-module contract-accept graph dev base-image images up down logs stack-preview stack-up stack-destroy affected-demo bench reliability
 
 help: ## Show this help
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -105,3 +105,12 @@ stack-destroy: ## Tear down: ENV=test|prod [M=module]; without M, every module, 
 # Affected-only selection shown on a scratch copy; .github/workflows/ci.yml runs it on main and nightly.
 affected-demo: ## Show Pants selects only what one change affects (scratch copy) [M=module]
 	python3 stack/tools/affected.py demo $(if $(M),--module "$(M)")
+
+# Numbers, not tests: benchmarks and the full-scale reliability checks write docs/*.md.
+BENCH_ARGS ?=
+bench: ## Benchmarks into docs/benchmarks.md: kit vs bare FastAPI, facade calls, PEX start, Pants scaling, images (BENCH_ARGS=--help)
+	PYTHONPATH=stack python3 -m bench.run --root $(CURDIR) $(BENCH_ARGS)
+
+reliability: ## kill -9, inventory down, SIGTERM, concurrency and API fuzzing at full scale -> docs/reliability.md
+	$(PANTS) package modules::
+	$(PANTS) run stack/reliability:run -- --pex-dir $(CURDIR)/dist --report $(CURDIR)/docs/reliability.md
