@@ -87,7 +87,8 @@ class DurabilityResult:
     sent: int = 0
     acknowledged: int = 0
     acknowledged_before_kill: int = 0
-    failed_by_the_kill: int = 0  # no answer: the process died with the request in flight or unsent
+    failed_by_the_kill: int = 0  # no answer: in flight on a connection to the killed process
+    errors: list[str] = field(default_factory=list)  # connection errors with no kill to blame
     statuses: Counter[int] = field(default_factory=Counter)
     server_errors: int = 0
     found_after_restart: int = 0
@@ -98,23 +99,25 @@ class DurabilityResult:
     @property
     def ok(self) -> bool:
         return (
-            self.acknowledged > 0
-            and self.failed_by_the_kill > 0  # the kill really happened mid-run
+            0 < self.acknowledged_before_kill < self.acknowledged
             and self.found_after_restart == self.acknowledged
             and not self.missing
             and not self.altered
+            and not self.errors
             and self.server_errors == 0
         )
 
 
 def durability(pex_dir: Path, work_dir: Path, orders: int = 300, workers: int = 8) -> DurabilityResult:
-    """POST `orders` orders from `workers` threads; SIGKILL orders once half are acknowledged;
-    restart it on the same SQLite file: every order answered 201 must be there, unchanged."""
+    """POST `orders` orders from `workers` threads. Once half are acknowledged, orders gets SIGKILL
+    and is restarted on the same SQLite file while the threads wait, then they send the rest.
+    After the last one it is killed and restarted again: every order answered 201, before or
+    after the first crash, must be there, unchanged."""
     result = DurabilityResult()
     skus = [f"dur-{n}" for n in range(10)]
     acknowledged: dict[str, dict[str, Any]] = {}
     lock = threading.Lock()
-    killed = threading.Event()
+    killed, restarted = threading.Event(), threading.Event()
     with running_modules(pex_dir, work_dir, ("inventory", "orders")) as services:
         inventory, service = services["inventory"], services["orders"]
         stock(inventory, skus, PLENTY)
@@ -122,8 +125,12 @@ def durability(pex_dir: Path, work_dir: Path, orders: int = 300, workers: int = 
 
         def worker(seed: int) -> None:
             rng = random.Random(seed)
-            connection = Connection(service)
-            while not killed.is_set():
+            connection, to_killed_process = Connection(service), False
+            while True:
+                if killed.is_set() and not to_killed_process:
+                    restarted.wait(timeout=180)
+                    connection.close()
+                    connection, to_killed_process = Connection(service), True
                 with lock:
                     number = next(numbers, None)
                 if number is None:
@@ -131,28 +138,36 @@ def durability(pex_dir: Path, work_dir: Path, orders: int = 300, workers: int = 
                 body = order_body(f"durability-{number}", skus, rng)
                 try:
                     status, answer = connection.request("POST", ORDERS, body)
-                except OSError:
+                except OSError as error:
                     with lock:
                         result.sent += 1
-                        result.failed_by_the_kill += 1
-                    break
+                        if killed.is_set() and not to_killed_process:
+                            result.failed_by_the_kill += 1
+                        else:
+                            result.errors.append(repr(error))
+                    continue
+                i_killed = False
                 with lock:
                     result.sent += 1
                     result.statuses[status] += 1
                     result.server_errors += status >= 500
                     if status == 201:
                         acknowledged[answer["id"]] = body
-                        if len(acknowledged) >= orders // 2 and not killed.is_set():
-                            service.kill()
-                            killed.set()
-                            result.acknowledged_before_kill = len(acknowledged)
+                    if len(acknowledged) >= orders // 2 and not killed.is_set():
+                        killed.set()  # before the kill, so requests failing from now on blame it
+                        service.kill()
+                        result.acknowledged_before_kill = len(acknowledged)
+                        i_killed = True
+                if i_killed:
+                    service.start()
+                    service.wait_ready()
+                    restarted.set()
             connection.close()
 
         with ThreadPoolExecutor(workers) as pool:
             list(pool.map(worker, range(workers)))
         result.acknowledged = len(acknowledged)
-        if service.running():  # every order was answered before half were acknowledged
-            service.kill()
+        service.kill()
         service.start()
         service.wait_ready()
         for order_id, sent in acknowledged.items():

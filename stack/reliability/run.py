@@ -37,7 +37,7 @@ class Scale:
 
 FULL = Scale(2000, 16, 200, 50, 10, 10, 2.0, 1, 100)
 # What the tests run (make test): the same checks, small.
-QUICK = Scale(300, 8, 32, 50, 10, 3, 1.0, 1, 25)
+QUICK = Scale(200, 8, 32, 50, 10, 3, 1.0, 1, 25)
 
 
 @dataclass
@@ -46,7 +46,16 @@ class Outcome:
     passed: bool
     seconds: float
     rows: list[tuple[str, str]]  # (what was measured, value) for the report
+    requests: int = 0  # requests the check sent to the service under test
+    unexpected_5xx: int = 0  # 5xx answers, besides the 503s a downstream outage calls for
     error: str = ""
+
+
+Measured = tuple[bool, list[tuple[str, str]], int, int]  # passed, rows, requests, unexpected 5xx
+
+
+def _server_errors(statuses: Any, expected: int | None = None) -> int:
+    return sum(count for status, count in statuses.items() if status >= 500 and status != expected)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -80,21 +89,27 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_checks(pex_dir: Path, work_dir: Path, scale: Scale) -> list[Outcome]:
-    def durability() -> tuple[bool, list[tuple[str, str]]]:
+    def durability() -> Measured:
         r = checks.durability(pex_dir, work_dir / "durability", scale.orders_before_kill, scale.load_workers)
-        return r.ok, [
-            ("POSTs sent", str(r.sent)),
-            ("acknowledged (201)", str(r.acknowledged)),
-            ("acknowledged when kill -9 hit", str(r.acknowledged_before_kill)),
-            ("no answer (in flight or refused at the kill)", str(r.failed_by_the_kill)),
-            ("acknowledged and found intact after restart", str(r.found_after_restart)),
-            ("acknowledged but missing / altered", f"{len(r.missing)} / {len(r.altered)}"),
-            ("stored although the 201 never arrived", str(r.stored_without_acknowledgement)),
-            ("5xx seen", str(r.server_errors)),
-        ]
+        return (
+            r.ok,
+            [
+                ("POSTs sent", str(r.sent)),
+                ("acknowledged (201)", str(r.acknowledged)),
+                ("acknowledged when kill -9 hit mid-run", str(r.acknowledged_before_kill)),
+                ("in flight at the kill (no answer)", str(r.failed_by_the_kill)),
+                ("other connection errors", str(len(r.errors))),
+                ("acknowledged and found intact after restart", str(r.found_after_restart)),
+                ("acknowledged but missing / altered", f"{len(r.missing)} / {len(r.altered)}"),
+                ("stored although the 201 never arrived", str(r.stored_without_acknowledgement)),
+                ("5xx seen", str(r.server_errors)),
+            ],
+            r.sent,
+            r.server_errors,
+        )
 
-    def downstream(mode: str) -> Callable[[], tuple[bool, list[tuple[str, str]]]]:
-        def run() -> tuple[bool, list[tuple[str, str]]]:
+    def downstream(mode: str) -> Callable[[], Measured]:
+        def run() -> Measured:
             r = checks.downstream_failure(
                 pex_dir,
                 work_dir / f"inventory-{mode}",
@@ -103,54 +118,70 @@ def run_checks(pex_dir: Path, work_dir: Path, scale: Scale) -> list[Outcome]:
                 scale.inventory_timeout_seconds,
                 scale.inventory_retries,
             )
-            return r.ok, [
-                ("ORDERS_INVENTORY_TIMEOUT_SECONDS / _RETRIES", f"{r.timeout_seconds:g} / {r.retries}"),
-                ("orders placed during the outage", str(r.attempts)),
-                ("answers", _statuses(r.statuses)),
-                ("slowest answer / bound", f"{r.slowest_seconds:.2f} s / {r.bound_seconds:.2f} s"),
-                ("orders stored during the outage", str(r.stored_during_outage)),
-                ("order placed after inventory came back", "201" if r.recovered else "no"),
-                ("time until then", f"{r.recovery_seconds:.1f} s"),
-                ("orders restarted", "yes" if r.orders_restarted else "no"),
-                ("units left reserved for orders never stored", str(r.stranded_units)),
-            ]
+            return (
+                r.ok,
+                [
+                    ("ORDERS_INVENTORY_TIMEOUT_SECONDS / _RETRIES", f"{r.timeout_seconds:g} / {r.retries}"),
+                    ("orders placed during the outage", str(r.attempts)),
+                    ("answers", _statuses(r.statuses)),
+                    ("slowest answer / bound", f"{r.slowest_seconds:.2f} s / {r.bound_seconds:.2f} s"),
+                    ("orders stored during the outage", str(r.stored_during_outage)),
+                    ("order placed after inventory came back", "201" if r.recovered else "no"),
+                    ("time until then", f"{r.recovery_seconds:.1f} s"),
+                    ("orders restarted", "yes" if r.orders_restarted else "no"),
+                    ("units left reserved for orders never stored", str(r.stranded_units)),
+                ],
+                r.attempts,
+                _server_errors(r.statuses, expected=503),
+            )
 
         return run
 
-    def shutdown() -> tuple[bool, list[tuple[str, str]]]:
+    def shutdown() -> Measured:
         r = checks.graceful_shutdown(pex_dir, work_dir / "sigterm", scale.in_flight_at_sigterm)
-        return r.ok, [
-            ("requests in flight at SIGTERM", str(r.in_flight)),
-            ("answered / 201", f"{r.answered} / {r.created}"),
-            ("connection resets", str(r.resets)),
-            ("other connection errors", str(len(r.other_errors))),
-            ("answers", _statuses(r.statuses)),
-            ("exit status / shutdown time", f"{r.exit_code} / {r.shutdown_seconds:.1f} s"),
-            ("201 orders found after restart", str(r.found_after_restart)),
-        ]
+        return (
+            r.ok,
+            [
+                ("requests in flight at SIGTERM", str(r.in_flight)),
+                ("answered / 201", f"{r.answered} / {r.created}"),
+                ("connection resets", str(r.resets)),
+                ("other connection errors", str(len(r.other_errors))),
+                ("answers", _statuses(r.statuses)),
+                ("exit status / shutdown time", f"{r.exit_code} / {r.shutdown_seconds:.1f} s"),
+                ("201 orders found after restart", str(r.found_after_restart)),
+            ],
+            r.in_flight,
+            _server_errors(r.statuses),
+        )
 
-    def concurrency() -> tuple[bool, list[tuple[str, str]]]:
+    def concurrency() -> Measured:
         r = checks.concurrency(
             pex_dir, work_dir / "concurrency", scale.parallel_reservations, scale.units_in_stock
         )
-        return r.ok, [
-            ("parallel reservations / units in stock", f"{r.parallel} / {r.units}"),
-            ("succeeded (201) / refused (409)", f"{r.succeeded} / {r.refused}"),
-            ("answers", _statuses(r.statuses)),
-            ("connection errors", str(len(r.errors))),
-            ("reserved / available afterwards", f"{r.reserved_after} / {r.available_after}"),
-        ]
+        return (
+            r.ok,
+            [
+                ("parallel reservations / units in stock", f"{r.parallel} / {r.units}"),
+                ("succeeded (201) / refused (409)", f"{r.succeeded} / {r.refused}"),
+                ("answers", _statuses(r.statuses)),
+                ("connection errors", str(len(r.errors))),
+                ("reserved / available afterwards", f"{r.reserved_after} / {r.available_after}"),
+            ],
+            r.parallel,
+            _server_errors(r.statuses),
+        )
 
-    def fuzzing() -> tuple[bool, list[tuple[str, str]]]:
+    def fuzzing() -> Measured:
         results = checks.fuzzing(pex_dir, work_dir / "fuzzing", scale.fuzz_examples)
         rows = [(f"{r.module}: operations / requests / 5xx", _fuzz_counts(r)) for r in results]
         rows += [(f"{r.module}: answers", _statuses(r.statuses)) for r in results]
         rows += [
             (f"{r.module} FAILED {key}", _one_line(text)) for r in results for key, text in r.failures.items()
         ]
-        return all(r.ok for r in results), rows
+        requests, server_errors = sum(r.requests for r in results), sum(r.server_errors for r in results)
+        return all(r.ok for r in results), rows, requests, server_errors
 
-    plan: list[tuple[str, Callable[[], tuple[bool, list[tuple[str, str]]]]]] = [
+    plan: list[tuple[str, Callable[[], Measured]]] = [
         ("Durability: kill -9 under load", durability),
         ("Downstream failure: inventory stopped", downstream("stopped")),
         ("Downstream failure: inventory frozen (SIGSTOP)", downstream("frozen")),
@@ -163,10 +194,10 @@ def run_checks(pex_dir: Path, work_dir: Path, scale: Scale) -> list[Outcome]:
         print(f"--- {name}", file=sys.stderr, flush=True)
         started = time.monotonic()
         try:
-            passed, rows = check()
-            outcome = Outcome(name, passed, time.monotonic() - started, rows)
+            passed, rows, requests, unexpected_5xx = check()
+            outcome = Outcome(name, passed, time.monotonic() - started, rows, requests, unexpected_5xx)
         except Exception:
-            outcome = Outcome(name, False, time.monotonic() - started, [], traceback.format_exc())
+            outcome = Outcome(name, False, time.monotonic() - started, [], error=traceback.format_exc())
         for label, value in outcome.rows:
             print(f"    {label}: {value}", file=sys.stderr)
         print(f"    {'passed' if outcome.passed else 'FAILED'} in {outcome.seconds:.1f} s", file=sys.stderr)
@@ -213,6 +244,7 @@ def machine() -> list[tuple[str, str]]:
 
 def render(outcomes: list[Outcome], scale: Scale, quick: bool) -> str:
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    total_requests, total_5xx = sum(o.requests for o in outcomes), sum(o.unexpected_5xx for o in outcomes)
     lines = [
         "# Reliability",
         "",
@@ -249,9 +281,14 @@ def render(outcomes: list[Outcome], scale: Scale, quick: bool) -> str:
         "",
         "## Results",
         "",
-        "| Check | Result | Time |",
-        "|---|---|---|",
-        *[f"| {o.name} | {'passed' if o.passed else '**FAILED**'} | {o.seconds:.1f} s |" for o in outcomes],
+        "| Check | Result | Requests sent | Unexpected 5xx | Time |",
+        "|---|---|---|---|---|",
+        *[
+            f"| {o.name} | {'passed' if o.passed else '**FAILED**'} | {o.requests} | {o.unexpected_5xx} "
+            f"| {o.seconds:.1f} s |"
+            for o in outcomes
+        ],
+        f"| **Total** | | {total_requests} | {total_5xx} | |",
     ]
     for outcome in outcomes:
         lines += ["", f"### {outcome.name}", "", "| | |", "|---|---|"]
@@ -266,7 +303,8 @@ _NOTES = [
     "## What the checks mean",
     "",
     "- **Durability**: threads POST orders over keep-alive connections; once half are acknowledged, "
-    "orders gets SIGKILL (no shutdown code runs) and is restarted on the same SQLite file. Every order "
+    "orders gets SIGKILL (no shutdown code runs) and is restarted on the same SQLite file, and the "
+    "threads send the rest; after the last POST it is killed and restarted once more. Every order "
     "answered 201 must be found with the same customer, items and quantities, still pending. Orders "
     "stored whose 201 never arrived are expected (the crash hit between commit and answer); a client "
     "retrying such a POST would create a second order: POST /api/v1/orders takes no idempotency key.",
