@@ -3,9 +3,11 @@
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.registry import Collector
 
@@ -13,7 +15,7 @@ from service_kit.auth import AuthGuard
 from service_kit.body_limit import BodySizeLimitMiddleware
 from service_kit.metrics import HttpMetrics
 from service_kit.middleware import ObservabilityMiddleware
-from service_kit.problems import PROBLEM_JSON, install_problem_handlers, problem_body
+from service_kit.problems import PROBLEM_JSON, document_problems, install_problem_handlers, problem_body
 from service_kit.rate_limit import RateLimiter
 from service_kit.readiness import ReadinessCheck, run_checks
 from service_kit.settings import ServiceSettings
@@ -79,6 +81,20 @@ def create_service_app(
     app.include_router(_operations_router(metrics, checks, settings.readiness_timeout_seconds))
     for router in routers:
         app.include_router(router, dependencies=[Depends(guard), Depends(limiter)])
+    kit_operations = {
+        (route.path, method)
+        for router in routers
+        for route in router.routes
+        if isinstance(route, APIRoute)
+        for method in route.methods or ()
+    }
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document_problems(FastAPI.openapi(app), kit_operations)
+        return app.openapi_schema  # type: ignore[return-value]
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app
 
 

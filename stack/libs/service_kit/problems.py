@@ -13,12 +13,40 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from service_kit.request_context import current_request_id
 
 PROBLEM_JSON = "application/problem+json"
 logger = logging.getLogger(__name__)
+
+
+class Problem(BaseModel):
+    """The body of every error response; a problem may carry more members (e.g. short_skus)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    request_id: str | None
+    instance: str | None = None
+
+
+class FieldError(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ValidationProblem(Problem):
+    """422: `errors` lists each invalid field when the request failed validation; a module's own
+    422 (a well-formed request the domain refuses) has none."""
+
+    errors: list[FieldError] | None = None
 
 
 def problem_body(status: int, detail: str, *, instance: str | None = None, **extra: Any) -> dict[str, Any]:
@@ -55,7 +83,11 @@ def install_problem_handlers(app: FastAPI, domain_errors: Mapping[type[Exception
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
-        return problem_response(exc.status_code, str(exc.detail), request, headers=exc.headers)
+        headers = exc.headers
+        if exc.status_code == 405:
+            # Starlette's Allow names only the first route matching the path, not every method it has.
+            headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
+        return problem_response(exc.status_code, str(exc.detail), request, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -77,3 +109,56 @@ def install_problem_handlers(app: FastAPI, domain_errors: Mapping[type[Exception
     async def internal_error(request: Request, exc: Exception) -> JSONResponse:
         logger.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem_response(500, "Internal server error.", request)
+
+
+HTTP_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the app fully matches on the request's path."""
+    routes = request.app.router.routes
+    return [
+        method
+        for method in HTTP_METHODS
+        if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes)
+    ]
+
+
+# Statuses any operation behind the kit's auth and rate limits can answer, besides its own.
+KIT_ERRORS = {
+    401: "Missing, malformed or expired bearer token.",
+    403: "The token was minted for another service.",
+    429: "Rate limit exceeded; Retry-After says when to retry.",
+}
+# Statuses of an operation that reads a request body (BodySizeLimitMiddleware, JSON decoding).
+BODY_ERRORS = {
+    400: "The body is not valid JSON, or Content-Length is not a number.",
+    413: "The body is larger than the service's limit.",
+}
+
+
+def document_problems(openapi: dict[str, Any], kit_operations: set[tuple[str, str]]) -> None:
+    """Make the OpenAPI document say what the handlers above send: every 4xx/5xx is problem+json
+    (422 as ValidationProblem), and `kit_operations` ((path, method) behind auth and rate limits)
+    list the kit's own errors too."""
+    for path, item in openapi.get("paths", {}).items():
+        for method, operation in item.items():
+            responses = operation.setdefault("responses", {})
+            if (path, method.upper()) in kit_operations:
+                extra = KIT_ERRORS | (BODY_ERRORS if "requestBody" in operation else {})
+                for code, description in extra.items():
+                    responses.setdefault(str(code), {"description": description})
+            for status, response in responses.items():
+                if status.isdigit() and int(status) >= 400:
+                    model = ValidationProblem if status == "422" else Problem
+                    schema = {"$ref": f"#/components/schemas/{model.__name__}"}
+                    response["content"] = {PROBLEM_JSON: {"schema": schema}}
+    schemas = openapi.setdefault("components", {}).setdefault("schemas", {})
+    for model in (Problem, ValidationProblem):
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(schema.pop("$defs", {}))
+        schemas[model.__name__] = schema
+    # FastAPI's own 422 schemas are replaced by ValidationProblem everywhere.
+    if "HTTPValidationError" not in json.dumps(openapi.get("paths", {})):
+        schemas.pop("HTTPValidationError", None)
+        schemas.pop("ValidationError", None)

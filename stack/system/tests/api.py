@@ -1,55 +1,15 @@
 """A module's HTTP API as the system tests drive it, and the order-to-delivery flow they all share."""
 
-import json
-import socket
-import time
-import urllib.error
-import urllib.request
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+# The module processes and HTTP helpers are shared with the reliability checks.
+from reliability.processes import Api, free_port, wait_ready
+
+__all__ = ["SANDBOX_ROOT", "Api", "free_port", "order_to_delivery", "wait_ready"]
 
 # Pants lays tests out at their repo paths, with packaged PEXes (modules.<m>/<m>.pex) at the root.
 SANDBOX_ROOT = Path(__file__).resolve().parents[3]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@dataclass
-class Api:
-    url: str
-    token: str
-
-    def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.url + path, data=data, method=method)
-        request.add_header("Authorization", f"Bearer {self.token}")
-        request.add_header("Content-Type", "application/json")
-        try:
-            with urllib.request.urlopen(request, timeout=15) as response:
-                return response.status, json.loads(response.read())
-        except urllib.error.HTTPError as error:
-            return error.code, json.loads(error.read())
-
-
-def wait_ready(api: Api, timeout: float = 90.0, alive: Callable[[], bool] = lambda: True) -> None:
-    """Until /ready answers 200; `alive` says whether the service can still come up."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert alive(), f"{api.url} stopped before it was ready"
-        try:
-            if api.call("GET", "/ready")[0] == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"{api.url} not ready within {timeout}s")
 
 
 def order_to_delivery(inventory: Api, orders: Api, shipping: Api) -> tuple[str, str, str]:

@@ -2,74 +2,24 @@
 stock → order → confirm → ship → dispatch → deliver, plus short stock, a repeated reservation,
 and inventory going down."""
 
-import os
-import signal
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from system.tests.api import SANDBOX_ROOT, Api, free_port, wait_ready
+from system.tests.api import SANDBOX_ROOT
 
-MODULES = ("inventory", "orders", "shipping")
-SECRET = "system-test-" + "q" * 32
-
-
-@dataclass
-class Service(Api):
-    process: subprocess.Popen[bytes]
-
-
-def pex(module: str) -> Path:
-    return SANDBOX_ROOT / f"modules.{module}" / f"{module}.pex"
-
-
-def mint_token(module: str, env: dict[str, str]) -> str:
-    """Minted by the module's own PEX (service_kit.auth), as `make dev` does."""
-    minted = subprocess.run(
-        [sys.executable, str(pex(module)), "--caller", "system-test", "--audience", module],
-        env={**env, "PEX_MODULE": "service_kit.auth"},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return minted.stdout.strip()
+from reliability.processes import ModuleProcess, running_modules
 
 
 @pytest.fixture
-def system(tmp_path: Path) -> Iterator[dict[str, Service]]:
-    ports = {module: free_port() for module in MODULES}
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "PEX_ROOT": str(tmp_path / "pex_root"),
-        "SERVICE_AUTH_SECRET": SECRET,
-        **{f"{m.upper()}_URL": f"http://127.0.0.1:{port}" for m, port in ports.items()},
-        **{f"{m.upper()}_DATA_DIR": str(tmp_path / "data") for m in MODULES},
-    }
-    services = {}
-    for module, port in ports.items():
-        log = (tmp_path / f"{module}.log").open("w")
-        process = subprocess.Popen(
-            [sys.executable, str(pex(module))], env={**env, "PORT": str(port)}, stdout=log, stderr=log
-        )
-        services[module] = Service(f"http://127.0.0.1:{port}", mint_token(module, env), process)
-    try:
-        for service in services.values():
-            wait_ready(service, alive=lambda s=service: s.process.poll() is None)  # type: ignore[misc]
+def system(tmp_path: Path) -> Iterator[dict[str, ModuleProcess]]:
+    with running_modules(SANDBOX_ROOT, tmp_path) as services:
         yield services
-    finally:
-        for service in services.values():
-            if service.process.poll() is None:
-                service.process.send_signal(signal.SIGTERM)
-        for service in services.values():
-            service.process.wait(timeout=30)
 
 
-def test_stock_order_confirm_ship_deliver_and_the_failure_cases(system: dict[str, Service]) -> None:
+def test_stock_order_confirm_ship_deliver_and_the_failure_cases(system: dict[str, ModuleProcess]) -> None:
     inventory, orders, shipping = system["inventory"], system["orders"], system["shipping"]
 
     assert inventory.call("PUT", "/api/v1/products/sku-1", {"on_hand": 3})[0] == 200
@@ -111,8 +61,8 @@ def test_stock_order_confirm_ship_deliver_and_the_failure_cases(system: dict[str
     assert inventory.call("GET", "/api/v1/products/sku-1")[1]["reserved"] == 1
 
     # Inventory down: orders answers 503 within its bound (2 attempts x 2 s) and stores nothing.
-    inventory.process.send_signal(signal.SIGTERM)
-    assert inventory.process.wait(timeout=30) == 0
+    inventory.send_terminate()
+    assert inventory.wait(timeout=30) == 0
     started = time.monotonic()
     status, problem = orders.call(
         "POST", "/api/v1/orders", {"customer_id": "c3", "items": [{"product_id": "sku-1", "quantity": 1}]}

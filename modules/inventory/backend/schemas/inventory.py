@@ -6,8 +6,10 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from service_kit.json_types import JsonInt
+
 Sku = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
-Quantity = Annotated[int, Field(ge=1, le=1_000_000)]
+Quantity = Annotated[JsonInt, Field(ge=1, le=1_000_000)]
 
 
 class ReservationStatus(StrEnum):
@@ -19,7 +21,7 @@ class ReservationStatus(StrEnum):
 class StockUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    on_hand: int = Field(ge=0, le=1_000_000_000)
+    on_hand: JsonInt = Field(ge=0, le=1_000_000_000)
 
 
 class ProductPublic(BaseModel):

@@ -7,9 +7,11 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from service_kit.json_types import JsonInt
+
 # Identifiers from other systems: printable, bounded, safe in URLs, logs and every SQL backend.
 Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
-Quantity = Annotated[int, Field(ge=1, le=1_000_000)]
+Quantity = Annotated[JsonInt, Field(ge=1, le=1_000_000)]
 
 
 class OrderStatus(StrEnum):

@@ -92,10 +92,21 @@ def test_stock_cannot_drop_below_what_is_reserved(api: TestClient) -> None:
         {"order_id": "00000000-0000-0000-0000-000000000001", "items": []},
         {"order_id": "00000000-0000-0000-0000-000000000001", "items": [{"sku": "a", "quantity": 0}]},
         {"order_id": "00000000-0000-0000-0000-000000000001", "items": [{"sku": "a b", "quantity": 1}]},
+        {"order_id": "00000000-0000-0000-0000-000000000001", "items": [{"sku": "a", "quantity": "1"}]},
+        {"order_id": "00000000-0000-0000-0000-000000000001", "items": [{"sku": "a", "quantity": True}]},
     ],
 )
 def test_invalid_reservations_are_422(api: TestClient, body: dict) -> None:  # type: ignore[type-arg]
     assert api.post("/api/v1/reservations", json=body).status_code == 422
+
+
+@pytest.mark.parametrize("on_hand", [False, True, "5", 5.5, None])
+def test_stock_levels_must_be_json_integers(api: TestClient, on_hand: object) -> None:
+    """Found by the API fuzzer: `false` was stored as 0 stock although the contract says integer."""
+    response = api.put("/api/v1/products/sku-1", json={"on_hand": on_hand})
+
+    assert response.status_code == 422, response.text
+    assert api.get("/api/v1/products/sku-1").status_code == 404
 
 
 def test_writes_need_a_service_token(api: TestClient) -> None:

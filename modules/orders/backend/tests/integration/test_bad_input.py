@@ -24,6 +24,16 @@ VALID_ITEM = {"product_id": "sku-1", "quantity": 1}
         pytest.param(
             {"customer_id": "c1", "items": [{"product_id": "sku-1", "quantity": "two"}]}, id="not int"
         ),
+        # Found by the API fuzzer: lax validation turned these into 1 while the contract says integer.
+        pytest.param(
+            {"customer_id": "c1", "items": [{"product_id": "sku-1", "quantity": "1"}]}, id="numeric string"
+        ),
+        pytest.param(
+            {"customer_id": "c1", "items": [{"product_id": "sku-1", "quantity": True}]}, id="boolean"
+        ),
+        pytest.param(
+            {"customer_id": "c1", "items": [{"product_id": "sku-1", "quantity": 1.5}]}, id="fraction"
+        ),
         pytest.param({"customer_id": "c1", "items": [VALID_ITEM], "discount": 100}, id="extra field"),
         pytest.param({"customer_id": "c1", "items": [{**VALID_ITEM, "price": 1}]}, id="extra item field"),
         pytest.param({"customer_id": "", "items": [VALID_ITEM]}, id="empty customer_id"),

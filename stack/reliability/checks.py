@@ -1,0 +1,431 @@
+"""The reliability checks: each starts the PEXes it needs, does its damage, and returns counts.
+
+Scale is a parameter: the tests run each check small, `make reliability` (run.py) at full scale.
+Load is generated with threads and raw keep-alive connections (http.client), so a reset
+connection is seen as such instead of being retried away by a client library.
+"""
+
+import http.client
+import json
+import random
+import re
+import threading
+import time
+import urllib.parse
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from reliability.fuzz import FuzzResult, fuzz_module
+from reliability.processes import MODULES, Api, ModuleProcess, running_modules
+
+ORDERS = "/api/v1/orders"
+PLENTY = 1_000_000_000
+# Errors that mean the server dropped a connection it had accepted, instead of answering.
+RESET_ERRORS = (ConnectionResetError, BrokenPipeError, http.client.RemoteDisconnected)
+
+
+class Connection:
+    """One keep-alive HTTP/1.1 connection to a service, with its bearer token."""
+
+    def __init__(self, api: Api, timeout: float = 60.0) -> None:
+        parsed = urllib.parse.urlsplit(api.url)
+        self.token = api.token
+        self.http = http.client.HTTPConnection(parsed.hostname or "127.0.0.1", parsed.port, timeout=timeout)
+
+    def connect(self) -> None:
+        self.http.connect()
+
+    def request(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        headers = {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"}
+        payload = json.dumps(body) if body is not None else None
+        self.http.request(method, path, body=payload, headers=headers)
+        response = self.http.getresponse()
+        return response.status, json.loads(response.read() or b"null")
+
+    def close(self) -> None:
+        self.http.close()
+
+
+def stock(inventory: Api, skus: list[str], on_hand: int) -> None:
+    for sku in skus:
+        status, body = inventory.call("PUT", f"/api/v1/products/{sku}", {"on_hand": on_hand})
+        assert status == 200, f"stocking {sku} answered {status}: {body}"
+
+
+def order_body(customer_id: str, skus: list[str], rng: random.Random) -> dict[str, Any]:
+    lines = rng.sample(skus, rng.randint(1, min(3, len(skus))))
+    return {
+        "customer_id": customer_id,
+        "items": [{"product_id": s, "quantity": rng.randint(1, 5)} for s in lines],
+    }
+
+
+def intact(stored: dict[str, Any], sent: dict[str, Any]) -> bool:
+    return bool(
+        stored["customer_id"] == sent["customer_id"]
+        and stored["items"] == sent["items"]
+        and stored["status"] == "pending"
+    )
+
+
+def orders_count(orders: Api) -> int:
+    status, page = orders.call("GET", f"{ORDERS}?limit=1")
+    assert status == 200, f"listing orders answered {status}: {page}"
+    return int(page["total"])
+
+
+# --- Durability: kill -9 under load ---------------------------------------------------------
+
+
+@dataclass
+class DurabilityResult:
+    sent: int = 0
+    acknowledged: int = 0
+    acknowledged_before_kill: int = 0
+    failed_by_the_kill: int = 0  # no answer: in flight on a connection to the killed process
+    errors: list[str] = field(default_factory=list)  # connection errors with no kill to blame
+    statuses: Counter[int] = field(default_factory=Counter)
+    server_errors: int = 0
+    found_after_restart: int = 0
+    missing: list[str] = field(default_factory=list)
+    altered: list[str] = field(default_factory=list)
+    stored_without_acknowledgement: int = 0  # committed, but the 201 never reached the client
+
+    @property
+    def ok(self) -> bool:
+        return (
+            0 < self.acknowledged_before_kill < self.acknowledged
+            and self.found_after_restart == self.acknowledged
+            and not self.missing
+            and not self.altered
+            and not self.errors
+            and self.server_errors == 0
+        )
+
+
+def durability(pex_dir: Path, work_dir: Path, orders: int = 300, workers: int = 8) -> DurabilityResult:
+    """POST `orders` orders from `workers` threads. Once half are acknowledged, orders gets SIGKILL
+    and is restarted on the same SQLite file while the threads wait, then they send the rest.
+    After the last one it is killed and restarted again: every order answered 201, before or
+    after the first crash, must be there, unchanged."""
+    result = DurabilityResult()
+    skus = [f"dur-{n}" for n in range(10)]
+    acknowledged: dict[str, dict[str, Any]] = {}
+    lock = threading.Lock()
+    killed, restarted = threading.Event(), threading.Event()
+    with running_modules(pex_dir, work_dir, ("inventory", "orders")) as services:
+        inventory, service = services["inventory"], services["orders"]
+        stock(inventory, skus, PLENTY)
+        numbers = iter(range(orders))
+
+        def worker(seed: int) -> None:
+            rng = random.Random(seed)
+            connection, to_killed_process = Connection(service), False
+            while True:
+                if killed.is_set() and not to_killed_process:
+                    restarted.wait(timeout=180)
+                    connection.close()
+                    connection, to_killed_process = Connection(service), True
+                with lock:
+                    number = next(numbers, None)
+                if number is None:
+                    break
+                body = order_body(f"durability-{number}", skus, rng)
+                try:
+                    status, answer = connection.request("POST", ORDERS, body)
+                except OSError as error:
+                    with lock:
+                        result.sent += 1
+                        if killed.is_set() and not to_killed_process:
+                            result.failed_by_the_kill += 1
+                        else:
+                            result.errors.append(repr(error))
+                    continue
+                i_killed = False
+                with lock:
+                    result.sent += 1
+                    result.statuses[status] += 1
+                    result.server_errors += status >= 500
+                    if status == 201:
+                        acknowledged[answer["id"]] = body
+                    if len(acknowledged) >= orders // 2 and not killed.is_set():
+                        killed.set()  # before the kill, so requests failing from now on blame it
+                        service.kill()
+                        result.acknowledged_before_kill = len(acknowledged)
+                        i_killed = True
+                if i_killed:
+                    service.start()
+                    service.wait_ready()
+                    restarted.set()
+            connection.close()
+
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(worker, range(workers)))
+        result.acknowledged = len(acknowledged)
+        service.kill()
+        service.start()
+        service.wait_ready()
+        for order_id, sent in acknowledged.items():
+            status, stored = service.call("GET", f"{ORDERS}/{order_id}")
+            if status != 200:
+                result.missing.append(order_id)
+            elif not intact(stored, sent):
+                result.altered.append(order_id)
+            else:
+                result.found_after_restart += 1
+        result.stored_without_acknowledgement = orders_count(service) - result.found_after_restart
+    return result
+
+
+# --- Downstream failure: inventory stopped or frozen ------------------------------------------
+
+
+@dataclass
+class DownstreamResult:
+    mode: str
+    timeout_seconds: float
+    retries: int
+    bound_seconds: float = 0.0
+    attempts: int = 0
+    statuses: Counter[int] = field(default_factory=Counter)
+    slowest_seconds: float = 0.0
+    stored_during_outage: int = -1
+    recovered: bool = False
+    recovery_seconds: float = 0.0
+    orders_restarted: bool = True
+    # Units inventory holds for orders that were never stored: a timed-out reservation that
+    # inventory carried out once it answered again. Reported, not a failure: nothing expires them.
+    stranded_units: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return (
+            self.attempts > 0
+            and self.statuses == Counter({503: self.attempts})
+            and self.slowest_seconds <= self.bound_seconds
+            and self.stored_during_outage == 0
+            and self.recovered
+            and not self.orders_restarted
+        )
+
+
+def downstream_failure(
+    pex_dir: Path,
+    work_dir: Path,
+    mode: str,
+    attempts: int = 3,
+    timeout_seconds: float = 1.0,
+    retries: int = 1,
+) -> DownstreamResult:
+    """Inventory killed (`mode="stopped"`: connection refused) or SIGSTOPped (`"frozen"`: no answer):
+    placing an order answers 503 within the configured bound and stores nothing; once inventory is
+    back, orders places orders again without being restarted."""
+    assert mode in ("stopped", "frozen"), mode
+    # Attempts x timeout, plus the client's backoff between attempts (at most 0.15 s x 2^n)
+    # and half a second for the request itself.
+    backoff = sum(0.1 * 2**n * 1.5 for n in range(retries))
+    result = DownstreamResult(mode, timeout_seconds, retries, timeout_seconds * (1 + retries) + backoff + 0.5)
+    env = {"ORDERS_INVENTORY_TIMEOUT_SECONDS": str(timeout_seconds), "ORDERS_INVENTORY_RETRIES": str(retries)}
+    with running_modules(pex_dir, work_dir, ("inventory", "orders"), env) as services:
+        inventory, orders = services["inventory"], services["orders"]
+        orders_pid = orders.pid
+        stock(inventory, ["down-1"], PLENTY)
+        item = [{"product_id": "down-1", "quantity": 1}]
+        status, body = orders.call("POST", ORDERS, {"customer_id": "before", "items": item})
+        assert status == 201, f"placing an order before the outage answered {status}: {body}"
+
+        inventory.kill() if mode == "stopped" else inventory.freeze()
+        for _ in range(attempts):
+            started = time.monotonic()
+            status, body = orders.call("POST", ORDERS, {"customer_id": "outage", "items": item}, timeout=60)
+            result.slowest_seconds = max(result.slowest_seconds, time.monotonic() - started)
+            result.attempts += 1
+            result.statuses[status] += 1
+        result.stored_during_outage = orders.call("GET", f"{ORDERS}?customer_id=outage")[1]["total"]
+
+        started = time.monotonic()
+        if mode == "stopped":
+            inventory.start()
+        else:
+            inventory.thaw()
+        while time.monotonic() - started < 60 and not result.recovered:
+            status, _ = orders.call("POST", ORDERS, {"customer_id": "after", "items": item}, timeout=60)
+            result.recovered = status == 201
+            if not result.recovered:
+                time.sleep(0.2)
+        result.recovery_seconds = time.monotonic() - started
+        result.orders_restarted = not orders.running() or orders.pid != orders_pid
+        stored = orders_count(orders)
+        reserved = inventory.call("GET", "/api/v1/products/down-1")[1]["reserved"]
+        result.stranded_units = reserved - stored  # every stored order holds one unit
+    return result
+
+
+# --- Graceful shutdown: SIGTERM with requests in flight ---------------------------------------
+
+
+@dataclass
+class ShutdownResult:
+    in_flight: int
+    answered: int = 0
+    created: int = 0
+    statuses: Counter[int] = field(default_factory=Counter)
+    resets: int = 0
+    other_errors: list[str] = field(default_factory=list)
+    exit_code: int | None = None
+    shutdown_seconds: float = 0.0
+    found_after_restart: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return (
+            self.in_flight > 0
+            and self.created == self.in_flight
+            and self.resets == 0
+            and not self.other_errors
+            and self.exit_code == 0
+            and self.found_after_restart == self.created
+        )
+
+
+def graceful_shutdown(pex_dir: Path, work_dir: Path, in_flight: int = 32) -> ShutdownResult:
+    """`in_flight` order requests held inside orders (inventory frozen under them), then SIGTERM:
+    each must still be answered 201 on its connection, none reset, and orders must exit 0."""
+    result = ShutdownResult(in_flight)
+    env = {"ORDERS_INVENTORY_TIMEOUT_SECONDS": "60", "ORDERS_INVENTORY_RETRIES": "0"}
+    with running_modules(pex_dir, work_dir, ("inventory", "orders"), env) as services:
+        inventory, orders = services["inventory"], services["orders"]
+        stock(inventory, ["term-1"], PLENTY)
+        created: list[str] = []
+        lock = threading.Lock()
+        connections = [Connection(orders, timeout=120) for _ in range(in_flight)]
+        for connection in connections:
+            connection.connect()
+        inventory.freeze()
+
+        def send(number: int) -> None:
+            body = {"customer_id": f"term-{number}", "items": [{"product_id": "term-1", "quantity": 1}]}
+            try:
+                status, answer = connections[number].request("POST", ORDERS, body)
+            except RESET_ERRORS:
+                with lock:
+                    result.resets += 1
+                return
+            except OSError as error:
+                with lock:
+                    result.other_errors.append(repr(error))
+                return
+            with lock:
+                result.answered += 1
+                result.statuses[status] += 1
+                if status == 201:
+                    created.append(answer["id"])
+
+        with ThreadPoolExecutor(in_flight) as pool:
+            futures = [pool.submit(send, number) for number in range(in_flight)]
+            _wait_for(lambda: _in_flight(orders) >= in_flight, 60, f"{in_flight} requests in flight")
+            started = time.monotonic()
+            orders.send_terminate()
+            time.sleep(0.5)  # orders is shutting down while its requests wait on inventory
+            inventory.thaw()
+            for future in futures:
+                future.result()
+            result.exit_code = orders.wait(timeout=120)
+            result.shutdown_seconds = time.monotonic() - started
+        for connection in connections:
+            connection.close()
+        result.created = len(created)
+        orders.start()
+        orders.wait_ready()
+        result.found_after_restart = sum(orders.call("GET", f"{ORDERS}/{i}")[0] == 200 for i in created)
+    return result
+
+
+def _in_flight(service: ModuleProcess) -> int:
+    """Requests the service is serving now, from its own metrics (minus this /metrics request)."""
+    match = re.search(r"^http_requests_in_flight (\S+)$", service.text("/metrics"), re.MULTILINE)
+    return int(float(match.group(1))) - 1 if match else 0
+
+
+def _wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no {what} within {timeout}s")
+        time.sleep(0.05)
+
+
+# --- Concurrency: more reservations than stock ------------------------------------------------
+
+
+@dataclass
+class ConcurrencyResult:
+    parallel: int
+    units: int
+    succeeded: int = 0
+    refused: int = 0  # 409: not enough stock
+    statuses: Counter[int] = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)
+    reserved_after: int = -1
+    available_after: int = -1
+
+    @property
+    def ok(self) -> bool:
+        return (
+            self.succeeded == self.units
+            and self.refused == self.parallel - self.units
+            and not self.errors
+            and self.reserved_after == self.units
+            and self.available_after == 0
+        )
+
+
+def concurrency(pex_dir: Path, work_dir: Path, parallel: int = 50, units: int = 10) -> ConcurrencyResult:
+    """`parallel` reservations of one unit each, released at once, for `units` units in stock:
+    exactly `units` succeed, the rest are refused with 409, and stock is never oversold."""
+    result = ConcurrencyResult(parallel, units)
+    with running_modules(pex_dir, work_dir, ("inventory",)) as services:
+        inventory = services["inventory"]
+        sku = f"race-{uuid.uuid4().hex[:8]}"
+        stock(inventory, [sku], units)
+        connections = [Connection(inventory) for _ in range(parallel)]
+        for connection in connections:
+            connection.connect()
+        start = threading.Barrier(parallel)
+        lock = threading.Lock()
+
+        def reserve(connection: Connection) -> None:
+            body = {"order_id": str(uuid.uuid4()), "items": [{"sku": sku, "quantity": 1}]}
+            start.wait()
+            try:
+                status, _ = connection.request("POST", "/api/v1/reservations", body)
+            except OSError as error:
+                with lock:
+                    result.errors.append(repr(error))
+                return
+            with lock:
+                result.statuses[status] += 1
+                result.succeeded += status == 201
+                result.refused += status == 409
+
+        with ThreadPoolExecutor(parallel) as pool:
+            list(pool.map(reserve, connections))
+        for connection in connections:
+            connection.close()
+        product = inventory.call("GET", f"/api/v1/products/{sku}")[1]
+        result.reserved_after, result.available_after = product["reserved"], product["available"]
+    return result
+
+
+# --- API fuzzing ------------------------------------------------------------------------------
+
+
+def fuzzing(pex_dir: Path, work_dir: Path, max_examples: int = 25) -> list[FuzzResult]:
+    """schemathesis against every module's OpenAPI, all modules running together."""
+    with running_modules(pex_dir, work_dir, MODULES) as services:
+        return [fuzz_module(module, service, max_examples) for module, service in services.items()]
