@@ -155,10 +155,12 @@ def run_section(name: str, args: argparse.Namespace) -> str:
     if name == "pants":
         with tempfile.TemporaryDirectory(prefix="bench-pants-") as tmp:
             results = [
-                pants_scaling.measure_scale(root, Path(tmp), count, args.pants_timeout)
+                pants_scaling.measure_scale(
+                    root, Path(tmp), count, args.pants_timeout, args.full_test_max_modules
+                )
                 for count in args.modules
             ]
-        return pants_scaling.render_pants(results, args.pants_timeout)
+        return pants_scaling.render_pants(results, args.pants_timeout, args.full_test_max_modules)
     if name == "images":
         return images.images_section(root)
     return full_suite.make_test_section(root, args.pants_timeout)

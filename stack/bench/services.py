@@ -154,7 +154,6 @@ def render_service(results: dict[tuple[str, str], list[WrkResult]], load: LoadSe
         per_round = [
             ratio(k.requests_per_second, b.requests_per_second) for k, b in zip(kit, bare, strict=True)
         ]
-        errors = sum(r.errors for r in kit + bare)
         rows.append(
             [
                 f"`{endpoint}`",
@@ -164,7 +163,7 @@ def render_service(results: dict[tuple[str, str], list[WrkResult]], load: LoadSe
                 report.verdict(ratio(kit_rps, bare_rps) >= THROUGHPUT_TARGET),
                 _pair([r.p50_ms for r in kit], [r.p50_ms for r in bare]),
                 _pair([r.p99_ms for r in kit], [r.p99_ms for r in bare]),
-                str(errors),
+                f"{sum(r.errors for r in kit)} / {sum(r.errors for r in bare)}",
             ]
         )
     header = [
@@ -175,11 +174,12 @@ def render_service(results: dict[tuple[str, str], list[WrkResult]], load: LoadSe
         f"target ≥ {THROUGHPUT_TARGET}x",
         "p50 kit / bare",
         "p99 kit / bare",
-        "non-2xx",
+        "errors kit / bare",
     ]
     return (
         f"wrk, 1 thread, {load.connections} connections, {load.duration:.0f} s per run, {load.rounds} rounds "
-        "alternating kit and bare (medians shown); each side warmed up for 2 s first.\n\n"
+        "alternating kit and bare (medians shown); each side warmed up for 2 s first. Errors are "
+        "non-2xx answers plus socket errors; any makes that row's numbers suspect.\n\n"
         + report.table(header, rows)
     )
 

@@ -93,12 +93,14 @@ def create_app(database_url: str) -> FastAPI:
         session = app.state.sessions()
         try:
             record = await session.get(OrderRecord, str(order_id))
+            # Read before the rollback expires the record, as the orders repository does.
+            order = None if record is None else _public(record)
             await session.rollback()
         finally:
             await session.close()
-        if record is None:
+        if order is None:
             raise HTTPException(404, f"Order {order_id} does not exist.")
-        return _public(record)
+        return order
 
     @app.post("/api/v1/orders", status_code=status.HTTP_201_CREATED)
     async def create_order(body: OrderCreate) -> OrderPublic:
@@ -117,6 +119,7 @@ def create_app(database_url: str) -> FastAPI:
                 for position, item in enumerate(body.items)
             ],
         )
+        order = _public(record)
         session = app.state.sessions()
         try:
             session.add(record)
@@ -124,7 +127,7 @@ def create_app(database_url: str) -> FastAPI:
             await session.rollback()
         finally:
             await session.close()
-        return _public(record)
+        return order
 
     return app
 
