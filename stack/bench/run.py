@@ -103,6 +103,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="seconds any one ./pants command may take before it is stopped and reported so (default 1800)",
     )
     parser.add_argument(
+        "--full-test-max-modules",
+        type=_positive(int),
+        default=1000,
+        help="run the full `./pants test ::` (first + no-op) only at scales up to this many modules",
+    )
+    parser.add_argument(
         "--output", type=Path, default=DOCUMENT, help=f"relative to --root (default {DOCUMENT})"
     )
     return parser.parse_args(argv)

@@ -15,8 +15,19 @@ def test_defaults_measure_everything_but_make_test() -> None:
 
 
 def test_sections_and_scales_are_chosen() -> None:
-    args = parse_args(["--root", ".", "--only", "service, pants", "--modules", "10", "--duration", "2.5"])
+    argv = [
+        "--only",
+        "service, pants",
+        "--modules",
+        "10",
+        "--duration",
+        "2.5",
+        "--full-test-max-modules",
+        "13",
+    ]
+    args = parse_args(["--root", ".", *argv])
     assert (args.only, args.modules, args.duration) == (["service", "pants"], [10], 2.5)
+    assert args.full_test_max_modules == 13
 
 
 @pytest.mark.parametrize(
