@@ -127,7 +127,7 @@ def service_section(root: Path, load: LoadSettings) -> str:
             },
             "POST /api/v1/orders": {name: (f"{app.url}/api/v1/orders", script) for name, app in apps.items()},
         }
-        results: dict[tuple[str, str], list[WrkResult]] = {}
+        results: dict[tuple[str, str], list[LoadRun]] = {}
         for targets in endpoints.values():
             for url, lua in targets.values():  # warm-up: imports, pools, caches
                 wrk(url, duration=2, connections=load.connections, script=lua, token=token)
@@ -138,29 +138,42 @@ def service_section(root: Path, load: LoadSettings) -> str:
                 for name in order:
                     url, lua = targets[name]
                     print(f"bench: round {round_number + 1} {endpoint} {name}", file=sys.stderr, flush=True)
+                    cpu_before = apps[name].cpu_seconds()
                     result = wrk(
                         url, duration=load.duration, connections=load.connections, script=lua, token=token
                     )
-                    results.setdefault((endpoint, name), []).append(result)
+                    cpu_ms = (apps[name].cpu_seconds() - cpu_before) * 1000 / max(result.requests, 1)
+                    results.setdefault((endpoint, name), []).append(LoadRun(result, cpu_ms))
     return render_service(results, load)
 
 
-def render_service(results: dict[tuple[str, str], list[WrkResult]], load: LoadSettings) -> str:
+@dataclass(frozen=True)
+class LoadRun:
+    wrk: WrkResult
+    cpu_ms_per_request: float  # the app process's CPU time (all threads) over the requests served
+
+
+def render_service(results: dict[tuple[str, str], list[LoadRun]], load: LoadSettings) -> str:
     rows = []
     for endpoint in dict.fromkeys(endpoint for endpoint, _ in results):
-        kit, bare = results[(endpoint, "kit")], results[(endpoint, "bare")]
+        kit = [run.wrk for run in results[(endpoint, "kit")]]
+        bare = [run.wrk for run in results[(endpoint, "bare")]]
         kit_rps = median([r.requests_per_second for r in kit])
         bare_rps = median([r.requests_per_second for r in bare])
         per_round = [
             ratio(k.requests_per_second, b.requests_per_second) for k, b in zip(kit, bare, strict=True)
         ]
+        kit_cpu = median([run.cpu_ms_per_request for run in results[(endpoint, "kit")]])
+        bare_cpu = median([run.cpu_ms_per_request for run in results[(endpoint, "bare")]])
         rows.append(
             [
                 f"`{endpoint}`",
-                f"{kit_rps:.0f}",
-                f"{bare_rps:.0f}",
+                f"{kit_rps:.0f} / {bare_rps:.0f}",
                 f"**{ratio(kit_rps, bare_rps):.2f}x** ({min(per_round):.2f}-{max(per_round):.2f})",
                 report.verdict(ratio(kit_rps, bare_rps) >= THROUGHPUT_TARGET),
+                f"{kit_cpu:.2f} / {bare_cpu:.2f}",
+                f"**{ratio(bare_cpu, kit_cpu):.2f}x**",
+                report.verdict(ratio(bare_cpu, kit_cpu) >= THROUGHPUT_TARGET),
                 _pair([r.p50_ms for r in kit], [r.p50_ms for r in bare]),
                 _pair([r.p99_ms for r in kit], [r.p99_ms for r in bare]),
                 f"{sum(r.errors for r in kit)} / {sum(r.errors for r in bare)}",
@@ -168,10 +181,12 @@ def render_service(results: dict[tuple[str, str], list[WrkResult]], load: LoadSe
         )
     header = [
         "endpoint",
-        "kit req/s",
-        "bare req/s",
-        "kit ÷ bare (per-round range)",
-        f"target ≥ {THROUGHPUT_TARGET}x",
+        "req/s kit / bare",
+        "kit ÷ bare req/s (per-round range)",
+        f"≥ {THROUGHPUT_TARGET}x",
+        "CPU ms/request kit / bare",
+        "bare ÷ kit CPU/request",
+        f"≥ {THROUGHPUT_TARGET}x",
         "p50 kit / bare",
         "p99 kit / bare",
         "errors kit / bare",
@@ -179,8 +194,10 @@ def render_service(results: dict[tuple[str, str], list[WrkResult]], load: LoadSe
     return (
         f"wrk, 1 thread, {load.connections} connections, {load.duration:.0f} s per run, {load.rounds} rounds "
         "alternating kit and bare (medians shown); each side warmed up for 2 s first. Errors are "
-        "non-2xx answers plus socket errors; any makes that row's numbers suspect.\n\n"
-        + report.table(header, rows)
+        "non-2xx answers plus socket errors; any makes that row's numbers suspect. CPU ms/request is "
+        "the app process's user+system time (all its threads, from /proc) over the requests it served "
+        "during the run: unlike req/s it hardly depends on what else the machine is doing, so its "
+        "inverse ratio estimates the throughput ratio on an idle core.\n\n" + report.table(header, rows)
     )
 
 

@@ -4,7 +4,14 @@ import pytest
 
 from bench import report
 from bench.pants_scaling import ScaleResult, Timing, render_pants
-from bench.services import LoadSettings, render_cold_start, render_facade, render_service, server_durations
+from bench.services import (
+    LoadRun,
+    LoadSettings,
+    render_cold_start,
+    render_facade,
+    render_service,
+    server_durations,
+)
 from bench.stats import WrkResult
 
 
@@ -30,21 +37,21 @@ def test_a_section_not_in_the_document_yet_is_appended() -> None:
     )
 
 
-def wrk_result(rps: float, p50: float = 20.0, p99: float = 60.0) -> WrkResult:
-    return WrkResult(requests_per_second=rps, p50_ms=p50, p99_ms=p99, requests=int(rps * 10), errors=0)
+def run(rps: float, cpu_ms: float = 4.0) -> LoadRun:
+    return LoadRun(WrkResult(rps, p50_ms=20.0, p99_ms=60.0, requests=int(rps * 10), errors=0), cpu_ms)
 
 
 def test_service_table_reports_the_ratio_of_medians_and_the_target() -> None:
     results = {
-        ("GET /api/v1/orders/{id}", "kit"): [wrk_result(270), wrk_result(280), wrk_result(900)],
-        ("GET /api/v1/orders/{id}", "bare"): [wrk_result(360), wrk_result(370), wrk_result(1000)],
-        ("POST /api/v1/orders", "kit"): [wrk_result(90), wrk_result(95), wrk_result(100)],
-        ("POST /api/v1/orders", "bare"): [wrk_result(100), wrk_result(100), wrk_result(100)],
+        ("GET /api/v1/orders/{id}", "kit"): [run(270), run(280), run(900)],
+        ("GET /api/v1/orders/{id}", "bare"): [run(360), run(370), run(1000)],
+        ("POST /api/v1/orders", "kit"): [run(90, 5.0), run(95, 5.0), run(100, 5.0)],
+        ("POST /api/v1/orders", "bare"): [run(100), run(100), run(100)],
     }
     text = render_service(results, LoadSettings(duration=10, connections=8, rounds=3))
     get_row, post_row = text.splitlines()[-2:]
-    assert "| 280 | 370 | **0.76x** (0.75-0.90) | **missed** |" in get_row
-    assert "| 95 | 100 | **0.95x** (0.90-1.00) | met |" in post_row
+    assert "| 280 / 370 | **0.76x** (0.75-0.90) | **missed** | 4.00 / 4.00 | **1.00x** | met |" in get_row
+    assert "| 95 / 100 | **0.95x** (0.90-1.00) | met | 5.00 / 4.00 | **0.80x** | **missed** |" in post_row
 
 
 def test_facade_table_judges_pooled_p50_and_shows_server_time() -> None:
