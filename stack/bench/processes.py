@@ -108,11 +108,14 @@ class Process:
             time.sleep(interval)
         raise BenchError(f"{self.name} did not answer 200 on {path} within {timeout:.0f} s; log: {self.log}")
 
-    def cpu_seconds(self) -> float:
-        """User + system CPU time of the process so far, all threads (Linux /proc)."""
+    def cpu_seconds(self, *, with_children: bool = False) -> float:
+        """User + system CPU time of the process so far, all threads (Linux /proc); with_children
+        adds the children it has waited for (e.g. the PEX's first-run venv setup)."""
         fields = Path(f"/proc/{self.popen.pid}/stat").read_text().rpartition(")")[2].split()
-        utime, stime = int(fields[11]), int(fields[12])  # fields 14 and 15 of proc(5)
-        return (utime + stime) / os.sysconf("SC_CLK_TCK")
+        ticks = int(fields[11]) + int(fields[12])  # utime, stime: fields 14 and 15 of proc(5)
+        if with_children:
+            ticks += int(fields[13]) + int(fields[14])  # cutime, cstime
+        return ticks / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         if self.popen.poll() is None:

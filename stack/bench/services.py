@@ -285,7 +285,7 @@ def cold_start_section(root: Path, warm_runs: int, empty_runs: int) -> str:
     with tempfile.TemporaryDirectory(prefix="bench-start-") as tmp:
         work = Path(tmp)
 
-        def one_start(pex_root: Path, run: int) -> float:
+        def one_start(pex_root: Path, run: int) -> tuple[float, float]:
             process = start(
                 "orders",
                 pex,
@@ -298,7 +298,8 @@ def cold_start_section(root: Path, warm_runs: int, empty_runs: int) -> str:
                 work / f"start-{run}.log",
             )
             try:
-                return process.wait_until("/health", interval=0.01)
+                seconds = process.wait_until("/health", interval=0.01)
+                return seconds, process.cpu_seconds(with_children=True)
             finally:
                 process.stop()
 
@@ -309,23 +310,29 @@ def cold_start_section(root: Path, warm_runs: int, empty_runs: int) -> str:
     return render_cold_start(warm, empty)
 
 
-def render_cold_start(warm: list[float], empty: list[float]) -> str:
+def render_cold_start(warm: list[tuple[float, float]], empty: list[tuple[float, float]]) -> str:
+    """Each start is (wall seconds to the first 200, CPU seconds the process had used by then)."""
     rows = []
-    for label, values in (
+    for label, starts in (
         ("warm PEX_ROOT (venv already unpacked)", warm),
         ("empty PEX_ROOT (first run)", empty),
     ):
+        walls, cpus = [wall for wall, _ in starts], [cpu for _, cpu in starts]
         rows.append(
             [
                 label,
-                str(len(values)),
-                report.seconds_fine(median(values)),
-                f"{report.seconds_fine(min(values))} - {report.seconds_fine(max(values))}",
-                report.verdict(median(values) < COLD_START_TARGET_S),
+                str(len(starts)),
+                report.seconds_fine(median(walls)),
+                f"{report.seconds_fine(min(walls))} - {report.seconds_fine(max(walls))}",
+                report.verdict(median(walls) < COLD_START_TARGET_S),
+                report.seconds_fine(median(cpus)),
             ]
         )
+    header = ["PEX_ROOT", "runs", "median", "range", f"target < {COLD_START_TARGET_S} s", "CPU used (median)"]
     return (
         "`dist/modules.orders/orders.pex` started with `python3.11`, a fresh SQLite data dir each run "
-        "(so migrations run), polled every 10 ms until `/health` answers 200.\n\n"
-        + report.table(["PEX_ROOT", "runs", "median", "range", f"target < {COLD_START_TARGET_S} s"], rows)
+        "(so migrations run), polled every 10 ms until `/health` answers 200. CPU used is the process's "
+        "user+system time (with its waited-for children) at that moment: on a busy machine the wall "
+        "time stretches, the CPU time much less, so it approximates an idle core (I/O waits aside).\n\n"
+        + report.table(header, rows)
     )
