@@ -86,6 +86,7 @@ def timed(root: Path, args: Sequence[str], limit: float, env: dict[str, str]) ->
             process.communicate()
         return Timing(command, time.perf_counter() - started, None)
     seconds = time.perf_counter() - started
+    print(f"bench [{root.name}]: {command}: {seconds:.1f} s, exit {process.returncode}", file=sys.stderr)
     if process.returncode != 0:
         tail = "\n".join(stderr.strip().splitlines()[-15:])
         print(f"bench: `{command}` exited {process.returncode}:\n{tail}", file=sys.stderr, flush=True)

@@ -148,7 +148,8 @@ def stamp(root: Path) -> str:
     )
 
 
-def run_section(name: str, args: argparse.Namespace) -> str:
+def run_section(name: str, args: argparse.Namespace, partial: Callable[[str], None]) -> str:
+    """The section's Markdown; `partial` writes what a long section has measured so far."""
     root: Path = args.root
     if name == "service":
         return services.service_section(
@@ -159,13 +160,19 @@ def run_section(name: str, args: argparse.Namespace) -> str:
     if name == "start":
         return services.cold_start_section(root, args.starts, args.empty_starts)
     if name == "pants":
+        results: list[pants_scaling.ScaleResult] = []
         with tempfile.TemporaryDirectory(prefix="bench-pants-") as tmp:
-            results = [
-                pants_scaling.measure_scale(
-                    root, Path(tmp), count, args.pants_timeout, args.full_test_max_modules
+            for count in args.modules:
+                results.append(
+                    pants_scaling.measure_scale(
+                        root, Path(tmp), count, args.pants_timeout, args.full_test_max_modules
+                    )
                 )
-                for count in args.modules
-            ]
+                if len(results) < len(args.modules):
+                    rendered = pants_scaling.render_pants(
+                        results, args.pants_timeout, args.full_test_max_modules
+                    )
+                    partial(f"{rendered}\n\nStill running: {args.modules[len(results):]} extra modules.")
         return pants_scaling.render_pants(results, args.pants_timeout, args.full_test_max_modules)
     if name == "images":
         return images.images_section(root)
@@ -181,16 +188,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench: {name} …", file=sys.stderr, flush=True)
         started = time.monotonic()
         header = stamp(args.root)
+
+        def write(body: str, name: str = name, header: str = header) -> None:
+            document = document_path.read_text() if document_path.exists() else "# Benchmarks\n"
+            document_path.write_text(report.replace_section(document, name, f"{header}\n\n{body}"))
+
         try:
-            body = run_section(name, args)
+            body = run_section(name, args, write)
         except (BenchError, subprocess.CalledProcessError) as error:
             failed.append(name)
             body = f"Not measured in this run: {error}"
             print(f"bench: {name} failed: {error}", file=sys.stderr)
-        body = f"{header}\n\n{body}"
         # Written after every section, so an interrupted run keeps what it measured.
-        document = document_path.read_text() if document_path.exists() else "# Benchmarks\n"
-        document_path.write_text(report.replace_section(document, name, body))
+        write(body)
         print(f"bench: {name} done in {time.monotonic() - started:.0f} s → {args.output}", file=sys.stderr)
     if failed:
         print(f"bench: not measured: {', '.join(failed)} (see {args.output})", file=sys.stderr)
