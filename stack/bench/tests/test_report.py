@@ -103,6 +103,6 @@ def test_pants_table_marks_stopped_and_skipped_steps() -> None:
     assert "| 30.0 s | > 600 s (stopped) |" in text
     assert "| 20.0 s (exit 1) | not run |" in text
     assert (
-        "warm no-op at 3 modules: target < 2 s, met; warm no-op at 53 modules: target < 6 s, **missed**."
+        "warm no-op at 3 modules: target < 2 s, met; warm no-op at 53 modules: target < 6 s, not measured."
         in text
     )
