@@ -18,6 +18,8 @@ from fastapi import HTTPException, Request
 ALGORITHM = "HS256"
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 DEFAULT_TTL_SECONDS = 300
+# Verified tokens remembered per guard; callers reuse one token for minutes, so few are live at once.
+MAX_REMEMBERED_TOKENS = 1024
 
 
 def mint_token(secret: str, *, caller: str, audience: str, ttl_seconds: int = DEFAULT_TTL_SECONDS) -> str:
@@ -34,6 +36,11 @@ class AuthGuard:
         self.audience = audience
         self.enabled = enabled
         self.protect_reads = protect_reads
+        # token -> (caller, expiry). A client sends the same token for minutes (ServiceClient
+        # caches it), and checking its signature and claims is the kit's costliest step per
+        # write, so a token verified once is trusted until it expires. Keyed by the whole token,
+        # signature included, so a changed token is always verified afresh.
+        self._verified: dict[str, tuple[str, float]] = {}
 
     async def __call__(self, request: Request) -> str | None:
         if not self.enabled or (request.method in READ_METHODS and not self.protect_reads):
@@ -43,6 +50,10 @@ class AuthGuard:
             raise _unauthorized(
                 "Missing bearer token: send `Authorization: Bearer <JWT>` minted for this service."
             )
+        remembered = self._verified.get(token)
+        if remembered is not None and time.time() < remembered[1]:
+            request.state.caller = remembered[0]
+            return remembered[0]
         try:
             claims = jwt.decode(
                 token,
@@ -58,8 +69,17 @@ class AuthGuard:
         except jwt.InvalidTokenError as exc:
             raise _unauthorized(f"Invalid token: {exc}.") from None
         caller = str(claims["sub"])
+        self._remember(token, caller, float(claims["exp"]))
         request.state.caller = caller
         return caller
+
+    def _remember(self, token: str, caller: str, expiry: float) -> None:
+        if len(self._verified) >= MAX_REMEMBERED_TOKENS:
+            now = time.time()
+            self._verified = {t: entry for t, entry in self._verified.items() if entry[1] > now}
+            if len(self._verified) >= MAX_REMEMBERED_TOKENS:
+                del self._verified[next(iter(self._verified))]  # the oldest
+        self._verified[token] = (caller, expiry)
 
 
 def _unauthorized(detail: str) -> HTTPException:

@@ -1,0 +1,108 @@
+"""Rendering: tables, the generated sections of docs/benchmarks.md, each section's table."""
+
+import pytest
+
+from bench import report
+from bench.pants_scaling import ScaleResult, Timing, render_pants
+from bench.services import (
+    LoadRun,
+    LoadSettings,
+    render_cold_start,
+    render_facade,
+    render_service,
+    server_durations,
+)
+from bench.stats import WrkResult
+
+
+def test_table_aligns_numbers_right_and_checks_row_widths() -> None:
+    assert report.table(["a", "n"], [["x", 1]]) == "| a | n |\n| --- | ---: |\n| x | 1 |"
+    with pytest.raises(ValueError, match="2 cells, the header 3"):
+        report.table(["a", "b", "c"], [["x", "y"]])
+
+
+def test_replace_section_keeps_everything_outside_its_markers() -> None:
+    document = "# B\n\nhand-measured\n\n<!-- bench:service -->\nold\n<!-- /bench:service -->\n\ntail\n"
+    updated = report.replace_section(document, "service", "new $1 \\1")
+    assert (
+        updated
+        == "# B\n\nhand-measured\n\n<!-- bench:service -->\nnew $1 \\1\n<!-- /bench:service -->\n\ntail\n"
+    )
+    assert report.replace_section(updated, "service", "new $1 \\1") == updated
+
+
+def test_a_section_not_in_the_document_yet_is_appended() -> None:
+    assert report.replace_section("# B\n", "images", "sizes") == (
+        "# B\n\n<!-- bench:images -->\nsizes\n<!-- /bench:images -->\n"
+    )
+
+
+def run(rps: float, cpu_ms: float = 4.0) -> LoadRun:
+    return LoadRun(WrkResult(rps, p50_ms=20.0, p99_ms=60.0, requests=int(rps * 10), errors=0), cpu_ms)
+
+
+def test_service_table_reports_the_ratio_of_medians_and_the_target() -> None:
+    results = {
+        ("GET /api/v1/orders/{id}", "kit"): [run(270), run(280), run(900)],
+        ("GET /api/v1/orders/{id}", "bare"): [run(360), run(370), run(1000)],
+        ("POST /api/v1/orders", "kit"): [run(90, 5.0), run(95, 5.0), run(100, 5.0)],
+        ("POST /api/v1/orders", "bare"): [run(100), run(100), run(100)],
+    }
+    text = render_service(results, LoadSettings(duration=10, connections=8, rounds=3))
+    get_row, post_row = text.splitlines()[-2:]
+    assert "| 280 / 370 | **0.76x** (0.75-0.90) | **missed** | 4.00 / 4.00 | **1.00x** | met |" in get_row
+    assert "| 95 / 100 | **0.95x** (0.90-1.00) | met | 5.00 / 4.00 | **0.80x** | **missed** |" in post_row
+
+
+def test_facade_table_judges_pooled_p50_and_shows_server_time() -> None:
+    latencies = {way: [1.0] * 99 + [5.0] for way in ("pooled", "fresh_connection", "fresh_client", "raw_get")}
+    latencies["health_floor"] = [0.5] * 100
+    text = render_facade(latencies, server_ms=[0.8] * 10, calls=100)
+    assert "| `order_exists`, one pooled OrdersClient | 1.00 ms | 1.04 ms | met |" in text
+    assert "inside orders" in text
+
+
+def test_server_durations_come_from_the_kits_access_log() -> None:
+    log = (
+        '{"route": "/api/v1/orders/{order_id}", "duration_ms": 1.5}\n'
+        '{"route": "/health", "duration_ms": 0.2}\nnot json\n'
+        '{"route": "/api/v1/orders/{order_id}", "duration_ms": 2.5}\n'
+    )
+    assert server_durations(log, "/api/v1/orders/{order_id}") == [1.5, 2.5]
+
+
+def test_cold_start_table_uses_medians() -> None:
+    text = render_cold_start([(0.9, 0.7), (0.8, 0.6), (1.0, 0.8)], [(4.0, 3.0), (4.5, 3.5), (5.0, 4.0)])
+    assert "| warm PEX_ROOT (venv already unpacked) | 3 | 0.90 s | 0.80 s - 1.00 s | met | 0.70 s |" in text
+    assert "| empty PEX_ROOT (first run) | 3 | 4.50 s | 4.00 s - 5.00 s | **missed** | 3.50 s |" in text
+
+
+def test_pants_table_marks_stopped_and_skipped_steps() -> None:
+    done = ScaleResult(
+        3,
+        {
+            "dependencies": Timing("d", 10.0, 0),
+            "lint": Timing("l", 30.0, 0),
+            "test_first": Timing("t", 100.0, 0),
+            "test_noop": Timing("t", 1.5, 0),
+            "test_affected": Timing("t", 20.0, 1),
+        },
+    )
+    stopped = ScaleResult(
+        53,
+        {
+            "dependencies": Timing("d", 150.0, 0),
+            "lint": Timing("l", 600.0, None),
+            "test_first": Timing("t", 600.0, None),
+            "test_noop": None,
+            "test_affected": None,
+        },
+    )
+    text = render_pants([done, stopped], limit=600)
+    assert "| 3 modules | 53 modules |" in text
+    assert "| 30.0 s | > 600 s (stopped) |" in text
+    assert "| 20.0 s (exit 1) | not run |" in text
+    assert (
+        "warm no-op at 3 modules: target < 2 s, met; warm no-op at 53 modules: target < 6 s, not measured."
+        in text
+    )
