@@ -8,7 +8,8 @@ from inventory.backend.repository.unit_of_work import SqlAlchemyUnitOfWork
 from inventory.backend.service.ports import AbstractUnitOfWork
 
 
-def get_unit_of_work(request: Request) -> AbstractUnitOfWork:
+# Dependencies are async: FastAPI runs a plain `def` dependency in its thread pool, a hop per request.
+async def get_unit_of_work(request: Request) -> AbstractUnitOfWork:
     return SqlAlchemyUnitOfWork(request.app.state.session_factory)
 
 

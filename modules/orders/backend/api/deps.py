@@ -9,14 +9,15 @@ from orders.backend.service.stock import StockReservations
 from orders.backend.service.unit_of_work import AbstractUnitOfWork
 
 
-def get_unit_of_work(request: Request) -> AbstractUnitOfWork:
+# Dependencies are async: FastAPI runs a plain `def` dependency in its thread pool, a hop per request.
+async def get_unit_of_work(request: Request) -> AbstractUnitOfWork:
     return SqlAlchemyUnitOfWork(request.app.state.session_factory)
 
 
 UnitOfWork = Annotated[AbstractUnitOfWork, Depends(get_unit_of_work)]
 
 
-def get_stock(request: Request) -> StockReservations:
+async def get_stock(request: Request) -> StockReservations:
     stock: StockReservations = request.app.state.stock
     return stock
 

@@ -8,11 +8,12 @@ from shipping.backend.repository.unit_of_work import SqlAlchemyUnitOfWork
 from shipping.backend.service.ports import AbstractUnitOfWork, OrdersReader
 
 
-def get_unit_of_work(request: Request) -> AbstractUnitOfWork:
+# Dependencies are async: FastAPI runs a plain `def` dependency in its thread pool, a hop per request.
+async def get_unit_of_work(request: Request) -> AbstractUnitOfWork:
     return SqlAlchemyUnitOfWork(request.app.state.session_factory)
 
 
-def get_orders(request: Request) -> OrdersReader:
+async def get_orders(request: Request) -> OrdersReader:
     orders: OrdersReader = request.app.state.orders
     return orders
 
