@@ -1,11 +1,16 @@
 # Pantstack: every command goes through ./pants, which installs what it needs on first use.
 PANTS := ./pants
-MODULES := $(patsubst modules/%/BUILD,%,$(wildcard modules/*/BUILD))
-M ?=
 TYPE ?= http-api
-FEATURES ?=
+ENV ?=
+# Variables users set (M=, TYPE=, ...) reach recipes only through the environment, as "$$M": never
+# pasted into shell text, and never expanded by make either (`$(value ...)` keeps `$(shell ...)` inert).
+USER_VARIABLES := M TYPE FEATURES ENV ARGS FORCE BENCH_ARGS BASE_IMAGE
+$(foreach variable,$(USER_VARIABLES),$(eval override $(variable) := $$(value $(variable))))
+export $(USER_VARIABLES)
 # check and remove need only the standard library; new renders jinja2 templates, so it runs in Pants.
-SCAFFOLD := PYTHONPATH=stack/tools python3 -m scaffold.cli --root $(CURDIR)
+SCAFFOLD := PYTHONPATH=stack/tools python3 -m scaffold.cli --root .
+# Exits 2 with one line naming the rule unless $$M names an existing module.
+REQUIRE_MODULE = $(SCAFFOLD) validate --target "make $@" -- "$$M"
 
 .DEFAULT_GOAL := help
 .PHONY: help test fmt locks package new-module gh-new-module-pr update-module remove-module check-module contract-accept graph dev base-image images up down logs stack-preview stack-up stack-destroy affected-demo bench reliability
@@ -24,36 +29,33 @@ fmt: ## Format and autofix all code (black, ruff --fix)
 	$(PANTS) fmt fix ::
 
 locks: ## Regenerate lockfiles: all, or one module's with M=name
-ifeq ($(M),)
-	$(PANTS) generate-lockfiles
-else
-	@test -f modules/$(M)/BUILD || { echo "make locks: no module '$(M)'; known modules: $(MODULES)" >&2; exit 2; }
-	$(PANTS) generate-lockfiles --resolve=$(M)
-endif
+	@if [ -z "$$M" ]; then $(PANTS) generate-lockfiles; \
+	else $(REQUIRE_MODULE) && $(PANTS) generate-lockfiles --resolve="$$M"; fi
 
 package: ## Build every module's PEX into dist/ (images: make images)
 	$(PANTS) package modules::
 
 new-module: ## Generate a module: M=name [TYPE=http-api|worker] [FEATURES=database], with lockfile and contract
-	stack/tools/scaffold/new_module.sh "$(M)" "$(TYPE)" "$(FEATURES)"
+	stack/tools/scaffold/new_module.sh "$$M" "$$TYPE" "$$FEATURES"
 
 gh-new-module-pr: ## Branch module/$(M), new-module, commit, push and open a PR with gh (GH_DRY_RUN=1: print the gh call)
-	$(SCAFFOLD) pr "$(M)" --scaffold-command "$(MAKE) --no-print-directory new-module M=$(M) TYPE=$(TYPE) FEATURES=$(FEATURES)"
+	$(SCAFFOLD) pr --type "$$TYPE" --features "$$FEATURES" -- "$$M"
 
 update-module: ## Re-apply newer templates to a generated module, keeping local edits (conflicts -> .template-new)
-	$(PANTS) run stack/tools/scaffold:cli -- --root $(CURDIR) update "$(M)"
-	$(PANTS) fmt fix modules/$(M)::
-	$(SCAFFOLD) record "$(M)"
+	$(REQUIRE_MODULE)
+	$(PANTS) run stack/tools/scaffold:cli -- --root "$$PWD" update -- "$$M"
+	$(PANTS) fmt fix "modules/$$M::"
+	$(SCAFFOLD) record -- "$$M"
 
-remove-module: ## Remove a module and everything new-module added for it (refuses while its facade is used)
-	$(SCAFFOLD) remove "$(M)"
+remove-module: ## Remove a module and what new-module added for it (refuses while its facade is used; FORCE=1: untracked/edited files too)
+	$(SCAFFOLD) remove --force "$$FORCE" -- "$$M"
 
 check-module: ## Check a module's structure (all modules without M=): files, facade, registration, lockfile
-	$(SCAFFOLD) check $(M)
+	$(SCAFFOLD) check -- $${M:+"$$M"}
 
 contract-accept: ## Accept an intended change of a module's HTTP contract: rewrites modules/$(M)/openapi.json
-	@test -n "$(M)" -a -f "modules/$(M)/BUILD" || { echo "make contract-accept: M must name a module; known modules: $(MODULES)" >&2; exit 2; }
-	$(PANTS) run modules/$(M):$(M) -- --write-openapi $(CURDIR)/modules/$(M)/openapi.json
+	@$(REQUIRE_MODULE)
+	$(PANTS) run "modules/$$M:$$M" -- --write-openapi "$$PWD/modules/$$M/openapi.json"
 
 graph: ## Module dependency graph from Pants' real graph: docs/module-graph.{mmd,svg}; fails on a cycle
 	@mkdir -p dist
@@ -65,33 +67,34 @@ dev: ## Run every module locally on embedded defaults (SQLite in .data/); Ctrl-C
 
 # Docker: each module's image is built by Pants from its PEX (stack/docker); docker-compose runs them.
 COMPOSE = $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
-GIT_SHA = $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
 # Without BASE_IMAGE: the base `make base-image` built if present, else the Dockerfile's python:3.11-slim.
 LOCAL_BASE_IMAGE := pantstack/python-base:bookworm
-BASE_IMAGE ?= $(shell docker image inspect $(LOCAL_BASE_IMAGE) >/dev/null 2>&1 && echo $(LOCAL_BASE_IMAGE))
 
 base-image: ## Build base images from Debian packages for machines without a registry: python3, PostgreSQL 15 (root)
 	stack/docker/base-images.sh
 
 images: ## Build module images from their PEXes (M=name: one), tagged <m>-<version>-<git sha> and <m>-latest
-	@test -z "$(M)" -o -f "modules/$(M)/BUILD" || { echo "make images: no module '$(M)'; known modules: $(MODULES)" >&2; exit 2; }
-	GIT_SHA=$(GIT_SHA) $(if $(BASE_IMAGE),BASE_IMAGE=$(BASE_IMAGE)) $(PANTS) package $(if $(M),stack/docker:$(M),stack/docker::)
+	@if [ -n "$$M" ]; then $(REQUIRE_MODULE); fi
+	@if [ -z "$$BASE_IMAGE" ] && docker image inspect $(LOCAL_BASE_IMAGE) >/dev/null 2>&1; then \
+	  export BASE_IMAGE=$(LOCAL_BASE_IMAGE); fi; \
+	GIT_SHA="$$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$$(git diff --quiet HEAD 2>/dev/null || echo -dirty)" \
+	  $(PANTS) package "stack/docker:$${M:-:}"
 
 up: ## Run every module's image and PostgreSQL (docker-compose); waits until healthy, prints URLs and tokens
 	stack/docker/up.sh
 
 down: ## Stop and remove the compose containers; data stays in the postgres-data volume (ARGS=-v deletes it)
-	$(COMPOSE) down --remove-orphans $(ARGS)
+	set -f; $(COMPOSE) down --remove-orphans $$ARGS
 
 logs: ## Follow the compose services' logs (M=name: one module)
-	$(COMPOSE) logs -f --tail=100 $(M)
+	@if [ -n "$$M" ]; then $(REQUIRE_MODULE); fi
+	$(COMPOSE) logs -f --tail=100 $${M:+"$$M"}
 
 # Deploy: Pulumi stacks of the platform (stack/platform) and of each module with infrastructure/.
 # ENV is a platform stack config (test, prod); without M, the platform and then every module.
 # ARGS go to pulumi, e.g. ARGS=--yes. stack/tools/stack.py says how programs get their Python.
-ENV ?=
-ARGS ?=
-STACK = python3 stack/tools/stack.py $(1) --env "$(ENV)" $(if $(M),--module "$(M)") -- $(ARGS)
+# set -f: ARGS is split into words but never globbed or evaluated.
+STACK = set -f; python3 stack/tools/stack.py $(1) --env "$$ENV" $${M:+--module "$$M"} -- $$ARGS
 
 stack-preview: ## Preview infrastructure changes: ENV=test|prod [M=module]
 	@$(call STACK,preview)
@@ -104,13 +107,12 @@ stack-destroy: ## Tear down: ENV=test|prod [M=module]; without M, every module, 
 
 # Affected-only selection shown on a scratch copy; .github/workflows/ci.yml runs it on main and nightly.
 affected-demo: ## Show Pants selects only what one change affects (scratch copy) [M=module]
-	python3 stack/tools/affected.py demo $(if $(M),--module "$(M)")
+	python3 stack/tools/affected.py demo $${M:+--module "$$M"}
 
 # Numbers, not tests: benchmarks and the full-scale reliability checks write docs/*.md.
-BENCH_ARGS ?=
 bench: ## Benchmarks into docs/benchmarks.md: kit vs bare FastAPI, facade calls, PEX start, Pants scaling, images (BENCH_ARGS=--help)
-	PYTHONPATH=stack python3 -m bench.run --root $(CURDIR) $(BENCH_ARGS)
+	set -f; PYTHONPATH=stack python3 -m bench.run --root "$$PWD" $$BENCH_ARGS
 
 reliability: ## kill -9, inventory down, SIGTERM, concurrency and API fuzzing at full scale -> docs/reliability.md
 	$(PANTS) package modules::
-	$(PANTS) run stack/reliability:run -- --pex-dir $(CURDIR)/dist --report $(CURDIR)/docs/reliability.md
+	$(PANTS) run stack/reliability:run -- --pex-dir "$$PWD/dist" --report "$$PWD/docs/reliability.md"

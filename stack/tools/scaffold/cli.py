@@ -1,62 +1,121 @@
-"""Command line of the scaffolder (run by make: new-module, remove-module, check-module)."""
+"""Command line of the scaffolder (run by make: new-module, remove-module, update-module, check-module).
+
+Every command checks its module name against the one rule in names.py before it reads or writes
+anything else. Make passes names after `--`, so a name can never be taken for an option.
+"""
 
 import argparse
-import shlex
 import sys
 from pathlib import Path
 
 from scaffold import provenance
 from scaffold.check import check_module
-from scaffold.create import new_module, parse_features, remove_module, update_module
+from scaffold.create import TYPES, new_module, parse_features, update_module
 from scaffold.errors import ScaffoldError
+from scaffold.make_command_line import as_typed
+from scaffold.names import existing_module, known_modules, validate_module_name
 from scaffold.pull_request import open_module_pr
+from scaffold.removal import remove_module
+
+# The make target each command serves, for error messages.
+TARGETS = {"pr": "make gh-new-module-pr"}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise ScaffoldError(f"{message} (see `--help`)")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="scaffold", description=__doc__)
+    parser = _Parser(prog="scaffold", description=__doc__)
     parser.add_argument("--root", type=Path, required=True, help="the repository root")
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     new = commands.add_parser("new", help="generate a module")
     new.add_argument("name")
     new.add_argument("--type", default="http-api")
     new.add_argument("--features", default="")
-    commands.add_parser("remove", help="remove a module exactly").add_argument("name")
+    remove = commands.add_parser("remove", help="remove a module exactly")
+    remove.add_argument("name")
+    remove.add_argument(
+        "--force", choices=["", "0", "1"], default="", help="1: delete untracked/edited files too"
+    )
     commands.add_parser("update", help="re-apply the templates, keeping local edits").add_argument("name")
     commands.add_parser("record", help="remember generated files as formatted").add_argument("name")
     pr = commands.add_parser("pr", help="branch, scaffold, commit, push and open a pull request")
     pr.add_argument("name")
-    pr.add_argument("--scaffold-command", required=True, help="the command that generates the module")
+    pr.add_argument("--type", default="http-api")
+    pr.add_argument("--features", default="")
     check = commands.add_parser("check", help="check modules' structure")
     check.add_argument("names", nargs="*", help="modules to check (default: all)")
-    args = parser.parse_args(argv)
-    root = args.root.resolve()
+    validate = commands.add_parser("validate", help="check a make variable names a module (or a new one)")
+    validate.add_argument("name")
+    validate.add_argument("--new", action="store_true", help="the name is for a module to create")
+    validate.add_argument("--type", help="with --new: the TYPE to check too")
+    validate.add_argument("--features", help="with --new: the FEATURES to check too")
+    validate.add_argument("--target", default="make", help="the make target, for the message")
+    command, args = "?", None
     try:
-        if args.command == "new":
-            new_module(root, args.name, args.type, parse_features(args.features))
-            print(f"new-module: created modules/{args.name}")
-        elif args.command == "update":
-            for line in update_module(root, args.name) or ["nothing to update"]:
-                print(f"update-module: {line}")
-        elif args.command == "pr":
-            open_module_pr(root, args.name, shlex.split(args.scaffold_command))
-        elif args.command == "record":
-            provenance.record_formatted(root / "modules" / args.name)
-        elif args.command == "remove":
-            remove_module(root, args.name)
-            print(f"remove-module: removed modules/{args.name} and its registrations")
-        else:
-            names = args.names or sorted(p.parent.name for p in (root / "modules").glob("*/BUILD"))
-            problems = [problem for name in names for problem in check_module(root, name)]
-            for problem in problems:
-                print(f"check-module: {problem}", file=sys.stderr)
-            if problems:
-                return 1
-            print(f"check-module: {', '.join(names)} comply")
+        args = parser.parse_args(argv)
+        command = args.command
+        root = args.root.resolve()
+        return _run(root, args)
     except ScaffoldError as error:
-        target = {"pr": "gh-new-module-pr"}.get(args.command, f"{args.command}-module")
+        target = getattr(args, "target", None) if command == "validate" else None
+        target = target or TARGETS.get(command, f"make {command}-module" if command != "?" else "scaffold")
         print(f"{target}: {error}", file=sys.stderr)
         return 2
+
+
+def _run(root: Path, args: argparse.Namespace) -> int:
+    if getattr(args, "name", None) is not None:
+        args.name = as_typed("M", args.name)
+    if getattr(args, "names", None) and len(args.names) == 1:
+        args.names = [as_typed("M", args.names[0])]
+    if args.command == "validate":
+        if args.new:
+            validate_module_name(args.name, root)
+            _check_type(args.type)
+            parse_features(args.features or "")
+        else:
+            existing_module(root, args.name)
+    elif args.command == "new":
+        _check_type(args.type)
+        new_module(root, args.name, args.type, parse_features(args.features))
+        print(f"new-module: created modules/{args.name}")
+    elif args.command == "update":
+        for line in update_module(root, args.name) or ["nothing to update"]:
+            print(f"update-module: {line}")
+    elif args.command == "pr":
+        validate_module_name(args.name, root)
+        _check_type(args.type)
+        features = parse_features(args.features)
+        # An argument list, not shell text: make parses each `VAR=value` itself.
+        scaffold = ["make", "--no-print-directory", "new-module", f"M={args.name}", f"TYPE={args.type}",
+                    f"FEATURES={','.join(sorted(features))}"]  # fmt: skip
+        open_module_pr(root, args.name, scaffold)
+    elif args.command == "record":
+        provenance.record_formatted(existing_module(root, args.name))
+    elif args.command == "remove":
+        remove_module(
+            root, args.name, force=args.force == "1", show=lambda line: print(f"remove-module: {line}")
+        )
+        print(f"remove-module: removed modules/{args.name} and its registrations")
+    else:
+        for name in args.names:
+            existing_module(root, name)
+        names = args.names or known_modules(root)
+        problems = [problem for name in names for problem in check_module(root, name)]
+        for problem in problems:
+            print(f"make check-module: {problem}", file=sys.stderr)
+        if problems:
+            return 1
+        print(f"check-module: {', '.join(names)} comply")
     return 0
+
+
+def _check_type(module_type: str | None) -> None:
+    if module_type is not None and module_type not in TYPES:
+        raise ScaffoldError(f"unknown TYPE '{module_type}'; available: {', '.join(TYPES)}.")
 
 
 if __name__ == "__main__":

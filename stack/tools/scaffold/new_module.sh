@@ -7,17 +7,20 @@ name="$1" type="$2" features="$3"
 cd "$(dirname "$0")/../../.."
 scaffold() { PYTHONPATH=stack/tools python3 -m scaffold.cli --root "$PWD" "$@"; }
 
-./pants run stack/tools/scaffold:cli -- --root "$PWD" new "$name" --type "$type" --features "$features"
+# The name rule, TYPE and FEATURES are checked here, on the standard library, before Pants starts.
+scaffold validate --new --target "make new-module" --type "$type" --features "$features" -- "$name"
+./pants run stack/tools/scaffold:cli -- --root "$PWD" new --type "$type" --features "$features" -- "$name"
 undo() {
   trap - EXIT INT TERM
   echo "make new-module: could not finish $name; removing it again" >&2
-  scaffold remove "$name" >&2
+  # --force: everything in modules/$name was made by this run moments ago.
+  scaffold remove --force 1 -- "$name" >&2
   exit 1
 }
 trap undo EXIT INT TERM
 ./pants generate-lockfiles --resolve="$name"
 ./pants fmt fix "modules/$name::"
-scaffold record "$name"
 ./pants run "modules/$name:$name" -- --write-openapi "$PWD/modules/$name/openapi.json"
+scaffold record -- "$name"
 trap - EXIT INT TERM
 echo "make new-module: modules/$name is ready; \`make test\` covers it, \`make dev\` runs it"

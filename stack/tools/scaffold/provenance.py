@@ -1,16 +1,20 @@
 """What the scaffolder generated for a module, kept in modules/<m>/.scaffold.json so that
 `make update-module` can tell template changes from local edits.
 
-Per file it records two hashes: of the raw template output ("rendered") and of the file as
+Per template file it records two hashes: of the raw template output ("rendered") and of the file as
 committed after `fmt fix` ("formatted"). On update a file is replaced only if the template's
 output changed and the file was not edited locally; if both changed, the new template output is
-written beside it as <file>.template-new for a manual merge.
+written beside it as <file>.template-new for a manual merge. "outputs" holds the digests of the
+other files it generated (requirements, lockfile, openapi.json), keyed by repo-relative path.
 """
 
 import hashlib
 import json
 from pathlib import Path
 from typing import Any
+
+from scaffold.confinement import inside
+from scaffold.registry import lockfile, requirements_file
 
 FILE = ".scaffold.json"
 
@@ -29,10 +33,18 @@ def save(module_dir: Path, provenance: dict[str, Any]) -> None:
 
 
 def record_formatted(module_dir: Path) -> None:
-    """After `fmt fix`: remember each generated file as committed."""
+    """After `fmt fix`, the lockfile and the contract snapshot: remember each generated file as
+    committed, so that remove-module knows it may delete them."""
+    inside(module_dir / FILE, module_dir)
     provenance = load(module_dir)
     for relative, hashes in provenance.get("files", {}).items():
         path = module_dir / relative
         if path.exists():
             hashes["formatted"] = digest(path.read_text())
+    root, name = module_dir.parents[1], module_dir.name
+    outputs = provenance.setdefault("outputs", {})
+    for relative in (Path(f"modules/{name}/openapi.json"), requirements_file(name), lockfile(name)):
+        path = root / relative
+        if path.is_file() and not path.is_symlink():
+            outputs[str(relative)] = digest(path.read_text())
     save(module_dir, provenance)

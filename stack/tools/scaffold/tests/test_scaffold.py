@@ -1,61 +1,32 @@
 """The scaffolder on a scratch repo: bad input changes nothing, remove undoes new byte for byte,
 a used facade can't be removed, and check-module names what a module lacks."""
 
-import hashlib
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import compose
 import pytest
 from scaffold import create
 from scaffold.check import check_module
 from scaffold.cli import main
-from scaffold.create import new_module, remove_module, update_module
+from scaffold.create import new_module, update_module
 from scaffold.errors import ScaffoldError
 from scaffold.provenance import record_formatted
 from scaffold.pull_request import open_module_pr
-
-SHARED_FILES = {
-    "pants.toml": (
-        '[python.resolves]\norders = "3rdparty/python/orders.lock"\ntools = "3rdparty/python/tools.lock"\n'
-    ),
-    "pants-plugins/macros.py": 'MODULE_RESOLVES = ("orders",)\n',
-    "3rdparty/python/BUILD": 'python_requirements(name="tools")\n\nmodule_requirements("orders")\n',
-    "3rdparty/python/orders-requirements.txt": "fastapi==0.163.2\nhttpx2==2.16.2\n",
-    "pyproject.toml": '[tool.ruff.isort]\nknown-first-party = ["common", "orders"]\n',
-    "modules/orders/BUILD": 'pantstack_module("orders")\n',
-    "modules/orders/backend/public/__init__.py": '__all__ = ["OrdersClient"]\n',
-    "modules/orders/infrastructure/Pulumi.test.yaml": "config:\n  orders:listenerPriority: 100\n",
-    "stack/docker/BUILD": '# One image per module.\nmodule_image("orders", version="1.2.0")\n',
-}
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    for relative, text in SHARED_FILES.items():
-        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / relative).write_text(text)
-    (tmp_path / "docker-compose.yml").write_text(compose.render(tmp_path))
-    return tmp_path
-
-
-def snapshot(root: Path) -> dict[str, str]:
-    return {
-        str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(root.rglob("*"))
-        if path.is_file() and ".git" not in path.relative_to(root).parts
-    }
+from scaffold.removal import remove_module
+from scaffold.tests.scratch_repo import snapshot
 
 
 @pytest.mark.parametrize(
     ("name", "rule"),
     [
         ("", "M= is empty"),
-        ("Payments", "not a lowercase Python identifier"),
-        ("9lives", "not a lowercase Python identifier"),
-        ("pay-ments", "not a lowercase Python identifier"),
+        ("Payments", "is not a module name"),
+        ("9lives", "is not a module name"),
+        ("pay-ments", "is not a module name"),
+        ("payments\n", "is not a module name"),
+        ("p" * 31, "longer than 30 characters"),
         ("class", "Python keyword"),
         ("json", "standard-library module"),
         ("common", "reserved by Pantstack"),
