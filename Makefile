@@ -4,7 +4,7 @@ TYPE ?= http-api
 ENV ?=
 # Variables users set (M=, TYPE=, ...) reach recipes only through the environment, as "$$M": never
 # pasted into shell text, and never expanded by make either (`$(value ...)` keeps `$(shell ...)` inert).
-USER_VARIABLES := M TYPE FEATURES ENV ARGS FORCE BENCH_ARGS BASE_IMAGE
+USER_VARIABLES := M TYPE FEATURES USES OWNERS DESCRIPTION ENV ARGS FORCE BENCH_ARGS BASE_IMAGE
 $(foreach variable,$(USER_VARIABLES),$(eval override $(variable) := $$(value $(variable))))
 export $(USER_VARIABLES)
 # check and remove need only the standard library; new renders jinja2 templates, so it runs in Pants.
@@ -13,17 +13,20 @@ SCAFFOLD := PYTHONPATH=stack/tools python3 -m scaffold.cli --root .
 REQUIRE_MODULE = $(SCAFFOLD) validate --target "make $@" -- "$$M"
 
 .DEFAULT_GOAL := help
-.PHONY: help test fmt locks package new-module gh-new-module-pr update-module remove-module check-module contract-accept graph dev base-image images up down logs stack-preview stack-up stack-destroy affected-demo bench reliability
+.PHONY: help test sync fmt locks package new-module gh-new-module-pr update-module remove-module check-module contract-accept graph dev base-image images up down logs stack-preview stack-up stack-destroy affected-demo bench reliability
 
 help: ## Show this help
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
 
 test: ## Lint, type-check and run every test (what CI runs)
 	python3 stack/tools/boundaries.py
-	python3 stack/tools/compose.py --check
+	python3 stack/tools/sync.py --check
 	$(SCAFFOLD) check
 	python3 stack/tools/docs_check.py
 	$(PANTS) tailor --check update-build-files --check lint check test ::
+
+sync: ## Regenerate every file that lists modules from modules/*/module.toml (make test fails when one is stale)
+	python3 stack/tools/sync.py
 
 fmt: ## Format and autofix all code (black, ruff --fix)
 	$(PANTS) fmt fix ::
@@ -35,11 +38,12 @@ locks: ## Regenerate lockfiles: all, or one module's with M=name
 package: ## Build every module's PEX into dist/ (images: make images)
 	$(PANTS) package modules::
 
-new-module: ## Generate a module: M=name [TYPE=http-api|worker] [FEATURES=database], with lockfile and contract
-	stack/tools/scaffold/new_module.sh "$$M" "$$TYPE" "$$FEATURES"
+new-module: ## Generate a module: M=name OWNERS=@org/team [USES=a,b] [TYPE=http-api|worker] [FEATURES=database] [DESCRIPTION=..]
+	stack/tools/scaffold/new_module.sh
 
 gh-new-module-pr: ## Branch module/$(M), new-module, commit, push and open a PR with gh (GH_DRY_RUN=1: print the gh call)
-	$(SCAFFOLD) pr --type "$$TYPE" --features "$$FEATURES" -- "$$M"
+	$(SCAFFOLD) pr --type "$$TYPE" --features "$$FEATURES" --uses "$$USES" --owners "$$OWNERS" \
+	  --description "$$DESCRIPTION" -- "$$M"
 
 update-module: ## Re-apply newer templates to a generated module, keeping local edits (conflicts -> .template-new)
 	$(REQUIRE_MODULE)

@@ -53,9 +53,25 @@ def renamed_snapshot(snapshot: str, source: str, target: str) -> str:
 
 
 def scaffold_modules(root: Path, names: Sequence[str], scaffold: Sequence[str]) -> None:
-    """Generate each module with the `scaffold` command (`… new <name>`) and give it a lockfile."""
-    for name in names:
-        done = subprocess.run([*scaffold, "--root", str(root), "new", name], capture_output=True, text=True)
+    """Generate each module with the `scaffold` command (`… new <name>`) and give it a lockfile.
+
+    Like real modules, each declares and calls the facades of the two generated before it.
+    """
+    for index, name in enumerate(names):
+        uses = ",".join(names[max(0, index - 2) : index])
+        command = [
+            *scaffold,
+            "--root",
+            str(root),
+            "new",
+            "--owners",
+            "@bench/scale",
+            "--uses",
+            uses,
+            "--",
+            name,
+        ]
+        done = subprocess.run(command, capture_output=True, text=True)
         if done.returncode != 0:
             raise BenchError(f"scaffolding {name} failed: {done.stderr.strip() or done.stdout.strip()}")
         copy_lockfile(root, name)

@@ -4,31 +4,19 @@ import os
 import sys
 from pathlib import Path
 
-import compose
 import pytest
+from scaffold.tests.scratch_repo import write_scratch_repo
 
 from bench.pants_scaling import module_names, renamed_snapshot, scaffold_modules
 
 LOCKFILE = "//    pants generate-lockfiles --resolve=orders\n// metadata\n{}\n"
-SHARED_FILES = {
-    "pants.toml": '[python.resolves]\norders = "3rdparty/python/orders.lock"\n',
-    "pants-plugins/macros.py": 'MODULE_RESOLVES = ("orders",)\n',
-    "3rdparty/python/BUILD": 'module_requirements("orders")\n',
-    "3rdparty/python/orders-requirements.txt": "fastapi==0.163.2\n",
-    "3rdparty/python/orders.lock": LOCKFILE,
-    "pyproject.toml": 'known-first-party = ["common", "orders"]\n',
-    "modules/orders/BUILD": 'pantstack_module("orders")\n',
-    "modules/orders/infrastructure/Pulumi.test.yaml": "config:\n  orders:listenerPriority: 100\n",
-    "stack/docker/BUILD": 'module_image("orders", version="1.2.0")\n',
-}
 
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    for relative, text in SHARED_FILES.items():
-        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / relative).write_text(text)
-    (tmp_path / "docker-compose.yml").write_text(compose.render(tmp_path))
+    """The scaffolder's scratch repository, with a lockfile for orders to copy."""
+    write_scratch_repo(tmp_path)
+    (tmp_path / "3rdparty/python/orders.lock").write_text(LOCKFILE)
     return tmp_path
 
 
@@ -49,9 +37,14 @@ def test_two_modules_are_scaffolded_registered_and_locked(
         assert (repo / f"modules/{name}/backend/api/main.py").exists()
         lock = (repo / f"3rdparty/python/{name}.lock").read_text()
         assert lock == LOCKFILE.replace("--resolve=orders", f"--resolve={name}")
-        assert f'{name} = "3rdparty/python/{name}.lock"' in (repo / "pants.toml").read_text()
+        assert f"{name}: 3rdparty/python/{name}.lock" in (repo / "3rdparty/python/resolves.yaml").read_text()
     assert (
         'MODULE_RESOLVES = ("load01", "load02", "orders")' in (repo / "pants-plugins/macros.py").read_text()
+    )
+    assert 'uses = ["load01"]' in (repo / "modules/load02/module.toml").read_text()
+    assert (
+        "from load01.backend.public import Load01Client"
+        in (repo / "modules/load02/backend/api/peers.py").read_text()
     )
 
 

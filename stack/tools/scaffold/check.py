@@ -5,10 +5,13 @@ import json
 import re
 from pathlib import Path
 
+from manifest import ManifestError, load
+
 from scaffold import registry
 
 REQUIRED_FILES = (
     "BUILD",
+    "module.toml",
     "README.md",
     "openapi.json",
     "backend/config.py",
@@ -36,6 +39,10 @@ def check_module(root: Path, name: str) -> list[str]:
         {str(p) for p in registry.edits(root, name, add=True)} - set(registry.registered_in(root, name))
     )
     problems += [f"{path} does not register {name} (make new-module does this)" for path in missing]
+    try:
+        load(root, name)
+    except ManifestError as error:
+        problems.append(str(error))
     problems += _lockfile_problems(root, name)
     return problems
 

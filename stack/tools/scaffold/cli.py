@@ -7,10 +7,19 @@ anything else. Make passes names after `--`, so a name can never be taken for an
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from scaffold import provenance
 from scaffold.check import check_module
-from scaffold.create import TYPES, new_module, parse_features, update_module
+from scaffold.create import (
+    TYPES,
+    new_module,
+    parse_description,
+    parse_features,
+    parse_owners,
+    parse_uses,
+    update_module,
+)
 from scaffold.errors import ScaffoldError
 from scaffold.make_command_line import as_typed
 from scaffold.names import existing_module, known_modules, validate_module_name
@@ -32,8 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     new = commands.add_parser("new", help="generate a module")
     new.add_argument("name")
-    new.add_argument("--type", default="http-api")
-    new.add_argument("--features", default="")
+    _module_options(new)
     remove = commands.add_parser("remove", help="remove a module exactly")
     remove.add_argument("name")
     remove.add_argument(
@@ -43,15 +51,13 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("record", help="remember generated files as formatted").add_argument("name")
     pr = commands.add_parser("pr", help="branch, scaffold, commit, push and open a pull request")
     pr.add_argument("name")
-    pr.add_argument("--type", default="http-api")
-    pr.add_argument("--features", default="")
+    _module_options(pr)
     check = commands.add_parser("check", help="check modules' structure")
     check.add_argument("names", nargs="*", help="modules to check (default: all)")
     validate = commands.add_parser("validate", help="check a make variable names a module (or a new one)")
     validate.add_argument("name")
     validate.add_argument("--new", action="store_true", help="the name is for a module to create")
-    validate.add_argument("--type", help="with --new: the TYPE to check too")
-    validate.add_argument("--features", help="with --new: the FEATURES to check too")
+    _module_options(validate)
     validate.add_argument("--target", default="make", help="the make target, for the message")
     command, args = "?", None
     try:
@@ -66,6 +72,27 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+def _module_options(parser: argparse.ArgumentParser) -> None:
+    """What make new-module takes besides M: TYPE, FEATURES, USES, OWNERS, DESCRIPTION."""
+    parser.add_argument("--type", default="http-api")
+    parser.add_argument("--features", default="")
+    parser.add_argument("--uses", default="", help="modules whose facades it calls: a,b")
+    parser.add_argument("--owners", default="", help="its owners: @org/team[,@user]")
+    parser.add_argument("--description", default="", help="one line")
+
+
+def _new_module_options(root: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """TYPE, FEATURES, USES, OWNERS and DESCRIPTION, each checked."""
+    _check_type(args.type)
+    return {
+        "module_type": args.type,
+        "features": parse_features(args.features),
+        "uses": parse_uses(root, args.uses),
+        "owners": parse_owners(args.owners),
+        "description": parse_description(args.description, args.name),
+    }
+
+
 def _run(root: Path, args: argparse.Namespace) -> int:
     if getattr(args, "name", None) is not None:
         args.name = as_typed("M", args.name)
@@ -74,24 +101,28 @@ def _run(root: Path, args: argparse.Namespace) -> int:
     if args.command == "validate":
         if args.new:
             validate_module_name(args.name, root)
-            _check_type(args.type)
-            parse_features(args.features or "")
+            _new_module_options(root, args)
         else:
             existing_module(root, args.name)
     elif args.command == "new":
-        _check_type(args.type)
-        new_module(root, args.name, args.type, parse_features(args.features))
+        validate_module_name(args.name, root)
+        new_module(root, args.name, **_new_module_options(root, args))
         print(f"new-module: created modules/{args.name}")
     elif args.command == "update":
         for line in update_module(root, args.name) or ["nothing to update"]:
             print(f"update-module: {line}")
     elif args.command == "pr":
         validate_module_name(args.name, root)
-        _check_type(args.type)
-        features = parse_features(args.features)
-        # An argument list, not shell text: make parses each `VAR=value` itself.
-        scaffold = ["make", "--no-print-directory", "new-module", f"M={args.name}", f"TYPE={args.type}",
-                    f"FEATURES={','.join(sorted(features))}"]  # fmt: skip
+        options = _new_module_options(root, args)
+        # An argument list, not shell text; every value was checked above, so none holds a `$` for
+        # make to expand.
+        scaffold = [
+            *("make", "--no-print-directory", "new-module", f"M={args.name}", f"TYPE={args.type}"),
+            f"FEATURES={','.join(sorted(options['features']))}",
+            f"USES={','.join(options['uses'])}",
+            f"OWNERS={','.join(options['owners'])}",
+            f"DESCRIPTION={options['description']}",
+        ]
         open_module_pr(root, args.name, scaffold)
     elif args.command == "record":
         provenance.record_formatted(existing_module(root, args.name))

@@ -1,12 +1,15 @@
 """new-module and update-module: all-or-nothing changes to the repo (remove-module: removal.py)."""
 
+import json
 import re
 import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
 
-import compose
+import sync
+from boundaries import facade_exports
+from manifest import ManifestError, is_owner_handle
 
 from scaffold import provenance, registry
 from scaffold.atomic_file import replace_text as _replace
@@ -34,21 +37,74 @@ def parse_features(features: str) -> set[str]:
     return chosen
 
 
-def new_module(root: Path, name: str, module_type: str, features: set[str]) -> list[Path]:
-    """Render the module into a temp dir, then move it in and edit the shared files; on any
+def parse_uses(root: Path, uses: str) -> tuple[str, ...]:
+    """USES=a,b: existing modules whose facades the new module will call."""
+    chosen = tuple(sorted({u for u in uses.split(",") if u})) if uses else ()
+    for used in chosen:
+        try:
+            existing_module(root, used)
+        except ScaffoldError as error:
+            raise ScaffoldError(f"USES: {error}") from None
+    return chosen
+
+
+def parse_owners(owners: str) -> tuple[str, ...]:
+    """OWNERS=@org/team[,@user]: who reviews the module (CODEOWNERS is derived from them)."""
+    chosen = tuple(o for o in owners.split(",") if o) if owners else ()
+    if not chosen:
+        raise ScaffoldError(
+            "OWNERS= is empty: name the team that owns the module, e.g. OWNERS=@acme/payments."
+        )
+    for owner in chosen:
+        if not is_owner_handle(owner):
+            raise ScaffoldError(
+                f"OWNERS: {owner!r} is not a handle like @user or @org/team (e.g. OWNERS=@acme/payments)."
+            )
+    return chosen
+
+
+def parse_description(description: str, name: str) -> str:
+    text = description or f"The {name} service."
+    if "\n" in text or len(text) > 200 or not text.strip():
+        raise ScaffoldError("DESCRIPTION= must be one line of at most 200 characters.")
+    return text
+
+
+def new_module(
+    root: Path,
+    name: str,
+    module_type: str,
+    features: set[str],
+    *,
+    owners: tuple[str, ...] = ("@pantstack/platform",),
+    uses: tuple[str, ...] = (),
+    description: str = "",
+) -> list[Path]:
+    """Render the module into a temp dir, then move it in, register it and run `make sync`; on any
     failure (or Ctrl-C) every change is undone. Returns the paths written."""
     validate_module_name(name, root)
     if module_type not in TYPES:
         raise ScaffoldError(f"unknown TYPE '{module_type}'; available: {', '.join(TYPES)}.")
+    database = "database" in features or module_type == "worker"
     context: dict[str, Any] = {
         "name": name,
         "Name": "".join(part.capitalize() for part in name.split("_")),
         "NAME": name.upper(),
-        "database": "database" in features or module_type == "worker",
+        "database": database,
         "listener_priority": _next_listener_priority(root),
+        "uses": [{"name": used, "client": _facade_client(root, used)} for used in uses],
+        "manifest": {
+            "description": json.dumps(parse_description(description, name)),
+            "owners": ", ".join(json.dumps(o) for o in owners),
+            "type": module_type,
+            "database": "true" if database else "false",
+            "uses": ", ".join(json.dumps(u) for u in uses),
+        },
     }
+    refuse_if_out_of_sync(root)
     shared = registry.edits(root, name, add=True)
-    originals = {path: registration_file(root, path).read_text() for path in [*shared, compose.COMPOSE_FILE]}
+    derived = [*shared, *sync.outputs(root)]
+    originals = {path: _text_or_none(registration_file(root, path)) for path in derived}
     module_dir = root / "modules" / name
     requirements = root / registry.requirements_file(name)
     for taken in (registry.requirements_file(name), registry.lockfile(name)):
@@ -66,6 +122,7 @@ def new_module(root: Path, name: str, module_type: str, features: set[str]) -> l
         for relative, text in rendered.items():
             (staging / relative).parent.mkdir(parents=True, exist_ok=True)
             (staging / relative).write_text(text)
+        requirements_text = _render_text(TEMPLATES / "requirements.txt.jinja", context)
         provenance.save(
             staging,
             {
@@ -74,26 +131,58 @@ def new_module(root: Path, name: str, module_type: str, features: set[str]) -> l
                 "files": {
                     relative: {"rendered": provenance.digest(text)} for relative, text in rendered.items()
                 },
+                "outputs": {str(registry.requirements_file(name)): provenance.digest(requirements_text)},
             },
         )
-        requirements_text = _render_text(TEMPLATES / "requirements.txt.jinja", context)
-        recorded = provenance.load(staging)
-        recorded["outputs"] = {str(registry.requirements_file(name)): provenance.digest(requirements_text)}
-        provenance.save(staging, recorded)
         staging.rename(module_dir)
         requirements.write_text(requirements_text)
         for path, text in shared.items():
             _replace(root / path, text)
-        # docker-compose.yml is generated from modules/, so it is rendered once the module is in place.
-        _replace(root / compose.COMPOSE_FILE, compose.render(root))
+        # Everything derived from the manifests (docker-compose.yml, the Pants registry, resolves,
+        # CODEOWNERS, ruff's first-party list) is rendered once the module's manifest is in place.
+        sync.write(root)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         shutil.rmtree(module_dir, ignore_errors=True)
         requirements.unlink(missing_ok=True)
-        for path, text in originals.items():
-            _replace(root / path, text)
+        for path, original in originals.items():
+            if original is None:
+                (root / path).unlink(missing_ok=True)
+            else:
+                _replace(root / path, original)
         raise
-    return [module_dir, requirements, *(root / p for p in shared), root / compose.COMPOSE_FILE]
+    return [module_dir, requirements, *(root / p for p in derived)]
+
+
+def _facade_client(root: Path, module: str) -> str:
+    """The client class a module's facade exports (check-module requires one)."""
+    clients = [
+        name
+        for name in facade_exports(root, module)
+        if name.endswith("Client") and not name.startswith("Fake")
+    ]
+    if not clients:
+        raise ScaffoldError(
+            f"USES: the {module} facade exports no *Client (modules/{module}/backend/public/__init__.py)."
+        )
+    return clients[0]
+
+
+def refuse_if_out_of_sync(root: Path) -> None:
+    """The scaffolder's changes are exact only from a synced tree: refuse otherwise."""
+    try:
+        outdated = sync.stale(root)
+    except ManifestError as error:
+        raise ScaffoldError(f"a module manifest is invalid, fix it first: {error}") from None
+    if outdated:
+        raise ScaffoldError(
+            f"{', '.join(map(str, outdated))} no longer match the manifests; "
+            "run `make sync` (and commit) first."
+        )
+
+
+def _text_or_none(path: Path) -> str | None:
+    return path.read_text() if path.is_file() else None
 
 
 def update_module(root: Path, name: str) -> list[str]:
@@ -164,7 +253,9 @@ def _render(template_dir: Path, context: dict[str, Any]) -> dict[str, str]:
             not context["database"] and relative.startswith(_DATABASE_ONLY)
         ):
             continue
-        rendered[relative] = _render_text(template, context)
+        text = _render_text(template, context)
+        if text.strip():  # a template that renders to nothing (e.g. api/peers.py without USES) is skipped
+            rendered[relative] = text
     return rendered
 
 

@@ -2,14 +2,17 @@
 # `make new-module`: render the module (all-or-nothing, in Python), then lock, format and snapshot
 # it. If any later step fails or the run is interrupted, the module is removed again, so no half
 # module is ever left behind.
+# Its inputs come from the environment (make exports M, TYPE, FEATURES, USES, OWNERS, DESCRIPTION).
 set -euo pipefail
-name="$1" type="$2" features="$3"
+name="${M-}"
+options=(--type "${TYPE:-http-api}" --features "${FEATURES-}" --uses "${USES-}" --owners "${OWNERS-}"
+  --description "${DESCRIPTION-}")
 cd "$(dirname "$0")/../../.."
 scaffold() { PYTHONPATH=stack/tools python3 -m scaffold.cli --root "$PWD" "$@"; }
 
-# The name rule, TYPE and FEATURES are checked here, on the standard library, before Pants starts.
-scaffold validate --new --target "make new-module" --type "$type" --features "$features" -- "$name"
-./pants run stack/tools/scaffold:cli -- --root "$PWD" new --type "$type" --features "$features" -- "$name"
+# Every input is checked here, on the standard library, before Pants starts.
+scaffold validate --new --target "make new-module" "${options[@]}" -- "$name"
+./pants run stack/tools/scaffold:cli -- --root "$PWD" new "${options[@]}" -- "$name"
 undo() {
   trap - EXIT INT TERM
   echo "make new-module: could not finish $name; removing it again" >&2

@@ -1,4 +1,5 @@
-"""The shared files that list modules, and the exact edits that add a module to them or take it out.
+"""The BUILD files that still list modules, and the exact edits that add a module to them or take
+it out. Everything else that lists modules is derived from the manifests by `make sync`.
 
 Adding then removing a module restores every file byte for byte: each edit inserts or deletes one
 sorted entry and leaves everything else alone.
@@ -9,17 +10,13 @@ from pathlib import Path
 
 from scaffold.errors import ScaffoldError
 
-PANTS_TOML = Path("pants.toml")
 MACROS = Path("pants-plugins/macros.py")
 REQUIREMENTS_BUILD = Path("3rdparty/python/BUILD")
-PYPROJECT = Path("pyproject.toml")
 IMAGES_BUILD = Path("stack/docker/BUILD")
 
-_RESOLVE_LINE = re.compile(r'^(\w+) = "3rdparty/python/\1\.lock"$', re.MULTILINE)
 _MODULE_RESOLVES = re.compile(r"^MODULE_RESOLVES = \(([^)]*)\)$", re.MULTILINE)
 _MODULE_REQUIREMENTS = re.compile(r'^module_requirements\("(\w+)"\)$', re.MULTILINE)
 _MODULE_IMAGE = re.compile(r'^module_image\("(\w+)", version="[^"]+"\)$', re.MULTILINE)
-_FIRST_PARTY = re.compile(r"^known-first-party = \[([^\]]*)\]$", re.MULTILINE)
 
 
 def requirements_file(name: str) -> Path:
@@ -32,19 +29,12 @@ def lockfile(name: str) -> Path:
 
 def registered_in(root: Path, name: str) -> list[str]:
     """Which shared files list `name` (for check-module)."""
-    texts = {
-        path: (root / path).read_text()
-        for path in (PANTS_TOML, MACROS, REQUIREMENTS_BUILD, PYPROJECT, IMAGES_BUILD)
-    }
+    texts = {path: (root / path).read_text() for path in (MACROS, REQUIREMENTS_BUILD, IMAGES_BUILD)}
     found = []
-    if name in _RESOLVE_LINE.findall(texts[PANTS_TOML]):
-        found.append(str(PANTS_TOML))
     if name in _names(_MODULE_RESOLVES, texts[MACROS]):
         found.append(str(MACROS))
     if name in _MODULE_REQUIREMENTS.findall(texts[REQUIREMENTS_BUILD]):
         found.append(str(REQUIREMENTS_BUILD))
-    if name in _names(_FIRST_PARTY, texts[PYPROJECT]):
-        found.append(str(PYPROJECT))
     if name in _MODULE_IMAGE.findall(texts[IMAGES_BUILD]):
         found.append(str(IMAGES_BUILD))
     return found
@@ -53,16 +43,12 @@ def registered_in(root: Path, name: str) -> list[str]:
 def edits(root: Path, name: str, *, add: bool) -> dict[Path, str]:
     """New contents of each shared file with `name` added (add=True) or removed."""
     return {
-        PANTS_TOML: _edit_lines(
-            root / PANTS_TOML, _RESOLVE_LINE, name, f'{name} = "3rdparty/python/{name}.lock"', add
-        ),
         MACROS: _edit_tuple(
             root / MACROS, _MODULE_RESOLVES, name, "MODULE_RESOLVES = ({})", add, tuple_style=True
         ),
         REQUIREMENTS_BUILD: _edit_lines(
             root / REQUIREMENTS_BUILD, _MODULE_REQUIREMENTS, name, f'module_requirements("{name}")', add
         ),
-        PYPROJECT: _edit_tuple(root / PYPROJECT, _FIRST_PARTY, name, "known-first-party = [{}]", add),
         IMAGES_BUILD: _edit_lines(
             root / IMAGES_BUILD, _MODULE_IMAGE, name, f'module_image("{name}", version="0.1.0")', add
         ),

@@ -13,11 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import compose
+import sync
+from manifest import load_all
 
 from scaffold import provenance, registry
 from scaffold.atomic_file import replace_text
 from scaffold.confinement import inside, registration_file
+from scaffold.create import refuse_if_out_of_sync
 from scaffold.errors import ScaffoldError
 from scaffold.names import existing_module
 
@@ -31,6 +33,13 @@ class Removal:
 def plan_removal(root: Path, name: str, *, force: bool) -> Removal:
     """What removing `name` deletes and rewrites; ScaffoldError if any of it isn't safe."""
     module_dir = existing_module(root, name)
+    refuse_if_out_of_sync(root)
+    declaring = [str(m.path) for m in load_all(root) if name in m.uses]
+    if declaring:
+        raise ScaffoldError(
+            f"{', '.join(declaring)} declare(s) uses \"{name}\"; remove {name} from their uses "
+            "(and the imports of its facade) first."
+        )
     users = facade_users(root, name)
     if users:
         raise ScaffoldError(
@@ -53,7 +62,7 @@ def plan_removal(root: Path, name: str, *, force: bool) -> Removal:
             f"{', '.join(at_risk[:5])}{more}. Commit or move them, or delete them anyway with FORCE=1."
         )
     registrations = registry.edits(root, name, add=False)
-    for relative in [*registrations, compose.COMPOSE_FILE]:
+    for relative in [*registrations, *sync.outputs(root)]:
         registration_file(root, Path(relative))
     return Removal(files=sorted(owned), registrations=registrations)
 
@@ -68,7 +77,7 @@ def remove_module(root: Path, name: str, *, force: bool = False, show: Callable[
     delete(root, name, removal)
     for relative, text in removal.registrations.items():
         replace_text(root / relative, text)
-    replace_text(root / compose.COMPOSE_FILE, compose.render(root))
+    sync.write(root)
 
 
 def facade_users(root: Path, name: str) -> list[str]:

@@ -10,7 +10,7 @@ git -C "$repo" ls-files -z | (cd "$repo" && xargs -0 cp --parents -t "$scratch")
 cd "$scratch"
 git init -q && git add -A && git -c user.name=ci -c user.email=ci@example.com commit -qm scratch
 
-for variant in "ledger" "payments FEATURES=database" "jobrunner TYPE=worker"; do
+for variant in "ledger OWNERS=@ci/ledger" "payments OWNERS=@ci/payments FEATURES=database USES=inventory" "jobrunner OWNERS=@ci/jobs TYPE=worker"; do
   read -r name options <<<"$variant"
   echo "scaffold check: make new-module M=$name $options"
   # shellcheck disable=SC2086

@@ -1,10 +1,10 @@
-"""docker-compose.yml generation: one service per module wired to its database and the facades it
-uses, and a check that fails when the file no longer matches modules/."""
+"""docker-compose.yml generation: one service per module wired to its database and the facades its
+manifest declares (staleness is sync's check: test_sync.py)."""
 
 from pathlib import Path
 
 import pytest
-from compose import main, render
+from compose import render
 
 
 def write(root: Path, relative: str, text: str = "") -> None:
@@ -12,24 +12,21 @@ def write(root: Path, relative: str, text: str = "") -> None:
     (root / relative).write_text(text)
 
 
+def module(root: Path, name: str, *, database: bool, uses: str = "") -> None:
+    write(root, f"modules/{name}/BUILD", f'pantstack_module("{name}")\n')
+    write(
+        root,
+        f"modules/{name}/module.toml",
+        f'description = "{name}"\nowners = ["@acme/{name}"]\ntype = "http-api"\n'
+        f'database = {str(database).lower()}\nversion = "0.1.0"\nuses = [{uses}]\n',
+    )
+
+
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    for module in ("billing", "catalog", "notes"):
-        write(tmp_path, f"modules/{module}/BUILD", f'pantstack_module("{module}")\n')
-    write(tmp_path, "modules/billing/backend/repository/migrations/env.py")
-    write(
-        tmp_path,
-        "modules/billing/backend/service/pricing.py",
-        "from catalog.backend.public import CatalogClient\n",
-    )
-    # A test's import of another facade is not a runtime dependency.
-    write(
-        tmp_path,
-        "modules/billing/backend/tests/unit/test_x.py",
-        "from notes.backend.public import NotesClient\n",
-    )
-    write(tmp_path, "modules/catalog/backend/repository/migrations/env.py")
-    write(tmp_path, "modules/notes/backend/repository/memory.py")
+    module(tmp_path, "billing", database=True, uses='"catalog"')
+    module(tmp_path, "catalog", database=True)
+    module(tmp_path, "notes", database=False)
     return tmp_path
 
 
@@ -54,21 +51,9 @@ def test_each_module_gets_its_database_the_facades_it_uses_and_a_loopback_port(r
 
 
 def test_without_any_database_there_is_no_postgres(tmp_path: Path) -> None:
-    write(tmp_path, "modules/notes/BUILD", 'pantstack_module("notes", database=False)\n')
+    module(tmp_path, "notes", database=False)
 
     compose_file = render(tmp_path)
 
     assert "postgres" not in compose_file and "volumes:" not in compose_file
     assert "  notes:\n" in compose_file
-
-
-def test_check_fails_when_the_file_is_stale_and_says_how_to_fix_it(
-    repo: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    assert main(["--root", str(repo)]) == 0
-    assert main(["--root", str(repo), "--check"]) == 0
-
-    write(repo, "modules/extra/BUILD", 'pantstack_module("extra")\n')
-
-    assert main(["--root", str(repo), "--check"]) == 1
-    assert "regenerate it with `python3 stack/tools/compose.py`" in capsys.readouterr().err

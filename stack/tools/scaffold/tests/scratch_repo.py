@@ -5,17 +5,18 @@ import hashlib
 import os
 from pathlib import Path
 
-import compose
+import sync
 
 SHARED_FILES = {
-    "pants.toml": (
-        '[python.resolves]\norders = "3rdparty/python/orders.lock"\ntools = "3rdparty/python/tools.lock"\n'
-    ),
     "pants-plugins/macros.py": 'MODULE_RESOLVES = ("orders",)\n',
     "3rdparty/python/BUILD": 'python_requirements(name="tools")\n\nmodule_requirements("orders")\n',
     "3rdparty/python/orders-requirements.txt": "fastapi==0.163.2\nhttpx2==2.16.2\n",
     "pyproject.toml": '[tool.ruff.isort]\nknown-first-party = ["common", "orders"]\n',
     "modules/orders/BUILD": 'pantstack_module("orders")\n',
+    "modules/orders/module.toml": (
+        'description = "Orders."\nowners = ["@acme/orders"]\ntype = "http-api"\ndatabase = true\n'
+        'version = "1.2.0"\nuses = []\n'
+    ),
     "modules/orders/backend/public/__init__.py": '__all__ = ["OrdersClient"]\n',
     "modules/orders/infrastructure/Pulumi.test.yaml": "config:\n  orders:listenerPriority: 100\n",
     "stack/docker/BUILD": '# One image per module.\nmodule_image("orders", version="1.2.0")\n',
@@ -26,7 +27,7 @@ def write_scratch_repo(root: Path) -> Path:
     for relative, text in SHARED_FILES.items():
         (root / relative).parent.mkdir(parents=True, exist_ok=True)
         (root / relative).write_text(text)
-    (root / "docker-compose.yml").write_text(compose.render(root))
+    sync.write(root)
     return root
 
 

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import boundaries
 import pytest
 from scaffold import create
 from scaffold.check import check_module
@@ -79,7 +80,10 @@ def test_new_registers_the_module_and_remove_restores_the_tree_exactly(
     assert (repo / "modules/payments/backend/public/client.py").exists()
     assert (repo / "modules/payments/backend/repository/migrations/env.py").exists() == bool(features)
     assert (repo / "modules/payments/backend/repository/memory.py").exists() != bool(features)
-    assert 'payments = "3rdparty/python/payments.lock"' in (repo / "pants.toml").read_text()
+    assert "payments: 3rdparty/python/payments.lock" in (repo / "3rdparty/python/resolves.yaml").read_text()
+    assert '"payments": {"uses": ()' in (repo / "pants-plugins/module_registry.py").read_text()
+    assert "/modules/payments/ @pantstack/platform" in (repo / ".github/CODEOWNERS").read_text()
+    assert 'owners = ["@pantstack/platform"]' in (repo / "modules/payments/module.toml").read_text()
     assert 'MODULE_RESOLVES = ("orders", "payments")' in (repo / "pants-plugins/macros.py").read_text()
     assert 'module_image("payments", version="0.1.0")' in (repo / "stack/docker/BUILD").read_text()
     compose_file = (repo / "docker-compose.yml").read_text()
@@ -96,6 +100,25 @@ def test_new_registers_the_module_and_remove_restores_the_tree_exactly(
     remove_module(repo, "payments")
 
     assert snapshot(repo) == before
+
+
+def test_uses_wires_each_used_facade_into_the_app_and_the_manifest(repo: Path) -> None:
+    new_module(repo, "payments", "http-api", set(), uses=("orders",))
+
+    module = repo / "modules/payments"
+    peers = (module / "backend/api/peers.py").read_text()
+    assert "from orders.backend.public import OrdersClient" in peers
+    assert 'OrdersClient(caller="payments") as orders,' in peers
+    assert "lifespan=with_peers(in_memory_store)," in (module / "backend/api/main.py").read_text()
+    assert 'uses = ["orders"]' in (module / "module.toml").read_text()
+    assert boundaries.main(["--root", str(repo)]) == 0
+
+
+def test_without_uses_there_is_no_peers_file(repo: Path) -> None:
+    new_module(repo, "payments", "worker", set())
+
+    assert not (repo / "modules/payments/backend/api/peers.py").exists()
+    assert "with_peers" not in (repo / "modules/payments/backend/api/main.py").read_text()
 
 
 def test_a_worker_adds_the_job_queue_consumer_and_schedule_on_a_database(repo: Path) -> None:
@@ -117,6 +140,37 @@ def test_a_failure_midway_rolls_everything_back(repo: Path, monkeypatch: pytest.
     with pytest.raises(KeyboardInterrupt):
         new_module(repo, "payments", "http-api", set())
 
+    assert snapshot(repo) == before
+
+
+def test_a_module_another_manifest_uses_is_not_removed(repo: Path) -> None:
+    new_module(repo, "payments", "http-api", set())
+    new_module(repo, "billing", "http-api", set(), owners=("@acme/billing",), uses=("payments",))
+
+    with pytest.raises(ScaffoldError, match='modules/billing/module.toml declare.s. uses "payments"'):
+        remove_module(repo, "payments")
+
+    assert (repo / "modules/payments/BUILD").exists()
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--uses", "nosuch", "--owners", "@acme/x"], "USES: no module 'nosuch'"),
+        (["--uses", "../stack", "--owners", "@acme/x"], "USES: M='../stack' is not a module name"),
+        (["--owners", "acme"], "OWNERS: 'acme' is not a handle like @user or @org/team"),
+        ([], "OWNERS= is empty"),
+        (["--owners", "@acme/x", "--description", "two\nlines"], "DESCRIPTION= must be one line"),
+    ],
+)
+def test_new_module_refuses_bad_uses_owners_and_description(
+    repo: Path, options: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = snapshot(repo)
+
+    assert main(["--root", str(repo), "new", *options, "--", "payments"]) == 2
+
+    assert message in capsys.readouterr().err
     assert snapshot(repo) == before
 
 

@@ -1,0 +1,150 @@
+"""The module manifests, modules/<name>/module.toml: the one place that says what a module is.
+
+A manifest declares a module's description, owners, type, whether it has a database, its image
+version and `uses`: the modules whose facades it calls, declared by the consumer as in tach's
+`depends_on`. Everything else that lists modules is derived from these files by `make sync`
+(stack/tools/sync.py); `stack/tools/boundaries.py` checks `uses` against the imports, both ways.
+
+TOML because Python reads it with the standard library (tomllib), so every check runs before
+any dependency is installed, and because pants.toml and pyproject.toml already are.
+"""
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+MANIFEST = "module.toml"
+TYPES = ("http-api", "worker")
+_OWNER = re.compile(r"@[A-Za-z0-9][A-Za-z0-9_.-]*(/[A-Za-z0-9][A-Za-z0-9_.-]*)?", re.ASCII)
+_VERSION = re.compile(r"\d+\.\d+\.\d+", re.ASCII)
+EXAMPLE = """description = "Payments: charges and refunds per order."
+owners = ["@acme/payments"]
+type = "http-api"
+database = true
+version = "0.1.0"
+uses = ["orders"]"""
+
+
+class ManifestError(Exception):
+    """A manifest is missing or malformed; the message names the file, the problem and the fix."""
+
+
+@dataclass(frozen=True)
+class Manifest:
+    name: str
+    description: str
+    owners: tuple[str, ...]
+    type: str
+    database: bool
+    version: str
+    uses: tuple[str, ...]
+
+    @property
+    def path(self) -> Path:
+        return Path("modules") / self.name / MANIFEST
+
+
+def is_owner_handle(text: str) -> bool:
+    return bool(_OWNER.fullmatch(text))
+
+
+def module_names(root: Path) -> list[str]:
+    """Every module: a directory under modules/ with a BUILD file."""
+    return sorted(build.parent.name for build in (root / "modules").glob("*/BUILD"))
+
+
+def load_all(root: Path) -> list[Manifest]:
+    """Every module's manifest, checked one by one and against each other (uses, cycles)."""
+    names = module_names(root)
+    manifests = [load(root, name) for name in names]
+    for manifest in manifests:
+        for used in manifest.uses:
+            if used == manifest.name:
+                raise ManifestError(f'{manifest.path}: `uses` lists the module itself; remove "{used}".')
+            if used not in names:
+                raise ManifestError(
+                    f'{manifest.path}: `uses` names "{used}", which is not a module '
+                    f"(modules: {', '.join(names)}); fix the name or remove it."
+                )
+    cycle = _cycle({m.name: m.uses for m in manifests})
+    if cycle:
+        raise ManifestError(
+            f"modules use each other in a cycle: {' -> '.join(cycle)}; a facade call chain must end. "
+            "Move what both need into a third module, or have one side publish events instead."
+        )
+    return manifests
+
+
+def load(root: Path, name: str) -> Manifest:
+    path = Path("modules") / name / MANIFEST
+    if not (root / path).is_file():
+        raise ManifestError(f"{path} is missing; every module declares itself there, e.g.:\n{EXAMPLE}")
+    try:
+        data = tomllib.loads((root / path).read_text())
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ManifestError(f"{path} is not valid TOML: {error}.") from None
+    fields = {"description", "owners", "type", "database", "version", "uses"}
+    unknown, missing = sorted(data.keys() - fields), sorted(fields - data.keys())
+    if unknown or missing:
+        problem = f"unknown key(s) {', '.join(unknown)}" if unknown else f"missing {', '.join(missing)}"
+        raise ManifestError(f"{path}: {problem}; a manifest has exactly {', '.join(sorted(fields))}.")
+
+    def wrong(key: str, expected: str) -> ManifestError:
+        return ManifestError(f"{path}: `{key}` must be {expected}, not {data[key]!r}.")
+
+    description = data["description"]
+    if not isinstance(description, str) or not description.strip() or "\n" in description:
+        raise wrong("description", "one non-empty line")
+    owners = data["owners"]
+    if not isinstance(owners, list) or not owners or not all(isinstance(o, str) for o in owners):
+        raise wrong("owners", 'a non-empty list of team handles, e.g. ["@acme/payments"]')
+    for owner in owners:
+        if not is_owner_handle(owner):
+            raise ManifestError(f"{path}: owner {owner!r} is not a handle like @user or @org/team.")
+    if data["type"] not in TYPES:
+        raise wrong("type", " or ".join(f'"{t}"' for t in TYPES))
+    if not isinstance(data["database"], bool):
+        raise wrong("database", "true or false")
+    if not isinstance(data["version"], str) or not _VERSION.fullmatch(data["version"]):
+        raise wrong("version", 'a version like "1.2.0"')
+    uses = data["uses"]
+    if not isinstance(uses, list) or not all(isinstance(u, str) for u in uses):
+        raise wrong("uses", 'a list of module names, e.g. ["inventory"]')
+    if uses != sorted(set(uses)):
+        raise ManifestError(f"{path}: `uses` must be sorted, without repeats: {sorted(set(uses))}.")
+    return Manifest(
+        name, description, tuple(owners), data["type"], data["database"], data["version"], tuple(uses)
+    )
+
+
+def used_by(manifests: list[Manifest]) -> dict[str, tuple[str, ...]]:
+    """For each module, the modules that declare it in `uses` (its facade's consumers)."""
+    return {m.name: tuple(sorted(c.name for c in manifests if m.name in c.uses)) for m in manifests}
+
+
+def _cycle(graph: dict[str, tuple[str, ...]]) -> list[str]:
+    """One cycle of `graph` as a path that ends where it starts, or [] if it is acyclic."""
+    state: dict[str, str] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str]:
+        state[node] = "open"
+        stack.append(node)
+        for nxt in graph.get(node, ()):
+            if state.get(nxt) == "open":
+                return stack[stack.index(nxt) :] + [nxt]
+            if nxt not in state:
+                found = visit(nxt)
+                if found:
+                    return found
+        state[node] = "done"
+        stack.pop()
+        return []
+
+    for node in sorted(graph):
+        if node not in state:
+            found = visit(node)
+            if found:
+                return found
+    return []
