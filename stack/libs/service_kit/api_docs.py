@@ -64,7 +64,7 @@ def docs_page(title: str, openapi_url: str, assets_url: str) -> tuple[str, str]:
 
     Cached: the page depends only on these values (one set per root path), not on the request.
     """
-    html = get_swagger_ui_html(
+    page = get_swagger_ui_html(
         openapi_url=openapi_url,
         title=title,
         swagger_js_url=f"{assets_url}/swagger-ui-bundle.js",
@@ -74,7 +74,8 @@ def docs_page(title: str, openapi_url: str, assets_url: str) -> tuple[str, str]:
         oauth2_redirect_url=None,
         # Swagger UI's default validator badge is an image from validator.swagger.io.
         swagger_ui_parameters={"validatorUrl": None},
-    ).body.decode()
+    )
+    html = bytes(page.body).decode()
     return html, content_security_policy(_INLINE_SCRIPT.findall(html))
 
 
