@@ -9,7 +9,6 @@ to (how docs/images/orders-api-docs.png is made, see README.md).
 
 import os
 import shutil
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -33,8 +32,9 @@ def chromium_path() -> str:
     reason = f"no chromium at {CHROMIUM} (apt-get install chromium, or set PANTSTACK_CHROMIUM)"
     if os.environ.get("CI", "").lower() in ("true", "1"):
         pytest.fail(f"{reason}; CI must run the browser test (.ci/run installs chromium)")
-    print(f"\n{'=' * 78}\nSKIPPED: the API docs browser test: {reason}\n{'=' * 78}", file=sys.stderr)
-    pytest.skip(f"the API docs browser test: {reason}")
+    message = f"NO CHROMIUM, the API docs browser test did NOT run: {reason}. .ci/run installs it."
+    print(f"\n{'!' * 100}\n{message}\n{'!' * 100}")
+    pytest.skip(message)
 
 
 @pytest.fixture
