@@ -11,6 +11,7 @@ from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.registry import Collector
 
+from service_kit.api_docs import install_api_docs
 from service_kit.auth import AuthGuard
 from service_kit.body_limit import BodySizeLimitMiddleware
 from service_kit.metrics import HttpMetrics
@@ -60,10 +61,12 @@ def create_service_app(
         title=settings.service_name,
         version=version,
         lifespan=kit_lifespan,
-        docs_url="/api/docs",
+        # FastAPI's own docs page loads Swagger UI from a CDN; install_api_docs serves it locally.
+        docs_url=None,
         openapi_url="/api/openapi.json",
         redoc_url=None,
     )
+    install_api_docs(app, docs_url="/api/docs")
     app.state.settings = settings
     app.state.metrics = metrics
     # Added last = outermost: every response, 413s included, gets a request id and is measured.
