@@ -35,16 +35,16 @@ def lockfile(resolve: str) -> str:
 def render_registry(manifests: list[Manifest]) -> str:
     lines = [
         HEADER,
-        "# A BUILD prelude holding data only (pants.toml loads it before macros.py): preludes can't",
-        "# read files, so the manifests' facts reach pantstack_module and module_image through it.",
-        "MODULES = {",
+        "# A BUILD prelude holding data only: preludes can't read files, so the manifests' facts reach",
+        "# pantstack_module and module_image through it. Rows are tuples because Pants hashes every",
+        "# prelude symbol (a dict would fail every BUILD file).",
+        "MODULES = (",
+        "    # (name, uses, database, type, version)",
     ]
     for m in manifests:
-        fields = {"uses": m.uses, "database": m.database, "type": m.type, "version": m.version}
-        lines.append(
-            f'    "{m.name}": {{{", ".join(f"{_literal(k)}: {_literal(v)}" for k, v in fields.items())}}},'
-        )
-    return "\n".join([*lines, "}"]) + "\n"
+        row = ", ".join(_literal(v) for v in (m.name, m.uses, m.database, m.type, m.version))
+        lines.append(f"    ({row}),")
+    return "\n".join([*lines, ")"]) + "\n"
 
 
 def _literal(value: object) -> str:

@@ -81,7 +81,8 @@ def test_new_registers_the_module_and_remove_restores_the_tree_exactly(
     assert (repo / "modules/payments/backend/repository/migrations/env.py").exists() == bool(features)
     assert (repo / "modules/payments/backend/repository/memory.py").exists() != bool(features)
     assert "payments: 3rdparty/python/payments.lock" in (repo / "3rdparty/python/resolves.yaml").read_text()
-    assert '"payments": {"uses": ()' in (repo / "pants-plugins/module_registry.py").read_text()
+    registry = (repo / "pants-plugins/module_registry.py").read_text()
+    assert f'("payments", (), {bool(features)}, "http-api", "0.1.0"),' in registry
     assert "/modules/payments/ @pantstack/platform" in (repo / ".github/CODEOWNERS").read_text()
     assert 'owners = ["@pantstack/platform"]' in (repo / "modules/payments/module.toml").read_text()
     assert 'MODULE_RESOLVES = ("orders", "payments")' in (repo / "pants-plugins/macros.py").read_text()
