@@ -254,7 +254,9 @@ def _render(template_dir: Path, context: dict[str, Any]) -> dict[str, str]:
         ):
             continue
         text = _render_text(template, context)
-        if text.strip():  # a template that renders to nothing (e.g. api/peers.py without USES) is skipped
+        # A template whose content is all conditional (api/peers.py without USES) may render to
+        # nothing: then the module has no such file. Templates of empty files (__init__.py) stay.
+        if text.strip() or not template.read_text().strip():
             rendered[relative] = text
     return rendered
 

@@ -119,6 +119,7 @@ def test_without_uses_there_is_no_peers_file(repo: Path) -> None:
     new_module(repo, "payments", "worker", set())
 
     assert not (repo / "modules/payments/backend/api/peers.py").exists()
+    assert (repo / "modules/payments/__init__.py").exists()
     assert "with_peers" not in (repo / "modules/payments/backend/api/main.py").read_text()
 
 
