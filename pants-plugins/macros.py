@@ -1,9 +1,29 @@
 # BUILD-file macros shared by every Pantstack module; pants.toml loads this file as a prelude.
 # Each module gets the same targets from one call, so module BUILD files stay a few lines long.
+#
+# Which modules exist and whose facade each uses is declared once, in MODULES (module_registry.py,
+# rows made hashable by module_registry_frozen.py). Preludes share one namespace, but this file runs
+# first (Pants runs them in path order), so MODULES may be read only inside functions, at call time.
+#
+# What grows with modules: each module adds its own targets, one copy of every stack/libs target (in
+# its resolve) and one copy of each facade it uses. No target or test run exists per pair of modules
+# that do not use each other, so at 100 modules the graph is ~100 x (module + libs) targets.
 
-# Every module's resolve. Shared code (stack/libs) and modules' public facades are built
-# once per resolve so that any module can depend on them.
-MODULE_RESOLVES = ("inventory", "orders", "shipping")
+
+# Outside modules/, who may depend on a facade: a deployable, and the benchmark's probes (each stands
+# in for a consumer module, in that module's resolve).
+_FACADE_DEPLOYABLES = ("<pex_binary>", "//stack/bench/probes/**")
+
+
+def module_resolves():
+    """Every module's resolve. Shared code (stack/libs) is built once per resolve so that any module
+    can depend on it."""
+    return tuple(name for name, _uses, _database in MODULES)
+
+
+def module_consumers(module):
+    """The modules whose declared "uses" include `module`: they may import its facade."""
+    return tuple(name for name, uses, _database in MODULES if module in uses)
 
 
 def module_requirements(module):
@@ -28,14 +48,14 @@ def module_requirements(module):
 
 def shared_library(**kwargs):
     """Code under stack/libs: usable from every module's resolve."""
-    python_sources(sources=["**/*.py", "!tests/**"], resolve=parametrize(*MODULE_RESOLVES), **kwargs)
+    python_sources(sources=["**/*.py", "!tests/**"], resolve=parametrize(*module_resolves()), **kwargs)
     python_test_utils(
-        name="test_utils", sources=["tests/**/*.py", "!tests/**/test_*.py"], resolve=parametrize(*MODULE_RESOLVES)
+        name="test_utils", sources=["tests/**/*.py", "!tests/**/test_*.py"], resolve=parametrize(*module_resolves())
     )
     python_tests(
         name="tests",
         sources=["tests/**/test_*.py"],
-        resolve=parametrize(*MODULE_RESOLVES),
+        resolve=parametrize(*module_resolves()),
     )
 
 
@@ -43,15 +63,23 @@ def pantstack_module(module, database=True):
     """All targets of one service module: sources, facade, tests and its PEX, and its boundary.
 
     database=False: the module has no repository migrations (generated without FEATURES=database).
+    MODULES records the same flag for the coming `make sync`; until the scaffolder hands it to the
+    registry, this argument is what builds the targets.
     """
-    # Other modules may use only the facade (public/ and the schemas it exposes); everything
-    # else in modules/<module>/ is visible to this module alone. Tests follow the same rules.
-    # The PEX is a deployable artifact, so system tests may package and run it.
+    consumers = module_consumers(module)
+    facade = ("[/backend/public/**]", "[/backend/schemas/**]")
+    # The facade (public/ and the schemas it exposes) is visible to this module, the modules that
+    # declare they use it and _FACADE_DEPLOYABLES; everything else in modules/<module>/ is visible to
+    # this module alone. The PEX is a deployable artifact: system tests, reliability checks and
+    # images package it.
     __dependents_rules__(
-        (("[/backend/public/**]", "[/backend/schemas/**]"), "*"),
+        (facade, "/**", *[f"//modules/{name}/**" for name in consumers], *_FACADE_DEPLOYABLES, "!*"),
         ({"type": "pex_binary"}, "*"),
         ("*", "/**", "!*"),
     )
+    # A facade imports no other module, so its consumers need not be transitive (test_boundaries
+    # checks the same on the code, with file:line).
+    __dependencies_rules__((facade, "/**", "!//modules/**", "*"), ("*", "*"))
     python_sources(
         name="lib",
         sources=[
@@ -68,12 +96,11 @@ def pantstack_module(module, database=True):
     )
     if database:
         python_sources(name="migrations", sources=["backend/repository/migrations/**/*.py"], resolve=module)
-    # The facade (and the schemas it exposes) is what other modules may import,
-    # so it is built in every module's resolve.
+    # The facade is built in this module's resolve and in each consumer's, and no other.
     python_sources(
         name="public",
         sources=["backend/public/**/*.py", "backend/schemas/**/*.py"],
-        resolve=parametrize(*MODULE_RESOLVES),
+        resolve=parametrize(module, *consumers),
     )
     python_test_utils(
         name="test_utils",
