@@ -10,13 +10,15 @@ from pathlib import Path
 from scaffold.errors import ScaffoldError
 
 PANTS_TOML = Path("pants.toml")
-MACROS = Path("pants-plugins/macros.py")
+MODULE_REGISTRY = Path("pants-plugins/module_registry.py")
 REQUIREMENTS_BUILD = Path("3rdparty/python/BUILD")
 PYPROJECT = Path("pyproject.toml")
 IMAGES_BUILD = Path("stack/docker/BUILD")
 
 _RESOLVE_LINE = re.compile(r'^(\w+) = "3rdparty/python/\1\.lock"$', re.MULTILINE)
-_MODULE_RESOLVES = re.compile(r"^MODULE_RESOLVES = \(([^)]*)\)$", re.MULTILINE)
+# One line per module in the MODULES dict; a new module uses no other module's facade yet.
+_MODULE_ENTRY = re.compile(r'^    "(\w+)": \{"uses": \([^)]*\), "database": (?:True|False)\},$', re.MULTILINE)
+_MODULES_OPEN = "MODULES = {\n"
 _MODULE_REQUIREMENTS = re.compile(r'^module_requirements\("(\w+)"\)$', re.MULTILINE)
 _MODULE_IMAGE = re.compile(r'^module_image\("(\w+)", version="[^"]+"\)$', re.MULTILINE)
 _FIRST_PARTY = re.compile(r"^known-first-party = \[([^\]]*)\]$", re.MULTILINE)
@@ -34,13 +36,13 @@ def registered_in(root: Path, name: str) -> list[str]:
     """Which shared files list `name` (for check-module)."""
     texts = {
         path: (root / path).read_text()
-        for path in (PANTS_TOML, MACROS, REQUIREMENTS_BUILD, PYPROJECT, IMAGES_BUILD)
+        for path in (PANTS_TOML, MODULE_REGISTRY, REQUIREMENTS_BUILD, PYPROJECT, IMAGES_BUILD)
     }
     found = []
     if name in _RESOLVE_LINE.findall(texts[PANTS_TOML]):
         found.append(str(PANTS_TOML))
-    if name in _names(_MODULE_RESOLVES, texts[MACROS]):
-        found.append(str(MACROS))
+    if name in _MODULE_ENTRY.findall(texts[MODULE_REGISTRY]):
+        found.append(str(MODULE_REGISTRY))
     if name in _MODULE_REQUIREMENTS.findall(texts[REQUIREMENTS_BUILD]):
         found.append(str(REQUIREMENTS_BUILD))
     if name in _names(_FIRST_PARTY, texts[PYPROJECT]):
@@ -50,15 +52,16 @@ def registered_in(root: Path, name: str) -> list[str]:
     return found
 
 
-def edits(root: Path, name: str, *, add: bool) -> dict[Path, str]:
-    """New contents of each shared file with `name` added (add=True) or removed."""
+def edits(root: Path, name: str, *, add: bool, database: bool = False) -> dict[Path, str]:
+    """New contents of each shared file with `name` added (add=True) or removed.
+
+    database: the registry's flag for a new module (False: what `make new-module` makes by default).
+    """
     return {
         PANTS_TOML: _edit_lines(
             root / PANTS_TOML, _RESOLVE_LINE, name, f'{name} = "3rdparty/python/{name}.lock"', add
         ),
-        MACROS: _edit_tuple(
-            root / MACROS, _MODULE_RESOLVES, name, "MODULE_RESOLVES = ({})", add, tuple_style=True
-        ),
+        MODULE_REGISTRY: _edit_registry(root / MODULE_REGISTRY, name, database, add),
         REQUIREMENTS_BUILD: _edit_lines(
             root / REQUIREMENTS_BUILD, _MODULE_REQUIREMENTS, name, f'module_requirements("{name}")', add
         ),
@@ -95,9 +98,21 @@ def _edit_lines(path: Path, pattern: re.Pattern[str], name: str, line: str, add:
     return "".join(lines)
 
 
-def _edit_tuple(
-    path: Path, pattern: re.Pattern[str], name: str, template: str, add: bool, tuple_style: bool = False
-) -> str:
+def _edit_registry(path: Path, name: str, database: bool, add: bool) -> str:
+    """Insert or delete `name`'s line in the MODULES dict, as _edit_lines does; a first entry goes
+    right after `MODULES = {`."""
+    line = f'    "{name}": {{"uses": (), "database": {database}}},'
+    text = path.read_text()
+    if add and not _MODULE_ENTRY.search(text):
+        if _MODULES_OPEN not in text:
+            raise ScaffoldError(f"{path}: found no MODULES dict to edit; was the file restructured?")
+        return text.replace(_MODULES_OPEN, _MODULES_OPEN + line + "\n", 1)
+    if not add and not _MODULE_ENTRY.search(text):
+        return text
+    return _edit_lines(path, _MODULE_ENTRY, name, line, add)
+
+
+def _edit_tuple(path: Path, pattern: re.Pattern[str], name: str, template: str, add: bool) -> str:
     text = path.read_text()
     match = pattern.search(text)
     if match is None:
@@ -105,6 +120,4 @@ def _edit_tuple(
     names = set(re.findall(r'"(\w+)"', match.group(1)))
     names = names | {name} if add else names - {name}
     items = ", ".join(f'"{n}"' for n in sorted(names))
-    if tuple_style and len(names) == 1:
-        items += ","
     return text[: match.start()] + template.format(items) + text[match.end() :]
