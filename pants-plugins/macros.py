@@ -47,7 +47,13 @@ def module_requirements(module):
 
 
 def shared_library(**kwargs):
-    """Code under stack/libs: usable from every module's resolve."""
+    """Code under stack/libs: usable from every module's resolve, tested once.
+
+    The tests run in one module resolve: they need the modules' runtime requirements (FastAPI,
+    SQLAlchemy), which `tools` lacks, and every module pins the same ones. Each module's own tests
+    still run a changed library in that module's resolve (they depend on it, so
+    `--changed-dependents=transitive` selects them).
+    """
     python_sources(sources=["**/*.py", "!tests/**"], resolve=parametrize(*module_resolves()), **kwargs)
     python_test_utils(
         name="test_utils", sources=["tests/**/*.py", "!tests/**/test_*.py"], resolve=parametrize(*module_resolves())
@@ -55,7 +61,9 @@ def shared_library(**kwargs):
     python_tests(
         name="tests",
         sources=["tests/**/test_*.py"],
-        resolve=parametrize(*module_resolves()),
+        resolve=module_resolves()[0],
+        # Every library's test files share one pytest process (their fixtures are function-scoped).
+        batch_compatibility_tag="stack-libs",
     )
 
 
@@ -114,8 +122,11 @@ def pantstack_module(module, database=True):
         sources=["backend/tests/**/test_*.py", "!backend/tests/e2e/**"],
         dependencies=[":contract"],
         resolve=module,
+        # A few pytest processes per module, not one per file; fixtures are function-scoped.
+        batch_compatibility_tag=module,
     )
-    # End-to-end tests run the packaged PEX itself.
+    # End-to-end tests run the packaged PEX itself. Not batched: the target is one file, and it
+    # should not wait on, or share a process with, the in-process tests.
     python_tests(
         name="e2e",
         sources=["backend/tests/e2e/test_*.py"],
