@@ -1,9 +1,50 @@
 # BUILD-file macros shared by every Pantstack module; pants.toml loads this file as a prelude.
 # Each module gets the same targets from one call, so module BUILD files stay a few lines long.
+#
+# Which modules exist, whose facade each uses, and whether it has a database are declared once, in
+# the manifests (modules/*/module.toml); `make sync` writes them into MODULES (module_registry.py).
+# Preludes share one namespace, but this file runs first (Pants runs them in path order), so MODULES
+# may be read only inside functions, at call time.
+#
+# What grows with modules: each module adds its own targets (~50, its facade's copies included), a
+# copy of every stack/libs source target in its resolve (33 today) and one copy of each facade it
+# uses; stack/libs tests run once. Nothing exists per pair of modules that do not use each other, so
+# 100 modules make ~100 x 83 targets, where facades in every resolve alone made 100 x 100 x ~5.
 
-# Every module's resolve. Shared code (stack/libs) and modules' public facades are built
-# once per resolve so that any module can depend on them.
-MODULE_RESOLVES = ("inventory", "orders", "shipping")
+
+# Outside modules/, who may depend on a facade: a deployable, and the benchmark's probes (each stands
+# in for a consumer module, in that module's resolve).
+_FACADE_DEPLOYABLES = ("<pex_binary>", "//stack/bench/probes/**")
+
+
+def module_resolves():
+    """Every module's resolve. Shared code (stack/libs) is built once per resolve so that any module
+    can depend on it."""
+    return tuple(name for name, *_ in MODULES)
+
+
+def module_consumers(module):
+    """The modules whose declared "uses" include `module`: they may import its facade."""
+    return tuple(name for name, uses, *_ in MODULES if module in uses)
+
+
+def _module_row(module):
+    for row in MODULES:
+        if row[0] == module:
+            return row
+    raise ValueError(f"modules/{module} has no row in pants-plugins/module_registry.py: run `make sync`")
+
+
+def all_module_requirements():
+    """Every module's requirements (3rdparty/python/BUILD), from the registry."""
+    for module in module_resolves():
+        module_requirements(module)
+
+
+def all_module_images():
+    """Every module's image (stack/docker/BUILD), at the version its manifest declares."""
+    for name, _uses, _database, _type, version in MODULES:
+        module_image(name, version)
 
 
 def module_requirements(module):
@@ -27,31 +68,46 @@ def module_requirements(module):
 
 
 def shared_library(**kwargs):
-    """Code under stack/libs: usable from every module's resolve."""
-    python_sources(sources=["**/*.py", "!tests/**"], resolve=parametrize(*MODULE_RESOLVES), **kwargs)
+    """Code under stack/libs: usable from every module's resolve, tested once.
+
+    The tests run in one module resolve: they need the modules' runtime requirements (FastAPI,
+    SQLAlchemy), which `tools` lacks, and every module pins the same ones. Each module's own tests
+    still run a changed library in that module's resolve (they depend on it, so
+    `--changed-dependents=transitive` selects them).
+    """
+    python_sources(sources=["**/*.py", "!tests/**"], resolve=parametrize(*module_resolves()), **kwargs)
     python_test_utils(
-        name="test_utils", sources=["tests/**/*.py", "!tests/**/test_*.py"], resolve=parametrize(*MODULE_RESOLVES)
+        name="test_utils", sources=["tests/**/*.py", "!tests/**/test_*.py"], resolve=parametrize(*module_resolves())
     )
     python_tests(
         name="tests",
         sources=["tests/**/test_*.py"],
-        resolve=parametrize(*MODULE_RESOLVES),
+        resolve=module_resolves()[0],
+        # Every library's test files share one pytest process (their fixtures are function-scoped).
+        batch_compatibility_tag="stack-libs",
     )
 
 
-def pantstack_module(module, database=True):
+def pantstack_module(module):
     """All targets of one service module: sources, facade, tests and its PEX, and its boundary.
 
-    database=False: the module has no repository migrations (generated without FEATURES=database).
+    Whether it has repository migrations is its manifest's `database` (through MODULES).
     """
-    # Other modules may use only the facade (public/ and the schemas it exposes); everything
-    # else in modules/<module>/ is visible to this module alone. Tests follow the same rules.
-    # The PEX is a deployable artifact, so system tests may package and run it.
+    _name, _uses, database, _type, _version = _module_row(module)
+    consumers = module_consumers(module)
+    facade = ("[/backend/public/**]", "[/backend/schemas/**]")
+    # The facade (public/ and the schemas it exposes) is visible to this module, the modules that
+    # declare they use it and _FACADE_DEPLOYABLES; everything else in modules/<module>/ is visible to
+    # this module alone. The PEX is a deployable artifact: system tests, reliability checks and
+    # images package it.
     __dependents_rules__(
-        (("[/backend/public/**]", "[/backend/schemas/**]"), "*"),
+        (facade, "/**", *[f"//modules/{name}/**" for name in consumers], *_FACADE_DEPLOYABLES, "!*"),
         ({"type": "pex_binary"}, "*"),
         ("*", "/**", "!*"),
     )
+    # A facade imports no other module, so its users' resolves are all it needs: consumer sets are
+    # not transitive. stack/tools/boundaries.py (make test) explains a breach with file:line.
+    __dependencies_rules__((facade, "/**", "!//modules/**", "*"), ("*", "*"))
     python_sources(
         name="lib",
         sources=[
@@ -68,12 +124,11 @@ def pantstack_module(module, database=True):
     )
     if database:
         python_sources(name="migrations", sources=["backend/repository/migrations/**/*.py"], resolve=module)
-    # The facade (and the schemas it exposes) is what other modules may import,
-    # so it is built in every module's resolve.
+    # The facade is built in this module's resolve and in each consumer's, and no other.
     python_sources(
         name="public",
         sources=["backend/public/**/*.py", "backend/schemas/**/*.py"],
-        resolve=parametrize(*MODULE_RESOLVES),
+        resolve=parametrize(module, *consumers),
     )
     python_test_utils(
         name="test_utils",
@@ -87,8 +142,11 @@ def pantstack_module(module, database=True):
         sources=["backend/tests/**/test_*.py", "!backend/tests/e2e/**"],
         dependencies=[":contract"],
         resolve=module,
+        # A few pytest processes per module, not one per file; fixtures are function-scoped.
+        batch_compatibility_tag=module,
     )
-    # End-to-end tests run the packaged PEX itself.
+    # End-to-end tests run the packaged PEX itself. Not batched: the target is one file, and it
+    # should not wait on, or share a process with, the in-process tests.
     python_tests(
         name="e2e",
         sources=["backend/tests/e2e/test_*.py"],

@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import sync
 from scaffold.tests.scratch_repo import write_scratch_repo
 
 from bench.pants_scaling import module_names, renamed_snapshot, scaffold_modules
@@ -38,9 +39,7 @@ def test_two_modules_are_scaffolded_registered_and_locked(
         lock = (repo / f"3rdparty/python/{name}.lock").read_text()
         assert lock == LOCKFILE.replace("--resolve=orders", f"--resolve={name}")
         assert f"{name}: 3rdparty/python/{name}.lock" in (repo / "3rdparty/python/resolves.yaml").read_text()
-    assert (
-        'MODULE_RESOLVES = ("load01", "load02", "orders")' in (repo / "pants-plugins/macros.py").read_text()
-    )
+    assert '("load02", ("load01",), False, "http-api", "0.1.0"),' in (repo / sync.REGISTRY).read_text()
     assert 'uses = ["load01"]' in (repo / "modules/load02/module.toml").read_text()
     assert (
         "from load01.backend.public import Load01Client"

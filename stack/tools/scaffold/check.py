@@ -35,10 +35,6 @@ def check_module(root: Path, name: str) -> list[str]:
         problems.append(f'modules/{name}/BUILD does not call pantstack_module("{name}")')
     if (module / "backend/public/__init__.py").exists():
         problems += _facade_problems(module / "backend/public/__init__.py", name)
-    missing = sorted(
-        {str(p) for p in registry.edits(root, name, add=True)} - set(registry.registered_in(root, name))
-    )
-    problems += [f"{path} does not register {name} (make new-module does this)" for path in missing]
     try:
         load(root, name)
     except ManifestError as error:

@@ -9,6 +9,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import sync
+from manifest import ManifestError
+
 from scaffold import provenance
 from scaffold.check import check_module
 from scaffold.create import (
@@ -136,12 +139,20 @@ def _run(root: Path, args: argparse.Namespace) -> int:
             existing_module(root, name)
         names = args.names or known_modules(root)
         problems = [problem for name in names for problem in check_module(root, name)]
+        problems += [f"{path} is stale: run `make sync`" for path in _stale(root)]
         for problem in problems:
             print(f"make check-module: {problem}", file=sys.stderr)
         if problems:
             return 1
         print(f"check-module: {', '.join(names)} comply")
     return 0
+
+
+def _stale(root: Path) -> list[Path]:
+    try:
+        return sync.stale(root)
+    except ManifestError:
+        return []  # check_module reports the broken manifest itself
 
 
 def _check_type(module_type: str | None) -> None:

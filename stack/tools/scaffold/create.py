@@ -12,7 +12,7 @@ from boundaries import facade_exports
 from manifest import ManifestError, is_owner_handle
 
 from scaffold import provenance, registry
-from scaffold.atomic_file import replace_text as _replace
+from scaffold.atomic_file import replace_text
 from scaffold.confinement import inside, registration_file
 from scaffold.errors import ScaffoldError
 from scaffold.names import existing_module, validate_module_name
@@ -102,8 +102,7 @@ def new_module(
         },
     }
     refuse_if_out_of_sync(root)
-    shared = registry.edits(root, name, add=True)
-    derived = [*shared, *sync.outputs(root)]
+    derived = list(sync.outputs(root))
     originals = {path: _text_or_none(registration_file(root, path)) for path in derived}
     module_dir = root / "modules" / name
     requirements = root / registry.requirements_file(name)
@@ -136,8 +135,6 @@ def new_module(
         )
         staging.rename(module_dir)
         requirements.write_text(requirements_text)
-        for path, text in shared.items():
-            _replace(root / path, text)
         # Everything derived from the manifests (docker-compose.yml, the Pants registry, resolves,
         # CODEOWNERS, ruff's first-party list) is rendered once the module's manifest is in place.
         sync.write(root)
@@ -149,7 +146,7 @@ def new_module(
             if original is None:
                 (root / path).unlink(missing_ok=True)
             else:
-                _replace(root / path, original)
+                replace_text(root / path, original)
         raise
     return [module_dir, requirements, *(root / p for p in derived)]
 

@@ -17,7 +17,6 @@ import sync
 from manifest import load_all
 
 from scaffold import provenance, registry
-from scaffold.atomic_file import replace_text
 from scaffold.confinement import inside, registration_file
 from scaffold.create import refuse_if_out_of_sync
 from scaffold.errors import ScaffoldError
@@ -27,7 +26,7 @@ from scaffold.names import existing_module
 @dataclass(frozen=True)
 class Removal:
     files: list[Path]  # repo-relative, every one checked
-    registrations: dict[Path, str]  # registration file -> its text without the module
+    derived: list[Path]  # the files `make sync` rewrites without the module
 
 
 def plan_removal(root: Path, name: str, *, force: bool) -> Removal:
@@ -61,10 +60,10 @@ def plan_removal(root: Path, name: str, *, force: bool) -> Removal:
             f"{len(at_risk)} file(s) of {name} are untracked or edited and would be lost: "
             f"{', '.join(at_risk[:5])}{more}. Commit or move them, or delete them anyway with FORCE=1."
         )
-    registrations = registry.edits(root, name, add=False)
-    for relative in [*registrations, *sync.outputs(root)]:
-        registration_file(root, Path(relative))
-    return Removal(files=sorted(owned), registrations=registrations)
+    derived = list(sync.outputs(root))
+    for relative in derived:
+        registration_file(root, relative)
+    return Removal(files=sorted(owned), derived=derived)
 
 
 def remove_module(root: Path, name: str, *, force: bool = False, show: Callable[[str], None] = print) -> None:
@@ -72,12 +71,9 @@ def remove_module(root: Path, name: str, *, force: bool = False, show: Callable[
     removal = plan_removal(root, name, force=force)
     for relative in removal.files:
         show(f"deleting {relative}")
-    for relative in removal.registrations:
-        show(f"unregistering {name} from {relative}")
     delete(root, name, removal)
-    for relative, text in removal.registrations.items():
-        replace_text(root / relative, text)
-    sync.write(root)
+    for relative in sync.write(root):
+        show(f"regenerated {relative} without {name}")
 
 
 def facade_users(root: Path, name: str) -> list[str]:

@@ -8,8 +8,7 @@ from pathlib import Path
 import sync
 
 SHARED_FILES = {
-    "pants-plugins/macros.py": 'MODULE_RESOLVES = ("orders",)\n',
-    "3rdparty/python/BUILD": 'python_requirements(name="tools")\n\nmodule_requirements("orders")\n',
+    "3rdparty/python/BUILD": 'python_requirements(name="tools")\n\nall_module_requirements()\n',
     "3rdparty/python/orders-requirements.txt": "fastapi==0.163.2\nhttpx2==2.16.2\n",
     "pyproject.toml": '[tool.ruff.isort]\nknown-first-party = ["common", "orders"]\n',
     "modules/orders/BUILD": 'pantstack_module("orders")\n',
@@ -19,7 +18,7 @@ SHARED_FILES = {
     ),
     "modules/orders/backend/public/__init__.py": '__all__ = ["OrdersClient"]\n',
     "modules/orders/infrastructure/Pulumi.test.yaml": "config:\n  orders:listenerPriority: 100\n",
-    "stack/docker/BUILD": '# One image per module.\nmodule_image("orders", version="1.2.0")\n',
+    "stack/docker/BUILD": "all_module_images()\n",
 }
 
 

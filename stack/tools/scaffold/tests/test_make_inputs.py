@@ -165,7 +165,7 @@ def test_remove_refuses_untracked_and_edited_files_unless_forced(clone: Path) ->
 
     assert forced.returncode == 0, forced.stderr
     assert not (clone / "modules/orders").exists()
-    assert 'module_requirements("orders")' not in (clone / "3rdparty/python/BUILD").read_text()
+    assert "orders" not in (clone / "pants-plugins/module_registry.py").read_text()
 
 
 @pytest.mark.parametrize(
