@@ -10,7 +10,9 @@ any dependency is installed, and because pants.toml and pyproject.toml already a
 """
 
 import re
+import sys
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -148,3 +150,53 @@ def _cycle(graph: dict[str, tuple[str, ...]]) -> list[str]:
             if found:
                 return found
     return []
+
+
+def url_variable(module: str) -> str:
+    """The setting a facade client reads for `module`'s base URL: INVENTORY_URL for inventory."""
+    return f"{module.upper().replace('-', '_')}_URL"
+
+
+def dependency_urls(manifests: list[Manifest], address: Callable[[str], str]) -> dict[str, dict[str, str]]:
+    """For each module, `<DEP>_URL` → URL of each module in its `uses`, and nothing else.
+
+    The one place the URLs come from: compose.py, `make dev` (dev.sh) and the Pulumi programs differ
+    only in `address`, where a module listens in that setting (http://inventory:8000 under compose,
+    a loopback port under `make dev`, its private DNS name in AWS).
+    """
+    return {m.name: {url_variable(used): address(used) for used in m.uses} for m in manifests}
+
+
+def deploy_order(manifests: list[Manifest]) -> list[str]:
+    """Every module, each after the modules it uses (producers before consumers), ties by name."""
+    remaining = {m.name: set(m.uses) for m in manifests}
+    order: list[str] = []
+    while remaining:
+        # load_all refuses cycles, so some module always has all its producers placed.
+        ready = sorted(name for name, uses in remaining.items() if uses <= set(order))
+        order += ready
+        for name in ready:
+            del remaining[name]
+    return order
+
+
+def _main(argv: list[str]) -> int:
+    """`manifest.py dev-urls <module> <base port>`: the module's facade URLs under `make dev`."""
+    if len(argv) != 3 or argv[0] != "dev-urls" or not argv[2].isdigit():
+        print("usage: manifest.py dev-urls <module> <base port>", file=sys.stderr)
+        return 2
+    root = Path(__file__).resolve().parents[2]
+    try:
+        manifests = load_all(root)
+    except ManifestError as error:
+        print(f"make dev: {error}", file=sys.stderr)
+        return 1
+    ports = {m.name: int(argv[2]) + index for index, m in enumerate(manifests)}
+    urls = dependency_urls(manifests, lambda used: f"http://127.0.0.1:{ports[used]}")
+    for variable, url in urls.get(argv[1], {}).items():
+        print(f"{variable}={url}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))
