@@ -25,6 +25,13 @@ class PlatformOutputs:
     repository_urls: pulumi.Input[Mapping[str, pulumi.Input[str]]]
     repository_arns: pulumi.Input[Mapping[str, pulumi.Input[str]]]
     log_retention_days: pulumi.Input[int]
+    # The private DNS namespace (Cloud Map) every module's service registers in.
+    service_namespace_id: pulumi.Input[str]
+    # Keyed by module name: the security group of its tasks; the platform opens it to each module
+    # that declares it in `uses`, on the service port only.
+    service_security_group_ids: pulumi.Input[Mapping[str, pulumi.Input[str]]]
+    # Keyed by module name: <DEP>_URL → private URL of each module in its manifest's `uses`.
+    dependency_urls: pulumi.Input[Mapping[str, Mapping[str, str]]]
 
     def as_stack_outputs(self) -> dict[str, Any]:
         return {output_name(field.name): getattr(self, field.name) for field in fields(self)}

@@ -7,18 +7,20 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from infra.discovery import CONTAINER_PORT, DNS_TTL_SECONDS
 from infra.platform_outputs import PlatformOutputs
 from infra.policies import ECS_TASKS_ASSUME_ROLE, execution_role_policy
 from infra.settings import ServiceSettings
 
-# Every module's PEX serves on this port; the load balancer checks this path.
-CONTAINER_PORT = 8000
+# The load balancer checks this path.
 HEALTH_CHECK_PATH = "/health"
 
 
 class ModuleService(pulumi.ComponentResource):
-    """Task definition, ECS service, target group, listener rule, security group, log group,
-    task and execution roles, and CPU autoscaling of one module in one environment (the stack)."""
+    """Task definition, ECS service registered in the private namespace under the module's name,
+    target group, listener rule, log group, task and execution roles, and CPU autoscaling of one
+    module in one environment (the stack). Its security group and peers' access to it are the
+    platform's, drawn from the manifests."""
 
     service_name: pulumi.Output[str]
     image: pulumi.Output[str]
@@ -38,8 +40,10 @@ class ModuleService(pulumi.ComponentResource):
         region = aws.get_region_output().region
         account_id = aws.get_caller_identity_output().account_id
         partition = aws.get_partition_output().partition
-        repository_url = _module_entry(platform.repository_urls, module, env)
-        repository_arn = _module_entry(platform.repository_arns, module, env)
+        repository_url = _module_entry(platform.repository_urls, module, env, "ECR repository")
+        repository_arn = _module_entry(platform.repository_arns, module, env, "ECR repository")
+        security_group_id = _module_entry(platform.service_security_group_ids, module, env, "security group")
+        dependency_urls = _module_entry(platform.dependency_urls, module, env, "service wiring")
         self.image = (
             pulumi.Output.from_input(settings.image)
             if settings.image
@@ -81,15 +85,9 @@ class ModuleService(pulumi.ComponentResource):
             opts=child,
         )
 
-        service_security_group = aws.ec2.SecurityGroup(
-            f"{module}-service",
-            description=f"{module} tasks: reachable from the platform load balancer only",
-            vpc_id=platform.vpc_id,
-            opts=child,
-        )
         aws.vpc.SecurityGroupIngressRule(
             f"{module}-from-alb",
-            security_group_id=service_security_group.id,
+            security_group_id=security_group_id,
             referenced_security_group_id=platform.alb_security_group_id,
             ip_protocol="tcp",
             from_port=CONTAINER_PORT,
@@ -100,21 +98,12 @@ class ModuleService(pulumi.ComponentResource):
         aws.vpc.SecurityGroupEgressRule(
             f"{module}-alb-to-service",
             security_group_id=platform.alb_security_group_id,
-            referenced_security_group_id=service_security_group.id,
+            referenced_security_group_id=security_group_id,
             ip_protocol="tcp",
             from_port=CONTAINER_PORT,
             to_port=CONTAINER_PORT,
             opts=child,
         )
-        # Outbound: ECR, CloudWatch Logs, SSM and the database, through the private subnets' NAT.
-        aws.vpc.SecurityGroupEgressRule(
-            f"{module}-outbound",
-            security_group_id=service_security_group.id,
-            cidr_ipv4="0.0.0.0/0",
-            ip_protocol="-1",
-            opts=child,
-        )
-
         target_group = aws.lb.TargetGroup(
             module,
             port=CONTAINER_PORT,
@@ -149,6 +138,26 @@ class ModuleService(pulumi.ComponentResource):
             opts=child,
         )
 
+        # Peers find the tasks as <module>.<env namespace>: one A record per running task.
+        discovery = aws.servicediscovery.Service(
+            module,
+            name=module,
+            description=f"{module} ({env}): the address its peers' <MODULE>_URL names",
+            namespace_id=platform.service_namespace_id,
+            dns_config=aws.servicediscovery.ServiceDnsConfigArgs(
+                namespace_id=platform.service_namespace_id,
+                dns_records=[
+                    aws.servicediscovery.ServiceDnsConfigDnsRecordArgs(type="A", ttl=DNS_TTL_SECONDS)
+                ],
+                routing_policy="MULTIVALUE",
+            ),
+            # ECS reports task health; a task leaves DNS when it stops or fails its checks.
+            health_check_custom_config=aws.servicediscovery.ServiceHealthCheckCustomConfigArgs(
+                failure_threshold=1
+            ),
+            opts=child,
+        )
+
         task_definition = aws.ecs.TaskDefinition(
             module,
             family=f"{module}-{env}",
@@ -162,7 +171,7 @@ class ModuleService(pulumi.ComponentResource):
             execution_role_arn=execution_role.arn,
             task_role_arn=task_role.arn,
             container_definitions=pulumi.Output.all(
-                self.image, log_group.name, region, secret_parameter_arns
+                self.image, log_group.name, region, secret_parameter_arns, dependency_urls
             ).apply(
                 lambda a: json.dumps(
                     [
@@ -173,6 +182,7 @@ class ModuleService(pulumi.ComponentResource):
                             log_group=a[1],
                             region=a[2],
                             secret_arns=dict(zip(settings.secrets, a[3], strict=True)),
+                            dependency_urls=a[4],
                         )
                     ]
                 )
@@ -190,9 +200,10 @@ class ModuleService(pulumi.ComponentResource):
             desired_count=settings.desired_count,
             network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
                 subnets=platform.private_subnet_ids,
-                security_groups=[service_security_group.id],
+                security_groups=[security_group_id],
                 assign_public_ip=False,
             ),
+            service_registries=aws.ecs.ServiceServiceRegistriesArgs(registry_arn=discovery.arn),
             load_balancers=[
                 aws.ecs.ServiceLoadBalancerArgs(
                     target_group_arn=target_group.arn,
@@ -249,12 +260,12 @@ class ModuleService(pulumi.ComponentResource):
 
 
 def _module_entry(
-    by_module: pulumi.Input[Mapping[str, pulumi.Input[str]]], module: str, env: str
-) -> pulumi.Output[str]:
-    def pick(entries: Mapping[str, pulumi.Input[str]]) -> pulumi.Input[str]:
+    by_module: pulumi.Input[Mapping[str, Any]], module: str, env: str, what: str
+) -> pulumi.Output[Any]:
+    def pick(entries: Mapping[str, Any]) -> Any:
         if module not in entries:
             raise ValueError(
-                f"the platform stack has no ECR repository for '{module}': deploy the platform first "
+                f"the platform stack has no {what} for '{module}': deploy the platform first "
                 f"(`make stack-up ENV={env}`), it makes one for each modules/*/infrastructure/Pulumi.yaml"
             )
         return entries[module]
@@ -270,10 +281,17 @@ def _container_definition(
     log_group: str,
     region: str,
     secret_arns: Mapping[str, str],
+    dependency_urls: Mapping[str, str],
 ) -> dict[str, Any]:
     prefix = module.upper().replace("-", "_")
-    # The service must listen on all interfaces of the task, on the port the target group uses.
-    environment = {**settings.environment, f"{prefix}_HOST": "0.0.0.0", f"{prefix}_PORT": str(CONTAINER_PORT)}
+    # The service must listen on all interfaces of the task, on the port the target group uses;
+    # each facade it uses is reached at its private name (the platform's wiring of `uses`).
+    environment = {
+        **settings.environment,
+        **dependency_urls,
+        f"{prefix}_HOST": "0.0.0.0",
+        f"{prefix}_PORT": str(CONTAINER_PORT),
+    }
     return {
         "name": module,
         "image": image,

@@ -9,7 +9,7 @@
 import asyncio
 import json
 import runpy
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,8 +17,10 @@ from unittest import mock
 
 import pulumi
 import yaml
+from manifest import Manifest, dependency_urls
 from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
 
+from infra.discovery import namespace_name, service_url
 from infra.platform_outputs import PlatformOutputs
 
 ACCOUNT_ID = "123456789012"
@@ -145,14 +147,18 @@ def load_stack_config(project_dir: Path, stack: str) -> dict[str, Any]:
     return dict(document.get("config") or {})
 
 
-def deploy_module_program(project_dir: Path, module: str, env: str) -> RecordingMocks:
-    """Run a module's real `__main__.py` on its real Pulumi.<env>.yaml against a fake platform."""
+def deploy_module_program(
+    project_dir: Path, module: str, env: str, uses: Sequence[str] = ()
+) -> RecordingMocks:
+    """Run a module's real `__main__.py` on its real Pulumi.<env>.yaml against a fake platform that
+    wired it to the modules it `uses`, as the platform program does from its manifest."""
+    platform = fake_platform([module, *uses], uses={module: uses}, env=env)
     return run_program_file(
         project_dir / "__main__.py",
         project=module,
         stack=env,
         config=load_stack_config(project_dir, env),
-        stack_references={f"organization/platform/{env}": fake_platform([module]).as_stack_outputs()},
+        stack_references={f"organization/platform/{env}": platform.as_stack_outputs()},
     )
 
 
@@ -168,9 +174,17 @@ def service_sizes(mocks: RecordingMocks) -> dict[str, Any]:
     }
 
 
-def fake_platform(modules: Iterable[str]) -> PlatformOutputs:
-    """A deployed platform with one ECR repository per module; `.as_stack_outputs()` for a StackReference."""
+def fake_platform(
+    modules: Iterable[str], *, uses: Mapping[str, Sequence[str]] | None = None, env: str = "test"
+) -> PlatformOutputs:
+    """A deployed platform with one ECR repository and security group per module, and each module
+    wired to the ones it `uses` (none unless given); `.as_stack_outputs()` for a StackReference."""
     modules = list(modules)
+    manifests = [
+        Manifest(m, m, ("@acme/team",), "http-api", True, "0.1.0", tuple((uses or {}).get(m, ())))
+        for m in modules
+    ]
+    namespace = namespace_name(env)
     arn = f"arn:aws:{{}}:{REGION}:{ACCOUNT_ID}:{{}}"
     return PlatformOutputs(
         vpc_id="vpc-platform",
@@ -182,6 +196,9 @@ def fake_platform(modules: Iterable[str]) -> PlatformOutputs:
         repository_urls={m: f"{ACCOUNT_ID}.dkr.ecr.{REGION}.amazonaws.com/pantstack/{m}" for m in modules},
         repository_arns={m: arn.format("ecr", f"repository/pantstack/{m}") for m in modules},
         log_retention_days=30,
+        service_namespace_id="ns-services",
+        service_security_group_ids={m: f"sg-{m}" for m in modules},
+        dependency_urls=dependency_urls(manifests, lambda used: service_url(used, namespace)),
     )
 
 

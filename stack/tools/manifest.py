@@ -167,6 +167,20 @@ def dependency_urls(manifests: list[Manifest], address: Callable[[str], str]) ->
     return {m.name: {url_variable(used): address(used) for used in m.uses} for m in manifests}
 
 
+def check_deployable(manifests: list[Manifest], deployable: set[str]) -> None:
+    """Refuse a module with a stack that uses a module without one: its <DEP>_URL would lead nowhere."""
+    for manifest in manifests:
+        if manifest.name not in deployable:
+            continue
+        for used in manifest.uses:
+            if used not in deployable:
+                raise ManifestError(
+                    f"{manifest.path} uses '{used}', which has no stack "
+                    f"(modules/{used}/infrastructure/Pulumi.yaml): {manifest.name}'s {url_variable(used)} "
+                    f"would point at nothing. Give {used} its infrastructure, or remove it from `uses`."
+                )
+
+
 def deploy_order(manifests: list[Manifest]) -> list[str]:
     """Every module, each after the modules it uses (producers before consumers), ties by name."""
     remaining = {m.name: set(m.uses) for m in manifests}

@@ -33,7 +33,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from manifest import ManifestError, deploy_order, load_all
+from manifest import ManifestError, check_deployable, deploy_order, load_all
 
 ROOT = Path(__file__).resolve().parents[2]
 PLATFORM = "platform"
@@ -96,21 +96,12 @@ def plan(root: Path, action: str, env: str, module: str | None) -> list[Stack]:
 
 def dependency_order(root: Path) -> list[str]:
     """The modules with a stack, producers before consumers; StackError if one uses a module without one."""
+    deployable = set(modules(root))
     try:
         manifests = load_all(root)
+        check_deployable(manifests, deployable)
     except ManifestError as error:
         raise StackError(str(error)) from None
-    deployable = set(modules(root))
-    for manifest in manifests:
-        if manifest.name not in deployable:
-            continue
-        for used in manifest.uses:
-            if used not in deployable:
-                raise StackError(
-                    f"{manifest.path} uses '{used}', which has no stack "
-                    f"(modules/{used}/infrastructure/Pulumi.yaml): {manifest.name}'s {used.upper()}_URL "
-                    f"would point at nothing. Give {used} its infrastructure, or remove it from `uses`."
-                )
     return [name for name in deploy_order(manifests) if name in deployable]
 
 

@@ -10,5 +10,7 @@ def test_the_package_exports_the_component_its_inputs_and_its_constants() -> Non
         "ModuleService",
         "PlatformOutputs",
         "ServiceSettings",
+        "namespace_name",
+        "service_url",
     ]
     assert infra.__all__ == sorted(infra.__all__)

@@ -8,7 +8,7 @@ import pytest
 from infra import ModuleService, ServiceSettings
 from infra.testing import ACCOUNT_ID, REGION, RecordingMocks, fake_platform, run_program
 
-PLATFORM = fake_platform(["orders"])
+PLATFORM = fake_platform(["orders", "inventory"], uses={"orders": ["inventory"]})
 SETTINGS = ServiceSettings(listener_priority=100, desired_count=2, min_count=1, max_count=4)
 
 
@@ -74,18 +74,18 @@ def test_the_listener_rule_sends_the_module_path_prefix_to_its_target_group() ->
     assert action["targetGroupArn"].endswith(":orders")
 
 
-def test_only_the_load_balancer_reaches_the_service_and_only_on_its_port() -> None:
+def test_the_load_balancer_reaches_the_service_on_its_port_only() -> None:
     mocks = declare()
 
     (ingress,) = mocks.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
-    assert ingress.inputs["securityGroupId"] == "orders-service-id"
+    assert ingress.inputs["securityGroupId"] == "sg-orders"
     assert ingress.inputs["referencedSecurityGroupId"] == PLATFORM.alb_security_group_id
     assert (ingress.inputs["fromPort"], ingress.inputs["toPort"]) == (8000, 8000)
     assert "cidrIpv4" not in ingress.inputs
     alb_egress = mocks.named(
         "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "orders-alb-to-service"
     )
-    assert alb_egress.inputs["referencedSecurityGroupId"] == "orders-service-id"
+    assert alb_egress.inputs["referencedSecurityGroupId"] == "sg-orders"
     assert (alb_egress.inputs["fromPort"], alb_egress.inputs["toPort"]) == (8000, 8000)
 
 
@@ -171,5 +171,28 @@ def test_logs_go_to_the_module_log_group_kept_as_long_as_the_platform_says() -> 
 
 
 def test_a_module_without_a_platform_repository_is_refused_with_what_to_do() -> None:
-    with pytest.raises(ValueError, match=r"no ECR repository for 'billing'.*deploy the platform first"):
+    with pytest.raises(
+        ValueError, match=r"platform stack has no .* for 'billing'.*deploy the platform first"
+    ):
         declare(module="billing")
+
+
+def test_the_service_registers_under_its_module_name_in_the_platform_namespace() -> None:
+    mocks = declare()
+
+    discovery = mocks.one("aws:servicediscovery/service:Service").inputs
+    assert discovery["name"] == "orders"
+    assert discovery["dnsConfig"]["namespaceId"] == PLATFORM.service_namespace_id
+    assert discovery["dnsConfig"]["dnsRecords"] == [{"type": "A", "ttl": 10}]
+    service = mocks.one("aws:ecs/service:Service").inputs
+    assert service["serviceRegistries"] == {
+        "registryArn": f"arn:aws:servicediscovery:{REGION}:{ACCOUNT_ID}:orders"
+    }
+    assert service["networkConfiguration"]["securityGroups"] == ["sg-orders"]
+
+
+def test_each_used_facade_url_names_the_producer_private_address_and_nothing_else() -> None:
+    environment = {e["name"]: e["value"] for e in container_of(declare())["environment"]}
+
+    assert environment["INVENTORY_URL"] == "http://inventory.test.pantstack.internal:8000"
+    assert not {name for name in environment if name.endswith("_URL")} - {"INVENTORY_URL"}

@@ -9,11 +9,13 @@ from infra.testing import RecordingMocks, deploy_module_program, service_sizes
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 MODULE = "orders"
+# As modules/orders/module.toml says; the platform wires these from the manifests.
+USES = ("inventory",)
 
 
 @pytest.fixture(scope="module")
 def deployed() -> dict[str, RecordingMocks]:
-    return {env: deploy_module_program(PROJECT_DIR, MODULE, env) for env in ("test", "prod")}
+    return {env: deploy_module_program(PROJECT_DIR, MODULE, env, USES) for env in ("test", "prod")}
 
 
 @pytest.mark.parametrize("env", ["test", "prod"])
@@ -59,3 +61,14 @@ def test_prod_reads_its_database_url_from_ssm(deployed: dict[str, RecordingMocks
 
     assert secret_names("prod") == {"ORDERS_DATABASE_URL", "SERVICE_AUTH_SECRET"}
     assert secret_names("test") == {"SERVICE_AUTH_SECRET"}
+
+
+@pytest.mark.parametrize("env", ["test", "prod"])
+def test_inventory_is_reached_at_its_private_name_in_the_same_env(
+    deployed: dict[str, RecordingMocks], env: str
+) -> None:
+    task = deployed[env].one("aws:ecs/taskDefinition:TaskDefinition").inputs
+    (container,) = json.loads(task["containerDefinitions"])
+    urls = {e["name"]: e["value"] for e in container["environment"] if e["name"].endswith("_URL")}
+
+    assert urls == {"INVENTORY_URL": f"http://inventory.{env}.pantstack.internal:8000"}
