@@ -8,7 +8,7 @@ import pulumi
 import pulumi_aws as aws
 
 from infra.discovery import CONTAINER_PORT, DNS_TTL_SECONDS
-from infra.platform_outputs import PlatformOutputs
+from infra.platform_outputs import PlatformOutputs, module_entry
 from infra.policies import ECS_TASKS_ASSUME_ROLE, execution_role_policy
 from infra.settings import ServiceSettings
 
@@ -33,17 +33,21 @@ class ModuleService(pulumi.ComponentResource):
         platform: PlatformOutputs,
         settings: ServiceSettings,
         opts: pulumi.ResourceOptions | None = None,
+        *,
+        database_url_secret_arn: pulumi.Input[str] | None = None,
     ) -> None:
+        """`database_url_secret_arn`: the module's ModuleDatabase secret, given to the container as
+        <MODULE>_DATABASE_URL."""
         super().__init__("pantstack:infra:ModuleService", module, None, opts)
         env = pulumi.get_stack()
         child = pulumi.ResourceOptions(parent=self)
         region = aws.get_region_output().region
         account_id = aws.get_caller_identity_output().account_id
         partition = aws.get_partition_output().partition
-        repository_url = _module_entry(platform.repository_urls, module, env, "ECR repository")
-        repository_arn = _module_entry(platform.repository_arns, module, env, "ECR repository")
-        security_group_id = _module_entry(platform.service_security_group_ids, module, env, "security group")
-        dependency_urls = _module_entry(platform.dependency_urls, module, env, "service wiring")
+        repository_url = module_entry(platform.repository_urls, module, env, "ECR repository")
+        repository_arn = module_entry(platform.repository_arns, module, env, "ECR repository")
+        security_group_id = module_entry(platform.service_security_group_ids, module, env, "security group")
+        dependency_urls = module_entry(platform.dependency_urls, module, env, "service wiring")
         self.image = (
             pulumi.Output.from_input(settings.image)
             if settings.image
@@ -71,9 +75,14 @@ class ModuleService(pulumi.ComponentResource):
         aws.iam.RolePolicy(
             f"{module}-execution",
             role=execution_role.id,
-            policy=pulumi.Output.all(repository_arn, log_group.arn, secret_parameter_arns).apply(
+            policy=pulumi.Output.all(
+                repository_arn, log_group.arn, secret_parameter_arns, database_url_secret_arn
+            ).apply(
                 lambda a: execution_role_policy(
-                    repository_arn=a[0], log_group_arn=a[1], secret_parameter_arns=a[2]
+                    repository_arn=a[0],
+                    log_group_arn=a[1],
+                    secret_parameter_arns=a[2],
+                    secrets_manager_arns=[a[3]] if a[3] else [],
                 )
             ),
             opts=child,
@@ -171,7 +180,12 @@ class ModuleService(pulumi.ComponentResource):
             execution_role_arn=execution_role.arn,
             task_role_arn=task_role.arn,
             container_definitions=pulumi.Output.all(
-                self.image, log_group.name, region, secret_parameter_arns, dependency_urls
+                self.image,
+                log_group.name,
+                region,
+                secret_parameter_arns,
+                dependency_urls,
+                database_url_secret_arn,
             ).apply(
                 lambda a: json.dumps(
                     [
@@ -181,7 +195,10 @@ class ModuleService(pulumi.ComponentResource):
                             image=a[0],
                             log_group=a[1],
                             region=a[2],
-                            secret_arns=dict(zip(settings.secrets, a[3], strict=True)),
+                            secret_arns={
+                                **dict(zip(settings.secrets, a[3], strict=True)),
+                                **({f"{_prefix(module)}_DATABASE_URL": a[5]} if a[5] else {}),
+                            },
                             dependency_urls=a[4],
                         )
                     ]
@@ -259,20 +276,6 @@ class ModuleService(pulumi.ComponentResource):
         )
 
 
-def _module_entry(
-    by_module: pulumi.Input[Mapping[str, Any]], module: str, env: str, what: str
-) -> pulumi.Output[Any]:
-    def pick(entries: Mapping[str, Any]) -> Any:
-        if module not in entries:
-            raise ValueError(
-                f"the platform stack has no {what} for '{module}': deploy the platform first "
-                f"(`make stack-up ENV={env}`), it makes one for each modules/*/infrastructure/Pulumi.yaml"
-            )
-        return entries[module]
-
-    return pulumi.Output.from_input(by_module).apply(pick)
-
-
 def _container_definition(
     module: str,
     settings: ServiceSettings,
@@ -283,7 +286,7 @@ def _container_definition(
     secret_arns: Mapping[str, str],
     dependency_urls: Mapping[str, str],
 ) -> dict[str, Any]:
-    prefix = module.upper().replace("-", "_")
+    prefix = _prefix(module)
     # The service must listen on all interfaces of the task, on the port the target group uses;
     # each facade it uses is reached at its private name (the platform's wiring of `uses`).
     environment = {
@@ -308,3 +311,8 @@ def _container_definition(
             },
         },
     }
+
+
+def _prefix(module: str) -> str:
+    """The module's settings prefix: ORDERS for orders."""
+    return module.upper().replace("-", "_")

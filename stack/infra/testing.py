@@ -9,6 +9,8 @@
 import asyncio
 import json
 import runpy
+import shutil
+import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +27,8 @@ from infra.platform_outputs import PlatformOutputs
 
 ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
+# What every generated password is under the mocks, so a test can look for it where it must not be.
+MOCK_PASSWORD = "mockpassword0123456789abcdefghij"
 
 # What the AWS data sources the programs use answer, by invoke token.
 _INVOKE_RESULTS: Mapping[str, Mapping[str, Any]] = {
@@ -148,13 +152,27 @@ def load_stack_config(project_dir: Path, stack: str) -> dict[str, Any]:
 
 
 def deploy_module_program(
-    project_dir: Path, module: str, env: str, uses: Sequence[str] = ()
+    project_dir: Path, module: str, env: str, uses: Sequence[str] = (), *, database: bool = True
 ) -> RecordingMocks:
     """Run a module's real `__main__.py` on its real Pulumi.<env>.yaml against a fake platform that
-    wired it to the modules it `uses`, as the platform program does from its manifest."""
+    wired it to the modules it `uses`, as the platform program does from its manifest.
+
+    The program runs from a scratch repo holding it and a modules/<module>/module.toml with
+    `database` and `uses` (the tests' sandbox has no manifests of its own).
+    """
+    repo = Path(tempfile.mkdtemp(prefix="pantstack-stack-"))
+    infrastructure = repo / "modules" / module / "infrastructure"
+    infrastructure.mkdir(parents=True)
+    for source in [project_dir / "__main__.py", *project_dir.glob("Pulumi*.yaml")]:
+        shutil.copy(source, infrastructure / source.name)
+    listed = ", ".join(f'"{used}"' for used in uses)
+    (infrastructure.parent / "module.toml").write_text(
+        f'description = "{module}"\nowners = ["@acme/{module}"]\ntype = "http-api"\n'
+        f'database = {str(database).lower()}\nversion = "0.1.0"\nuses = [{listed}]\n'
+    )
     platform = fake_platform([module, *uses], uses={module: uses}, env=env)
     return run_program_file(
-        project_dir / "__main__.py",
+        infrastructure / "__main__.py",
         project=module,
         stack=env,
         config=load_stack_config(project_dir, env),
@@ -196,6 +214,7 @@ def fake_platform(
         repository_urls={m: f"{ACCOUNT_ID}.dkr.ecr.{REGION}.amazonaws.com/pantstack/{m}" for m in modules},
         repository_arns={m: arn.format("ecr", f"repository/pantstack/{m}") for m in modules},
         log_retention_days=30,
+        database_subnet_group_name="platform-databases",
         service_namespace_id="ns-services",
         service_security_group_ids={m: f"sg-{m}" for m in modules},
         dependency_urls=dependency_urls(manifests, lambda used: service_url(used, namespace)),
@@ -214,6 +233,10 @@ def _computed_outputs(
     }
     if type_token == "aws:ecr/repository:Repository":
         outputs["repositoryUrl"] = f"{ACCOUNT_ID}.dkr.ecr.{REGION}.amazonaws.com/{outputs['name']}"
+    if type_token == "random:index/randomPassword:RandomPassword":
+        outputs["result"] = MOCK_PASSWORD
+    if type_token == "aws:rds/instance:Instance":
+        outputs["address"] = f"{name}.abcdefghij.{REGION}.rds.amazonaws.com"
     if type_token == "aws:lb/loadBalancer:LoadBalancer":
         outputs["dnsName"] = f"{name}-1234567890.{REGION}.elb.amazonaws.com"
     return outputs

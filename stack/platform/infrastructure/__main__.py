@@ -70,6 +70,13 @@ for index, zone in enumerate(zones):
     aws.ec2.RouteTableAssociation(f"private-{zone}", subnet_id=private.id, route_table_id=private_routes.id)
     private_subnets.append(private)
 
+# Each module's database (infra.ModuleDatabase, in the module's stack) lives in the private subnets.
+database_subnets = aws.rds.SubnetGroup(
+    "databases",
+    description="Module databases: private subnets only",
+    subnet_ids=[subnet.id for subnet in private_subnets],
+)
+
 cluster = aws.ecs.Cluster(
     "cluster",
     settings=[
@@ -188,6 +195,7 @@ PlatformOutputs(
     repository_urls={module: repository.repository_url for module, repository in repositories.items()},
     repository_arns={module: repository.arn for module, repository in repositories.items()},
     log_retention_days=log_retention_days,
+    database_subnet_group_name=database_subnets.name,
     service_namespace_id=namespace.id,
     service_security_group_ids={module: group.id for module, group in service_groups.items()},
     dependency_urls=dependency_urls(

@@ -58,11 +58,26 @@ def test_test_and_prod_differ_in_count_size_and_scaling(deployed: dict[str, Reco
     }
 
 
-def test_prod_reads_its_database_url_from_ssm(deployed: dict[str, RecordingMocks]) -> None:
+def test_both_envs_read_the_url_of_their_own_database_from_its_secret(
+    deployed: dict[str, RecordingMocks]
+) -> None:
     def secret_names(env: str) -> set[str]:
         task = deployed[env].one("aws:ecs/taskDefinition:TaskDefinition").inputs
         (container,) = json.loads(task["containerDefinitions"])
         return {secret["name"] for secret in container["secrets"]}
 
-    assert secret_names("prod") == {"INVENTORY_DATABASE_URL", "SERVICE_AUTH_SECRET"}
-    assert secret_names("test") == {"SERVICE_AUTH_SECRET"}
+    assert secret_names("prod") == secret_names("test") == {"INVENTORY_DATABASE_URL", "SERVICE_AUTH_SECRET"}
+
+
+def test_prod_protects_and_backs_up_its_database_and_test_is_small_and_disposable(
+    deployed: dict[str, RecordingMocks],
+) -> None:
+    prod, test = (deployed[env].one("aws:rds/instance:Instance").inputs for env in ("prod", "test"))
+
+    assert prod["storageEncrypted"] is test["storageEncrypted"] is True
+    assert (prod["deletionProtection"], prod["backupRetentionPeriod"], prod["multiAz"]) == (True, 14, True)
+    assert (test["deletionProtection"], test["instanceClass"], test["skipFinalSnapshot"]) == (
+        False,
+        "db.t4g.micro",
+        True,
+    )

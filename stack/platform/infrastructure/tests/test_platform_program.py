@@ -164,3 +164,10 @@ def test_a_use_of_a_module_without_a_stack_stops_the_platform_naming_both(
 
     with pytest.raises(Exception, match=r"modules/orders/module.toml uses 'billing', which has no stack"):
         deploy(copy_program(tmp_path), "test")
+
+
+def test_module_databases_get_a_subnet_group_of_the_private_subnets_only(platform: RecordingMocks) -> None:
+    group = platform.one("aws:rds/subnetGroup:SubnetGroup").inputs
+
+    assert group["subnetIds"] == ["private-us-east-1a-id", "private-us-east-1b-id"]
+    assert platform.outputs["databaseSubnetGroupName"] == "databases"
