@@ -32,6 +32,7 @@ def deploy_module(module: str, program: str | Path) -> ModuleService:
         platform,
         ServiceSettings.from_config(config),
         database_url_secret_arn=database.url_secret_arn if database else None,
+        public_routes=manifest.public_routes,
     )
     # No database URL, password or secret value among the outputs: only names.
     pulumi.export("serviceName", service.service_name)

@@ -27,6 +27,10 @@ class PlatformOutputs:
     log_retention_days: pulumi.Input[int]
     # The private subnets' RDS subnet group, where each module's database lives.
     database_subnet_group_name: pulumi.Input[str]
+    # The OIDC issuer and JWKS URL the load balancer validates end users' JWTs against on public
+    # routes; "" when the environment has none, and then no module may have public routes.
+    end_user_jwt_issuer: pulumi.Input[str]
+    end_user_jwks_url: pulumi.Input[str]
     # The private DNS namespace (Cloud Map) every module's service registers in.
     service_namespace_id: pulumi.Input[str]
     # Keyed by module name: the security group of its tasks; the platform opens it to each module

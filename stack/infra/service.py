@@ -1,7 +1,7 @@
 """ModuleService: one module's FastAPI service on the shared platform (ECS Fargate behind the ALB)."""
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pulumi
@@ -35,9 +35,12 @@ class ModuleService(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
         *,
         database_url_secret_arn: pulumi.Input[str] | None = None,
+        public_routes: Sequence[str] = (),
     ) -> None:
         """`database_url_secret_arn`: the module's ModuleDatabase secret, given to the container as
-        <MODULE>_DATABASE_URL."""
+        <MODULE>_DATABASE_URL. `public_routes`: the manifest's; each prefix, and what lies below it,
+        is routed from the internet-facing listener after the load balancer validated the caller's
+        end-user JWT. Without any, the service has no target group and only its peers reach it."""
         super().__init__("pantstack:infra:ModuleService", module, None, opts)
         env = pulumi.get_stack()
         child = pulumi.ResourceOptions(parent=self)
@@ -94,57 +97,11 @@ class ModuleService(pulumi.ComponentResource):
             opts=child,
         )
 
-        aws.vpc.SecurityGroupIngressRule(
-            f"{module}-from-alb",
-            security_group_id=security_group_id,
-            referenced_security_group_id=platform.alb_security_group_id,
-            ip_protocol="tcp",
-            from_port=CONTAINER_PORT,
-            to_port=CONTAINER_PORT,
-            opts=child,
-        )
-        # The platform's load balancer has no egress of its own: each module opens its own port.
-        aws.vpc.SecurityGroupEgressRule(
-            f"{module}-alb-to-service",
-            security_group_id=platform.alb_security_group_id,
-            referenced_security_group_id=security_group_id,
-            ip_protocol="tcp",
-            from_port=CONTAINER_PORT,
-            to_port=CONTAINER_PORT,
-            opts=child,
-        )
-        target_group = aws.lb.TargetGroup(
-            module,
-            port=CONTAINER_PORT,
-            protocol="HTTP",
-            target_type="ip",
-            vpc_id=platform.vpc_id,
-            deregistration_delay=30,
-            health_check=aws.lb.TargetGroupHealthCheckArgs(
-                path=HEALTH_CHECK_PATH,
-                matcher="200",
-                interval=15,
-                timeout=5,
-                healthy_threshold=2,
-                unhealthy_threshold=3,
-            ),
-            opts=child,
-        )
-        # Each prefix and what lies below it, but not "/api/v1/<module>s…" of another module.
-        prefixes = settings.path_prefixes or (f"/api/v1/{module}",)
-        listener_rule = aws.lb.ListenerRule(
-            module,
-            listener_arn=platform.alb_listener_arn,
-            priority=settings.listener_priority,
-            conditions=[
-                aws.lb.ListenerRuleConditionArgs(
-                    path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(
-                        values=[pattern for prefix in prefixes for pattern in (prefix, f"{prefix}/*")]
-                    )
-                )
-            ],
-            actions=[aws.lb.ListenerRuleActionArgs(type="forward", target_group_arn=target_group.arn)],
-            opts=child,
+        # Private by default: only a manifest's public_routes reach the internet-facing listener.
+        public = (
+            _expose_publicly(module, platform, settings, security_group_id, public_routes, child)
+            if public_routes
+            else None
         )
 
         # Peers find the tasks as <module>.<env namespace>: one A record per running task.
@@ -221,20 +178,22 @@ class ModuleService(pulumi.ComponentResource):
                 assign_public_ip=False,
             ),
             service_registries=aws.ecs.ServiceServiceRegistriesArgs(registry_arn=discovery.arn),
-            load_balancers=[
-                aws.ecs.ServiceLoadBalancerArgs(
-                    target_group_arn=target_group.arn,
-                    container_name=module,
-                    container_port=CONTAINER_PORT,
-                )
-            ],
-            health_check_grace_period_seconds=60,
+            load_balancers=(
+                [
+                    aws.ecs.ServiceLoadBalancerArgs(
+                        target_group_arn=public[0].arn, container_name=module, container_port=CONTAINER_PORT
+                    )
+                ]
+                if public
+                else []
+            ),
+            health_check_grace_period_seconds=60 if public else None,
             deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(
                 enable=True, rollback=True
             ),
             propagate_tags="SERVICE",
             # ECS refuses a target group that no listener uses yet.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[listener_rule]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[public[1]] if public else []),
         )
 
         scaling_target = aws.appautoscaling.Target(
@@ -294,12 +253,23 @@ def _container_definition(
         **dependency_urls,
         f"{prefix}_HOST": "0.0.0.0",
         f"{prefix}_PORT": str(CONTAINER_PORT),
+        # Deployed, reads need a valid token too, unless the stack config opts out (anonymousReads).
+        f"{prefix}_AUTH_PROTECT_READS": "false" if settings.anonymous_reads else "true",
     }
     return {
         "name": module,
         "image": image,
         "essential": True,
         "portMappings": [{"containerPort": CONTAINER_PORT, "protocol": "tcp"}],
+        # The image's own check (stack/docker/Dockerfile); without a load balancer it is what marks a
+        # task unhealthy, for ECS and for the Cloud Map records peers resolve.
+        "healthCheck": {
+            "command": ["CMD", "/opt/app/bin/python", "-m", "service_kit.healthcheck"],
+            "interval": 10,
+            "timeout": 5,
+            "retries": 3,
+            "startPeriod": 60,
+        },
         "environment": [{"name": name, "value": value} for name, value in sorted(environment.items())],
         "secrets": [{"name": name, "valueFrom": arn} for name, arn in sorted(secret_arns.items())],
         "logConfiguration": {
@@ -316,3 +286,88 @@ def _container_definition(
 def _prefix(module: str) -> str:
     """The module's settings prefix: ORDERS for orders."""
     return module.upper().replace("-", "_")
+
+
+def _expose_publicly(
+    module: str,
+    platform: PlatformOutputs,
+    settings: ServiceSettings,
+    security_group_id: pulumi.Input[str],
+    public_routes: Sequence[str],
+    child: pulumi.ResourceOptions,
+) -> tuple[aws.lb.TargetGroup, aws.lb.ListenerRule]:
+    """Target group, load balancer ↔ service rules and the listener rule of a module's public routes."""
+    aws.vpc.SecurityGroupIngressRule(
+        f"{module}-from-alb",
+        security_group_id=security_group_id,
+        referenced_security_group_id=platform.alb_security_group_id,
+        ip_protocol="tcp",
+        from_port=CONTAINER_PORT,
+        to_port=CONTAINER_PORT,
+        opts=child,
+    )
+    # The platform's load balancer has no egress of its own: each public module opens its own port.
+    aws.vpc.SecurityGroupEgressRule(
+        f"{module}-alb-to-service",
+        security_group_id=platform.alb_security_group_id,
+        referenced_security_group_id=security_group_id,
+        ip_protocol="tcp",
+        from_port=CONTAINER_PORT,
+        to_port=CONTAINER_PORT,
+        opts=child,
+    )
+    target_group = aws.lb.TargetGroup(
+        module,
+        port=CONTAINER_PORT,
+        protocol="HTTP",
+        target_type="ip",
+        vpc_id=platform.vpc_id,
+        deregistration_delay=30,
+        health_check=aws.lb.TargetGroupHealthCheckArgs(
+            path=HEALTH_CHECK_PATH,
+            matcher="200",
+            interval=15,
+            timeout=5,
+            healthy_threshold=2,
+            unhealthy_threshold=3,
+        ),
+        opts=child,
+    )
+
+    def end_user_jwt(issuer_and_jwks: list[str]) -> aws.lb.ListenerRuleActionJwtValidationArgs:
+        issuer, jwks = issuer_and_jwks
+        if not issuer or not jwks:
+            raise ValueError(
+                f"modules/{module}/module.toml has public_routes, but the platform has no end-user JWT "
+                "issuer: set platform:endUserJwtIssuer and platform:endUserJwksUrl (an OIDC provider's "
+                "issuer and JWKS URL) and deploy the platform; nothing is public anonymously"
+            )
+        return aws.lb.ListenerRuleActionJwtValidationArgs(issuer=issuer, jwks_endpoint=jwks)
+
+    # Each prefix and what lies below it, but not "/api/v1/<module>s…" of another module.
+    listener_rule = aws.lb.ListenerRule(
+        module,
+        listener_arn=platform.alb_listener_arn,
+        priority=settings.listener_priority,
+        conditions=[
+            aws.lb.ListenerRuleConditionArgs(
+                path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(
+                    values=[pattern for prefix in public_routes for pattern in (prefix, f"{prefix}/*")]
+                )
+            )
+        ],
+        actions=[
+            # The load balancer refuses a request without a valid end-user token (401) before
+            # it reaches the service.
+            aws.lb.ListenerRuleActionArgs(
+                type="jwt-validation",
+                order=1,
+                jwt_validation=pulumi.Output.all(
+                    platform.end_user_jwt_issuer, platform.end_user_jwks_url
+                ).apply(end_user_jwt),
+            ),
+            aws.lb.ListenerRuleActionArgs(type="forward", order=2, target_group_arn=target_group.arn),
+        ],
+        opts=child,
+    )
+    return target_group, listener_rule

@@ -27,6 +27,7 @@ from infra.platform_outputs import PlatformOutputs
 
 ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
+END_USER_JWT_ISSUER = "https://login.example.com/"
 # What every generated password is under the mocks, so a test can look for it where it must not be.
 MOCK_PASSWORD = "mockpassword0123456789abcdefghij"
 
@@ -152,7 +153,13 @@ def load_stack_config(project_dir: Path, stack: str) -> dict[str, Any]:
 
 
 def deploy_module_program(
-    project_dir: Path, module: str, env: str, uses: Sequence[str] = (), *, database: bool = True
+    project_dir: Path,
+    module: str,
+    env: str,
+    uses: Sequence[str] = (),
+    *,
+    database: bool = True,
+    public_routes: Sequence[str] = (),
 ) -> RecordingMocks:
     """Run a module's real `__main__.py` on its real Pulumi.<env>.yaml against a fake platform that
     wired it to the modules it `uses`, as the platform program does from its manifest.
@@ -165,10 +172,11 @@ def deploy_module_program(
     infrastructure.mkdir(parents=True)
     for source in [project_dir / "__main__.py", *project_dir.glob("Pulumi*.yaml")]:
         shutil.copy(source, infrastructure / source.name)
-    listed = ", ".join(f'"{used}"' for used in uses)
+    listed, routes = (", ".join(f'"{item}"' for item in items) for items in (uses, public_routes))
     (infrastructure.parent / "module.toml").write_text(
         f'description = "{module}"\nowners = ["@acme/{module}"]\ntype = "http-api"\n'
         f'database = {str(database).lower()}\nversion = "0.1.0"\nuses = [{listed}]\n'
+        f"public_routes = [{routes}]\n"
     )
     platform = fake_platform([module, *uses], uses={module: uses}, env=env)
     return run_program_file(
@@ -215,6 +223,8 @@ def fake_platform(
         repository_arns={m: arn.format("ecr", f"repository/pantstack/{m}") for m in modules},
         log_retention_days=30,
         database_subnet_group_name="platform-databases",
+        end_user_jwt_issuer=END_USER_JWT_ISSUER,
+        end_user_jwks_url=f"{END_USER_JWT_ISSUER}.well-known/jwks.json",
         service_namespace_id="ns-services",
         service_security_group_ids={m: f"sg-{m}" for m in modules},
         dependency_urls=dependency_urls(manifests, lambda used: service_url(used, namespace)),

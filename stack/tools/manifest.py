@@ -2,7 +2,8 @@
 
 A manifest declares a module's description, owners, type, whether it has a database, its image
 version and `uses`: the modules whose facades it calls, declared by the consumer as in tach's
-`depends_on`. Everything else that lists modules is derived from these files by `make sync`
+`depends_on`; optionally `public_routes`, the URL prefixes the internet-facing load balancer routes
+to it (none when absent: the module is private to the modules that use it). Everything else that lists modules is derived from these files by `make sync`
 (stack/tools/sync.py); `stack/tools/boundaries.py` checks `uses` against the imports, both ways.
 
 TOML because Python reads it with the standard library (tomllib), so every check runs before
@@ -20,6 +21,10 @@ MANIFEST = "module.toml"
 TYPES = ("http-api", "worker")
 _OWNER = re.compile(r"@[A-Za-z0-9][A-Za-z0-9_.-]*(/[A-Za-z0-9][A-Za-z0-9_.-]*)?", re.ASCII)
 _VERSION = re.compile(r"\d+\.\d+\.\d+", re.ASCII)
+_ROUTE = re.compile(r"/api(/[A-Za-z0-9][A-Za-z0-9._-]*)+", re.ASCII)
+# Keys a manifest may leave out; see Manifest for their defaults.
+OPTIONAL_FIELDS = frozenset({"public_routes"})
+MAX_PUBLIC_ROUTES = 2
 EXAMPLE = """description = "Payments: charges and refunds per order."
 owners = ["@acme/payments"]
 type = "http-api"
@@ -41,6 +46,9 @@ class Manifest:
     database: bool
     version: str
     uses: tuple[str, ...]
+    # Optional key: URL prefixes the internet-facing load balancer routes to this module. None by
+    # default: a module is reachable only from the modules that `use` it, inside the VPC.
+    public_routes: tuple[str, ...] = ()
 
     @property
     def path(self) -> Path:
@@ -87,10 +95,13 @@ def load(root: Path, name: str) -> Manifest:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise ManifestError(f"{path} is not valid TOML: {error}.") from None
     fields = {"description", "owners", "type", "database", "version", "uses"}
-    unknown, missing = sorted(data.keys() - fields), sorted(fields - data.keys())
+    unknown, missing = sorted(data.keys() - fields - OPTIONAL_FIELDS), sorted(fields - data.keys())
     if unknown or missing:
         problem = f"unknown key(s) {', '.join(unknown)}" if unknown else f"missing {', '.join(missing)}"
-        raise ManifestError(f"{path}: {problem}; a manifest has exactly {', '.join(sorted(fields))}.")
+        raise ManifestError(
+            f"{path}: {problem}; a manifest has exactly {', '.join(sorted(fields))}"
+            f" (and optionally {', '.join(sorted(OPTIONAL_FIELDS))})."
+        )
 
     def wrong(key: str, expected: str) -> ManifestError:
         return ManifestError(f"{path}: `{key}` must be {expected}, not {data[key]!r}.")
@@ -116,8 +127,41 @@ def load(root: Path, name: str) -> Manifest:
     if uses != sorted(set(uses)):
         raise ManifestError(f"{path}: `uses` must be sorted, without repeats: {sorted(set(uses))}.")
     return Manifest(
-        name, description, tuple(owners), data["type"], data["database"], data["version"], tuple(uses)
+        name,
+        description,
+        tuple(owners),
+        data["type"],
+        data["database"],
+        data["version"],
+        tuple(uses),
+        _public_routes(path, data.get("public_routes", [])),
     )
+
+
+def _public_routes(path: Path, routes: object) -> tuple[str, ...]:
+    """`public_routes`: sorted, distinct prefixes like "/api/v1/orders" (each also routes what lies below)."""
+    example = 'e.g. public_routes = ["/api/v1/orders"]'
+    if not isinstance(routes, list) or not all(isinstance(r, str) for r in routes):
+        raise ManifestError(
+            f"{path}: `public_routes` must be a list of URL prefixes, {example}, not {routes!r}."
+        )
+    for route in routes:
+        if not _ROUTE.fullmatch(route):
+            raise ManifestError(
+                f"{path}: public route {route!r} must be a path prefix under /api/ without a trailing slash "
+                f"or wildcard, {example}; what lies below it is public too."
+            )
+    if routes != sorted(set(routes)):
+        raise ManifestError(
+            f"{path}: `public_routes` must be sorted, without repeats: {sorted(set(routes))}."
+        )
+    # Each prefix is two path patterns on one listener rule, and a rule holds five at most.
+    if len(routes) > MAX_PUBLIC_ROUTES:
+        raise ManifestError(
+            f"{path}: at most {MAX_PUBLIC_ROUTES} public routes (a load balancer rule's limit), not {len(routes)}; "
+            "route a shared prefix instead."
+        )
+    return tuple(routes)
 
 
 def used_by(manifests: list[Manifest]) -> dict[str, tuple[str, ...]]:

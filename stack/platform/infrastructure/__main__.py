@@ -109,7 +109,7 @@ alb = aws.lb.LoadBalancer(
     drop_invalid_header_fields=True,
     enable_deletion_protection=config.get_bool("deletionProtection", False),
 )
-# Modules add a listener rule for their path prefix; anything else is a 404.
+# Modules add a listener rule for their manifest's public_routes, if any; anything else is a 404.
 https = aws.lb.Listener(
     "https",
     load_balancer_arn=alb.arn,
@@ -196,6 +196,9 @@ PlatformOutputs(
     repository_arns={module: repository.arn for module, repository in repositories.items()},
     log_retention_days=log_retention_days,
     database_subnet_group_name=database_subnets.name,
+    # Where end users' JWTs come from, for public routes (none unless both are set).
+    end_user_jwt_issuer=config.get("endUserJwtIssuer", ""),
+    end_user_jwks_url=config.get("endUserJwksUrl", ""),
     service_namespace_id=namespace.id,
     service_security_group_ids={module: group.id for module, group in service_groups.items()},
     dependency_urls=dependency_urls(

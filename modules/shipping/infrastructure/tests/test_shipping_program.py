@@ -28,17 +28,19 @@ def test_the_program_reads_the_platform_stack_of_its_own_env(
 
 
 @pytest.mark.parametrize("env", ["test", "prod"])
-def test_the_service_is_exposed_under_its_path_prefix_on_port_8000(
+def test_nothing_is_public_and_peers_reach_the_service_on_port_8000(
     deployed: dict[str, RecordingMocks], env: str
 ) -> None:
+    # No public_routes in its module.toml: shipments come from the orders flow, for services only.
     mocks = deployed[env]
 
-    (condition,) = mocks.one("aws:lb/listenerRule:ListenerRule").inputs["conditions"]
-    assert condition["pathPattern"]["values"] == ["/api/v1/shipments", "/api/v1/shipments/*"]
-    target_group = mocks.one("aws:lb/targetGroup:TargetGroup").inputs
-    assert (target_group["port"], target_group["healthCheck"]["path"]) == (8000, "/health")
-    (load_balancer,) = mocks.one("aws:ecs/service:Service").inputs["loadBalancers"]
-    assert load_balancer["containerPort"] == 8000
+    assert mocks.of_type("aws:lb/listenerRule:ListenerRule") == []
+    assert mocks.of_type("aws:lb/targetGroup:TargetGroup") == []
+    task = mocks.one("aws:ecs/taskDefinition:TaskDefinition").inputs
+    (container,) = json.loads(task["containerDefinitions"])
+    assert container["portMappings"] == [{"containerPort": 8000, "protocol": "tcp"}]
+    assert {"name": "SHIPPING_AUTH_PROTECT_READS", "value": "true"} in container["environment"]
+    assert mocks.one("aws:servicediscovery/service:Service").inputs["name"] == "shipping"
     assert mocks.outputs["serviceName"] == "shipping"
     assert mocks.outputs["image"].endswith("/pantstack/shipping:shipping-latest")
 
