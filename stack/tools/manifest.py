@@ -3,8 +3,9 @@
 A manifest declares a module's description, owners, type, whether it has a database, its image
 version and `uses`: the modules whose facades it calls, declared by the consumer as in tach's
 `depends_on`; optionally `public_routes`, the URL prefixes the internet-facing load balancer routes
-to it (none when absent: the module is private to the modules that use it). Everything else that lists modules is derived from these files by `make sync`
-(stack/tools/sync.py); `stack/tools/boundaries.py` checks `uses` against the imports, both ways.
+to it (none when absent: the module is private to the modules that use it). Everything else that
+lists modules is derived from these files by `make sync` (stack/tools/sync.py);
+`stack/tools/boundaries.py` checks `uses` against the imports, both ways.
 
 TOML because Python reads it with the standard library (tomllib), so every check runs before
 any dependency is installed, and because pants.toml and pyproject.toml already are.
@@ -158,8 +159,8 @@ def _public_routes(path: Path, routes: object) -> tuple[str, ...]:
     # Each prefix is two path patterns on one listener rule, and a rule holds five at most.
     if len(routes) > MAX_PUBLIC_ROUTES:
         raise ManifestError(
-            f"{path}: at most {MAX_PUBLIC_ROUTES} public routes (a load balancer rule's limit), not {len(routes)}; "
-            "route a shared prefix instead."
+            f"{path}: at most {MAX_PUBLIC_ROUTES} public routes (a load balancer rule's limit), "
+            f"not {len(routes)}; route a shared prefix instead."
         )
     return tuple(routes)
 
