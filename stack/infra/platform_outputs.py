@@ -25,6 +25,19 @@ class PlatformOutputs:
     repository_urls: pulumi.Input[Mapping[str, pulumi.Input[str]]]
     repository_arns: pulumi.Input[Mapping[str, pulumi.Input[str]]]
     log_retention_days: pulumi.Input[int]
+    # The private subnets' RDS subnet group, where each module's database lives.
+    database_subnet_group_name: pulumi.Input[str]
+    # The OIDC issuer and JWKS URL the load balancer validates end users' JWTs against on public
+    # routes; "" when the environment has none, and then no module may have public routes.
+    end_user_jwt_issuer: pulumi.Input[str]
+    end_user_jwks_url: pulumi.Input[str]
+    # The private DNS namespace (Cloud Map) every module's service registers in.
+    service_namespace_id: pulumi.Input[str]
+    # Keyed by module name: the security group of its tasks; the platform opens it to each module
+    # that declares it in `uses`, on the service port only.
+    service_security_group_ids: pulumi.Input[Mapping[str, pulumi.Input[str]]]
+    # Keyed by module name: <DEP>_URL → private URL of each module in its manifest's `uses`.
+    dependency_urls: pulumi.Input[Mapping[str, Mapping[str, str]]]
 
     def as_stack_outputs(self) -> dict[str, Any]:
         return {output_name(field.name): getattr(self, field.name) for field in fields(self)}
@@ -43,3 +56,19 @@ class PlatformOutputs:
 def output_name(field_name: str) -> str:
     head, *rest = field_name.split("_")
     return head + "".join(word.capitalize() for word in rest)
+
+
+def module_entry(
+    by_module: pulumi.Input[Mapping[str, Any]], module: str, env: str, what: str
+) -> pulumi.Output[Any]:
+    """One module's entry of a per-module platform output; a missing one says to deploy the platform."""
+
+    def pick(entries: Mapping[str, Any]) -> Any:
+        if module not in entries:
+            raise ValueError(
+                f"the platform stack has no {what} for '{module}': deploy the platform first "
+                f"(`make stack-up ENV={env}`), it makes one for each modules/*/infrastructure/Pulumi.yaml"
+            )
+        return entries[module]
+
+    return pulumi.Output.from_input(by_module).apply(pick)

@@ -18,7 +18,11 @@ ECS_TASKS_ASSUME_ROLE = json.dumps(
 
 
 def execution_role_policy(
-    *, repository_arn: str, log_group_arn: str, secret_parameter_arns: Sequence[str]
+    *,
+    repository_arn: str,
+    log_group_arn: str,
+    secret_parameter_arns: Sequence[str],
+    secrets_manager_arns: Sequence[str] = (),
 ) -> str:
     """What ECS needs to start the task: pull its image, write its logs, read its secrets."""
     statements: list[dict[str, object]] = [
@@ -49,6 +53,15 @@ def execution_role_policy(
                 "Effect": "Allow",
                 "Action": "ssm:GetParameters",
                 "Resource": sorted(secret_parameter_arns),
+            }
+        )
+    if secrets_manager_arns:
+        statements.append(
+            {
+                "Sid": "ReadDatabaseSecret",
+                "Effect": "Allow",
+                "Action": "secretsmanager:GetSecretValue",
+                "Resource": sorted(secrets_manager_arns),
             }
         )
     return json.dumps({"Version": "2012-10-17", "Statement": statements})

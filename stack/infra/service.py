@@ -1,24 +1,26 @@
 """ModuleService: one module's FastAPI service on the shared platform (ECS Fargate behind the ALB)."""
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-from infra.platform_outputs import PlatformOutputs
+from infra.discovery import CONTAINER_PORT, DNS_TTL_SECONDS
+from infra.platform_outputs import PlatformOutputs, module_entry
 from infra.policies import ECS_TASKS_ASSUME_ROLE, execution_role_policy
 from infra.settings import ServiceSettings
 
-# Every module's PEX serves on this port; the load balancer checks this path.
-CONTAINER_PORT = 8000
+# The load balancer checks this path.
 HEALTH_CHECK_PATH = "/health"
 
 
 class ModuleService(pulumi.ComponentResource):
-    """Task definition, ECS service, target group, listener rule, security group, log group,
-    task and execution roles, and CPU autoscaling of one module in one environment (the stack)."""
+    """Task definition, ECS service registered in the private namespace under the module's name,
+    target group, listener rule, log group, task and execution roles, and CPU autoscaling of one
+    module in one environment (the stack). Its security group and peers' access to it are the
+    platform's, drawn from the manifests."""
 
     service_name: pulumi.Output[str]
     image: pulumi.Output[str]
@@ -31,15 +33,24 @@ class ModuleService(pulumi.ComponentResource):
         platform: PlatformOutputs,
         settings: ServiceSettings,
         opts: pulumi.ResourceOptions | None = None,
+        *,
+        database_url_secret_arn: pulumi.Input[str] | None = None,
+        public_routes: Sequence[str] = (),
     ) -> None:
+        """`database_url_secret_arn`: the module's ModuleDatabase secret, given to the container as
+        <MODULE>_DATABASE_URL. `public_routes`: the manifest's; each prefix, and what lies below it,
+        is routed from the internet-facing listener after the load balancer validated the caller's
+        end-user JWT. Without any, the service has no target group and only its peers reach it."""
         super().__init__("pantstack:infra:ModuleService", module, None, opts)
         env = pulumi.get_stack()
         child = pulumi.ResourceOptions(parent=self)
         region = aws.get_region_output().region
         account_id = aws.get_caller_identity_output().account_id
         partition = aws.get_partition_output().partition
-        repository_url = _module_entry(platform.repository_urls, module, env)
-        repository_arn = _module_entry(platform.repository_arns, module, env)
+        repository_url = module_entry(platform.repository_urls, module, env, "ECR repository")
+        repository_arn = module_entry(platform.repository_arns, module, env, "ECR repository")
+        security_group_id = module_entry(platform.service_security_group_ids, module, env, "security group")
+        dependency_urls = module_entry(platform.dependency_urls, module, env, "service wiring")
         self.image = (
             pulumi.Output.from_input(settings.image)
             if settings.image
@@ -67,9 +78,14 @@ class ModuleService(pulumi.ComponentResource):
         aws.iam.RolePolicy(
             f"{module}-execution",
             role=execution_role.id,
-            policy=pulumi.Output.all(repository_arn, log_group.arn, secret_parameter_arns).apply(
+            policy=pulumi.Output.all(
+                repository_arn, log_group.arn, secret_parameter_arns, database_url_secret_arn
+            ).apply(
                 lambda a: execution_role_policy(
-                    repository_arn=a[0], log_group_arn=a[1], secret_parameter_arns=a[2]
+                    repository_arn=a[0],
+                    log_group_arn=a[1],
+                    secret_parameter_arns=a[2],
+                    secrets_manager_arns=[a[3]] if a[3] else [],
                 )
             ),
             opts=child,
@@ -81,71 +97,30 @@ class ModuleService(pulumi.ComponentResource):
             opts=child,
         )
 
-        service_security_group = aws.ec2.SecurityGroup(
-            f"{module}-service",
-            description=f"{module} tasks: reachable from the platform load balancer only",
-            vpc_id=platform.vpc_id,
-            opts=child,
-        )
-        aws.vpc.SecurityGroupIngressRule(
-            f"{module}-from-alb",
-            security_group_id=service_security_group.id,
-            referenced_security_group_id=platform.alb_security_group_id,
-            ip_protocol="tcp",
-            from_port=CONTAINER_PORT,
-            to_port=CONTAINER_PORT,
-            opts=child,
-        )
-        # The platform's load balancer has no egress of its own: each module opens its own port.
-        aws.vpc.SecurityGroupEgressRule(
-            f"{module}-alb-to-service",
-            security_group_id=platform.alb_security_group_id,
-            referenced_security_group_id=service_security_group.id,
-            ip_protocol="tcp",
-            from_port=CONTAINER_PORT,
-            to_port=CONTAINER_PORT,
-            opts=child,
-        )
-        # Outbound: ECR, CloudWatch Logs, SSM and the database, through the private subnets' NAT.
-        aws.vpc.SecurityGroupEgressRule(
-            f"{module}-outbound",
-            security_group_id=service_security_group.id,
-            cidr_ipv4="0.0.0.0/0",
-            ip_protocol="-1",
-            opts=child,
+        # Private by default: only a manifest's public_routes reach the internet-facing listener.
+        public = (
+            _expose_publicly(module, platform, settings, security_group_id, public_routes, child)
+            if public_routes
+            else None
         )
 
-        target_group = aws.lb.TargetGroup(
+        # Peers find the tasks as <module>.<env namespace>: one A record per running task.
+        discovery = aws.servicediscovery.Service(
             module,
-            port=CONTAINER_PORT,
-            protocol="HTTP",
-            target_type="ip",
-            vpc_id=platform.vpc_id,
-            deregistration_delay=30,
-            health_check=aws.lb.TargetGroupHealthCheckArgs(
-                path=HEALTH_CHECK_PATH,
-                matcher="200",
-                interval=15,
-                timeout=5,
-                healthy_threshold=2,
-                unhealthy_threshold=3,
+            name=module,
+            description=f"{module} ({env}): the address its peers' <MODULE>_URL names",
+            namespace_id=platform.service_namespace_id,
+            dns_config=aws.servicediscovery.ServiceDnsConfigArgs(
+                namespace_id=platform.service_namespace_id,
+                dns_records=[
+                    aws.servicediscovery.ServiceDnsConfigDnsRecordArgs(type="A", ttl=DNS_TTL_SECONDS)
+                ],
+                routing_policy="MULTIVALUE",
             ),
-            opts=child,
-        )
-        # Each prefix and what lies below it, but not "/api/v1/<module>s…" of another module.
-        prefixes = settings.path_prefixes or (f"/api/v1/{module}",)
-        listener_rule = aws.lb.ListenerRule(
-            module,
-            listener_arn=platform.alb_listener_arn,
-            priority=settings.listener_priority,
-            conditions=[
-                aws.lb.ListenerRuleConditionArgs(
-                    path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(
-                        values=[pattern for prefix in prefixes for pattern in (prefix, f"{prefix}/*")]
-                    )
-                )
-            ],
-            actions=[aws.lb.ListenerRuleActionArgs(type="forward", target_group_arn=target_group.arn)],
+            # ECS reports task health; a task leaves DNS when it stops or fails its checks.
+            health_check_custom_config=aws.servicediscovery.ServiceHealthCheckCustomConfigArgs(
+                failure_threshold=1
+            ),
             opts=child,
         )
 
@@ -162,7 +137,12 @@ class ModuleService(pulumi.ComponentResource):
             execution_role_arn=execution_role.arn,
             task_role_arn=task_role.arn,
             container_definitions=pulumi.Output.all(
-                self.image, log_group.name, region, secret_parameter_arns
+                self.image,
+                log_group.name,
+                region,
+                secret_parameter_arns,
+                dependency_urls,
+                database_url_secret_arn,
             ).apply(
                 lambda a: json.dumps(
                     [
@@ -172,7 +152,11 @@ class ModuleService(pulumi.ComponentResource):
                             image=a[0],
                             log_group=a[1],
                             region=a[2],
-                            secret_arns=dict(zip(settings.secrets, a[3], strict=True)),
+                            secret_arns={
+                                **dict(zip(settings.secrets, a[3], strict=True)),
+                                **({f"{_prefix(module)}_DATABASE_URL": a[5]} if a[5] else {}),
+                            },
+                            dependency_urls=a[4],
                         )
                     ]
                 )
@@ -190,23 +174,26 @@ class ModuleService(pulumi.ComponentResource):
             desired_count=settings.desired_count,
             network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
                 subnets=platform.private_subnet_ids,
-                security_groups=[service_security_group.id],
+                security_groups=[security_group_id],
                 assign_public_ip=False,
             ),
-            load_balancers=[
-                aws.ecs.ServiceLoadBalancerArgs(
-                    target_group_arn=target_group.arn,
-                    container_name=module,
-                    container_port=CONTAINER_PORT,
-                )
-            ],
-            health_check_grace_period_seconds=60,
+            service_registries=aws.ecs.ServiceServiceRegistriesArgs(registry_arn=discovery.arn),
+            load_balancers=(
+                [
+                    aws.ecs.ServiceLoadBalancerArgs(
+                        target_group_arn=public[0].arn, container_name=module, container_port=CONTAINER_PORT
+                    )
+                ]
+                if public
+                else []
+            ),
+            health_check_grace_period_seconds=60 if public else None,
             deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(
                 enable=True, rollback=True
             ),
             propagate_tags="SERVICE",
             # ECS refuses a target group that no listener uses yet.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[listener_rule]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[public[1]] if public else []),
         )
 
         scaling_target = aws.appautoscaling.Target(
@@ -248,20 +235,6 @@ class ModuleService(pulumi.ComponentResource):
         )
 
 
-def _module_entry(
-    by_module: pulumi.Input[Mapping[str, pulumi.Input[str]]], module: str, env: str
-) -> pulumi.Output[str]:
-    def pick(entries: Mapping[str, pulumi.Input[str]]) -> pulumi.Input[str]:
-        if module not in entries:
-            raise ValueError(
-                f"the platform stack has no ECR repository for '{module}': deploy the platform first "
-                f"(`make stack-up ENV={env}`), it makes one for each modules/*/infrastructure/Pulumi.yaml"
-            )
-        return entries[module]
-
-    return pulumi.Output.from_input(by_module).apply(pick)
-
-
 def _container_definition(
     module: str,
     settings: ServiceSettings,
@@ -270,15 +243,33 @@ def _container_definition(
     log_group: str,
     region: str,
     secret_arns: Mapping[str, str],
+    dependency_urls: Mapping[str, str],
 ) -> dict[str, Any]:
-    prefix = module.upper().replace("-", "_")
-    # The service must listen on all interfaces of the task, on the port the target group uses.
-    environment = {**settings.environment, f"{prefix}_HOST": "0.0.0.0", f"{prefix}_PORT": str(CONTAINER_PORT)}
+    prefix = _prefix(module)
+    # The service must listen on all interfaces of the task, on the port the target group uses;
+    # each facade it uses is reached at its private name (the platform's wiring of `uses`).
+    environment = {
+        **settings.environment,
+        **dependency_urls,
+        f"{prefix}_HOST": "0.0.0.0",
+        f"{prefix}_PORT": str(CONTAINER_PORT),
+        # Deployed, reads need a valid token too, unless the stack config opts out (anonymousReads).
+        f"{prefix}_AUTH_PROTECT_READS": "false" if settings.anonymous_reads else "true",
+    }
     return {
         "name": module,
         "image": image,
         "essential": True,
         "portMappings": [{"containerPort": CONTAINER_PORT, "protocol": "tcp"}],
+        # The image's own check (stack/docker/Dockerfile); without a load balancer it is what marks a
+        # task unhealthy, for ECS and for the Cloud Map records peers resolve.
+        "healthCheck": {
+            "command": ["CMD", "/opt/app/bin/python", "-m", "service_kit.healthcheck"],
+            "interval": 10,
+            "timeout": 5,
+            "retries": 3,
+            "startPeriod": 60,
+        },
         "environment": [{"name": name, "value": value} for name, value in sorted(environment.items())],
         "secrets": [{"name": name, "valueFrom": arn} for name, arn in sorted(secret_arns.items())],
         "logConfiguration": {
@@ -290,3 +281,93 @@ def _container_definition(
             },
         },
     }
+
+
+def _prefix(module: str) -> str:
+    """The module's settings prefix: ORDERS for orders."""
+    return module.upper().replace("-", "_")
+
+
+def _expose_publicly(
+    module: str,
+    platform: PlatformOutputs,
+    settings: ServiceSettings,
+    security_group_id: pulumi.Input[str],
+    public_routes: Sequence[str],
+    child: pulumi.ResourceOptions,
+) -> tuple[aws.lb.TargetGroup, aws.lb.ListenerRule]:
+    """Target group, load balancer ↔ service rules and the listener rule of a module's public routes."""
+    aws.vpc.SecurityGroupIngressRule(
+        f"{module}-from-alb",
+        security_group_id=security_group_id,
+        referenced_security_group_id=platform.alb_security_group_id,
+        ip_protocol="tcp",
+        from_port=CONTAINER_PORT,
+        to_port=CONTAINER_PORT,
+        opts=child,
+    )
+    # The platform's load balancer has no egress of its own: each public module opens its own port.
+    aws.vpc.SecurityGroupEgressRule(
+        f"{module}-alb-to-service",
+        security_group_id=platform.alb_security_group_id,
+        referenced_security_group_id=security_group_id,
+        ip_protocol="tcp",
+        from_port=CONTAINER_PORT,
+        to_port=CONTAINER_PORT,
+        opts=child,
+    )
+    target_group = aws.lb.TargetGroup(
+        module,
+        port=CONTAINER_PORT,
+        protocol="HTTP",
+        target_type="ip",
+        vpc_id=platform.vpc_id,
+        deregistration_delay=30,
+        health_check=aws.lb.TargetGroupHealthCheckArgs(
+            path=HEALTH_CHECK_PATH,
+            matcher="200",
+            interval=15,
+            timeout=5,
+            healthy_threshold=2,
+            unhealthy_threshold=3,
+        ),
+        opts=child,
+    )
+
+    def end_user_jwt(issuer_and_jwks: list[str]) -> aws.lb.ListenerRuleActionJwtValidationArgs:
+        issuer, jwks = issuer_and_jwks
+        if not issuer or not jwks:
+            raise ValueError(
+                f"modules/{module}/module.toml has public_routes, but the platform has no end-user JWT "
+                "issuer: set platform:endUserJwtIssuer and platform:endUserJwksUrl (an OIDC provider's "
+                "issuer and JWKS URL) and deploy the platform; nothing is public anonymously"
+            )
+        return aws.lb.ListenerRuleActionJwtValidationArgs(issuer=issuer, jwks_endpoint=jwks)
+
+    # Each prefix and what lies below it, but not "/api/v1/<module>s…" of another module.
+    listener_rule = aws.lb.ListenerRule(
+        module,
+        listener_arn=platform.alb_listener_arn,
+        priority=settings.listener_priority,
+        conditions=[
+            aws.lb.ListenerRuleConditionArgs(
+                path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(
+                    values=[pattern for prefix in public_routes for pattern in (prefix, f"{prefix}/*")]
+                )
+            )
+        ],
+        actions=[
+            # The load balancer refuses a request without a valid end-user token (401) before
+            # it reaches the service.
+            aws.lb.ListenerRuleActionArgs(
+                type="jwt-validation",
+                order=1,
+                jwt_validation=pulumi.Output.all(
+                    platform.end_user_jwt_issuer, platform.end_user_jwks_url
+                ).apply(end_user_jwt),
+            ),
+            aws.lb.ListenerRuleActionArgs(type="forward", order=2, target_group_arn=target_group.arn),
+        ],
+        opts=child,
+    )
+    return target_group, listener_rule

@@ -30,9 +30,9 @@ class ServiceSettings:
     secrets: Mapping[str, str] = field(default_factory=dict)
     # None: the platform's retention for this environment.
     log_retention_days: int | None = None
-    # URL prefixes routed to this module; empty means /api/v1/<module>. A module whose resources
-    # have their own names (inventory: /api/v1/products, /api/v1/reservations) lists them.
-    path_prefixes: tuple[str, ...] = ()
+    # Deployed services require a token for reads too; true opts this whole service out (the kit
+    # has no per-route switch), and says so in the stack config for review.
+    anonymous_reads: bool = False
 
     def __post_init__(self) -> None:
         if self.cpu not in FARGATE_CPU_UNITS:
@@ -44,11 +44,6 @@ class ServiceSettings:
             )
         if not 1 <= self.listener_priority <= 50_000:
             raise ValueError(f"listenerPriority must be within 1..50000, not {self.listener_priority}")
-        # Each prefix becomes two path patterns; an ALB condition holds at most five.
-        if len(self.path_prefixes) > 2 or not all(p.startswith("/") for p in self.path_prefixes):
-            raise ValueError(
-                f"pathPrefixes must be at most 2 paths starting with '/', not {self.path_prefixes}"
-            )
         for name, parameter in self.secrets.items():
             if not parameter.startswith("/"):
                 raise ValueError(f"secret {name} must name an SSM parameter path starting with '/'")
@@ -56,6 +51,11 @@ class ServiceSettings:
     @classmethod
     def from_config(cls, config: pulumi.Config) -> "ServiceSettings":
         """Read the module's keys (`<module>:cpu`, ...); unset keys keep the defaults above."""
+        if config.get("pathPrefixes") is not None:
+            raise ValueError(
+                f"config {config.name}:pathPrefixes is gone: what the internet-facing load balancer routes "
+                f"is `public_routes` in modules/{config.name}/module.toml (none by default); remove the key"
+            )
         defaults = cls(listener_priority=config.require_int("listenerPriority"))
         return cls(
             listener_priority=defaults.listener_priority,
@@ -70,7 +70,7 @@ class ServiceSettings:
             environment=_string_map(config, "environment"),
             secrets=_string_map(config, "secrets"),
             log_retention_days=config.get_int("logRetentionDays"),
-            path_prefixes=tuple(str(p) for p in (config.get_object("pathPrefixes") or [])),
+            anonymous_reads=config.get_bool("anonymousReads", defaults.anonymous_reads),
         )
 
 

@@ -9,7 +9,9 @@
 import asyncio
 import json
 import runpy
-from collections.abc import Callable, Iterable, Mapping
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,12 +19,17 @@ from unittest import mock
 
 import pulumi
 import yaml
+from manifest import Manifest, dependency_urls
 from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
 
+from infra.discovery import namespace_name, service_url
 from infra.platform_outputs import PlatformOutputs
 
 ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
+END_USER_JWT_ISSUER = "https://login.example.com/"
+# What every generated password is under the mocks, so a test can look for it where it must not be.
+MOCK_PASSWORD = "mockpassword0123456789abcdefghij"
 
 # What the AWS data sources the programs use answer, by invoke token.
 _INVOKE_RESULTS: Mapping[str, Mapping[str, Any]] = {
@@ -145,14 +152,39 @@ def load_stack_config(project_dir: Path, stack: str) -> dict[str, Any]:
     return dict(document.get("config") or {})
 
 
-def deploy_module_program(project_dir: Path, module: str, env: str) -> RecordingMocks:
-    """Run a module's real `__main__.py` on its real Pulumi.<env>.yaml against a fake platform."""
+def deploy_module_program(
+    project_dir: Path,
+    module: str,
+    env: str,
+    uses: Sequence[str] = (),
+    *,
+    database: bool = True,
+    public_routes: Sequence[str] = (),
+) -> RecordingMocks:
+    """Run a module's real `__main__.py` on its real Pulumi.<env>.yaml against a fake platform that
+    wired it to the modules it `uses`, as the platform program does from its manifest.
+
+    The program runs from a scratch repo holding it and a modules/<module>/module.toml with
+    `database` and `uses` (the tests' sandbox has no manifests of its own).
+    """
+    repo = Path(tempfile.mkdtemp(prefix="pantstack-stack-"))
+    infrastructure = repo / "modules" / module / "infrastructure"
+    infrastructure.mkdir(parents=True)
+    for source in [project_dir / "__main__.py", *project_dir.glob("Pulumi*.yaml")]:
+        shutil.copy(source, infrastructure / source.name)
+    listed, routes = (", ".join(f'"{item}"' for item in items) for items in (uses, public_routes))
+    (infrastructure.parent / "module.toml").write_text(
+        f'description = "{module}"\nowners = ["@acme/{module}"]\ntype = "http-api"\n'
+        f'database = {str(database).lower()}\nversion = "0.1.0"\nuses = [{listed}]\n'
+        f"public_routes = [{routes}]\n"
+    )
+    platform = fake_platform([module, *uses], uses={module: uses}, env=env)
     return run_program_file(
-        project_dir / "__main__.py",
+        infrastructure / "__main__.py",
         project=module,
         stack=env,
         config=load_stack_config(project_dir, env),
-        stack_references={f"organization/platform/{env}": fake_platform([module]).as_stack_outputs()},
+        stack_references={f"organization/platform/{env}": platform.as_stack_outputs()},
     )
 
 
@@ -168,9 +200,17 @@ def service_sizes(mocks: RecordingMocks) -> dict[str, Any]:
     }
 
 
-def fake_platform(modules: Iterable[str]) -> PlatformOutputs:
-    """A deployed platform with one ECR repository per module; `.as_stack_outputs()` for a StackReference."""
+def fake_platform(
+    modules: Iterable[str], *, uses: Mapping[str, Sequence[str]] | None = None, env: str = "test"
+) -> PlatformOutputs:
+    """A deployed platform with one ECR repository and security group per module, and each module
+    wired to the ones it `uses` (none unless given); `.as_stack_outputs()` for a StackReference."""
     modules = list(modules)
+    manifests = [
+        Manifest(m, m, ("@acme/team",), "http-api", True, "0.1.0", tuple((uses or {}).get(m, ())))
+        for m in modules
+    ]
+    namespace = namespace_name(env)
     arn = f"arn:aws:{{}}:{REGION}:{ACCOUNT_ID}:{{}}"
     return PlatformOutputs(
         vpc_id="vpc-platform",
@@ -182,6 +222,12 @@ def fake_platform(modules: Iterable[str]) -> PlatformOutputs:
         repository_urls={m: f"{ACCOUNT_ID}.dkr.ecr.{REGION}.amazonaws.com/pantstack/{m}" for m in modules},
         repository_arns={m: arn.format("ecr", f"repository/pantstack/{m}") for m in modules},
         log_retention_days=30,
+        database_subnet_group_name="platform-databases",
+        end_user_jwt_issuer=END_USER_JWT_ISSUER,
+        end_user_jwks_url=f"{END_USER_JWT_ISSUER}.well-known/jwks.json",
+        service_namespace_id="ns-services",
+        service_security_group_ids={m: f"sg-{m}" for m in modules},
+        dependency_urls=dependency_urls(manifests, lambda used: service_url(used, namespace)),
     )
 
 
@@ -197,6 +243,10 @@ def _computed_outputs(
     }
     if type_token == "aws:ecr/repository:Repository":
         outputs["repositoryUrl"] = f"{ACCOUNT_ID}.dkr.ecr.{REGION}.amazonaws.com/{outputs['name']}"
+    if type_token == "random:index/randomPassword:RandomPassword":
+        outputs["result"] = MOCK_PASSWORD
+    if type_token == "aws:rds/instance:Instance":
+        outputs["address"] = f"{name}.abcdefghij.{REGION}.rds.amazonaws.com"
     if type_token == "aws:lb/loadBalancer:LoadBalancer":
         outputs["dnsName"] = f"{name}-1234567890.{REGION}.elb.amazonaws.com"
     return outputs

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make dev`: builds every module's PEX and runs them all on embedded defaults (SQLite under .data/),
-# each on its own port, with every facade pointed at its sibling. Ctrl-C stops them all.
+# each on its own port, with each facade it uses (module.toml) pointed at its sibling. Ctrl-C stops them all.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -28,12 +28,21 @@ fi
 # One signing key for service-to-service tokens, fresh for each `make dev` unless already set.
 export SERVICE_AUTH_SECRET="${SERVICE_AUTH_SECRET:-$(python3 -c 'import secrets; print(secrets.token_hex(32))')}"
 
-# Facade clients read <MODULE>_URL, so every service can reach every other one.
-port="$base_port"
-for m in "${modules[@]}"; do
-  export "$(echo "$m" | tr '[:lower:]' '[:upper:]')_URL=http://127.0.0.1:$port"
-  port=$((port + 1))
-done
+# Facade clients read <MODULE>_URL. Each service gets the URLs of the modules its manifest `uses`,
+# from the same function as docker-compose.yml and the Pulumi stacks (manifest.py dependency_urls).
+# The system tests run this script on PEXes in a sandbox without the manifests: there every
+# service gets every sibling's URL, as before the manifests existed.
+urls_of() {
+  if [ -f "modules/$1/module.toml" ]; then
+    python3 stack/tools/manifest.py dev-urls "$1" "$base_port"
+  else
+    local port="$base_port" other
+    for other in "${modules[@]}"; do
+      [ "$other" = "$1" ] || echo "$(echo "$other" | tr '[:lower:]-' '[:upper:]_')_URL=http://127.0.0.1:$port"
+      port=$((port + 1))
+    done
+  fi
+}
 
 pids=()
 stop_all() {
@@ -47,7 +56,11 @@ trap stop_all EXIT
 
 port="$base_port"
 for m in "${modules[@]}"; do
-  PORT="$port" "$pex_dir/modules.$m/$m.pex" &
+  # An invalid manifest stops `make dev` here (set -e), with manifest.py's message.
+  urls_text="$(urls_of "$m")"
+  urls=()
+  [ -z "$urls_text" ] || mapfile -t urls <<<"$urls_text"
+  env "${urls[@]}" PORT="$port" "$pex_dir/modules.$m/$m.pex" &
   pids+=("$!")
   printf 'make dev: %-12s http://127.0.0.1:%s  (API docs: http://127.0.0.1:%s/api/docs)\n' "$m" "$port" "$port"
   port=$((port + 1))

@@ -2,15 +2,19 @@
 
 A manifest declares a module's description, owners, type, whether it has a database, its image
 version and `uses`: the modules whose facades it calls, declared by the consumer as in tach's
-`depends_on`. Everything else that lists modules is derived from these files by `make sync`
-(stack/tools/sync.py); `stack/tools/boundaries.py` checks `uses` against the imports, both ways.
+`depends_on`; optionally `public_routes`, the URL prefixes the internet-facing load balancer routes
+to it (none when absent: the module is private to the modules that use it). Everything else that
+lists modules is derived from these files by `make sync` (stack/tools/sync.py);
+`stack/tools/boundaries.py` checks `uses` against the imports, both ways.
 
 TOML because Python reads it with the standard library (tomllib), so every check runs before
 any dependency is installed, and because pants.toml and pyproject.toml already are.
 """
 
 import re
+import sys
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +22,10 @@ MANIFEST = "module.toml"
 TYPES = ("http-api", "worker")
 _OWNER = re.compile(r"@[A-Za-z0-9][A-Za-z0-9_.-]*(/[A-Za-z0-9][A-Za-z0-9_.-]*)?", re.ASCII)
 _VERSION = re.compile(r"\d+\.\d+\.\d+", re.ASCII)
+_ROUTE = re.compile(r"/api(/[A-Za-z0-9][A-Za-z0-9._-]*)+", re.ASCII)
+# Keys a manifest may leave out; see Manifest for their defaults.
+OPTIONAL_FIELDS = frozenset({"public_routes"})
+MAX_PUBLIC_ROUTES = 2
 EXAMPLE = """description = "Payments: charges and refunds per order."
 owners = ["@acme/payments"]
 type = "http-api"
@@ -39,6 +47,9 @@ class Manifest:
     database: bool
     version: str
     uses: tuple[str, ...]
+    # Optional key: URL prefixes the internet-facing load balancer routes to this module. None by
+    # default: a module is reachable only from the modules that `use` it, inside the VPC.
+    public_routes: tuple[str, ...] = ()
 
     @property
     def path(self) -> Path:
@@ -85,10 +96,13 @@ def load(root: Path, name: str) -> Manifest:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise ManifestError(f"{path} is not valid TOML: {error}.") from None
     fields = {"description", "owners", "type", "database", "version", "uses"}
-    unknown, missing = sorted(data.keys() - fields), sorted(fields - data.keys())
+    unknown, missing = sorted(data.keys() - fields - OPTIONAL_FIELDS), sorted(fields - data.keys())
     if unknown or missing:
         problem = f"unknown key(s) {', '.join(unknown)}" if unknown else f"missing {', '.join(missing)}"
-        raise ManifestError(f"{path}: {problem}; a manifest has exactly {', '.join(sorted(fields))}.")
+        raise ManifestError(
+            f"{path}: {problem}; a manifest has exactly {', '.join(sorted(fields))}"
+            f" (and optionally {', '.join(sorted(OPTIONAL_FIELDS))})."
+        )
 
     def wrong(key: str, expected: str) -> ManifestError:
         return ManifestError(f"{path}: `{key}` must be {expected}, not {data[key]!r}.")
@@ -114,8 +128,41 @@ def load(root: Path, name: str) -> Manifest:
     if uses != sorted(set(uses)):
         raise ManifestError(f"{path}: `uses` must be sorted, without repeats: {sorted(set(uses))}.")
     return Manifest(
-        name, description, tuple(owners), data["type"], data["database"], data["version"], tuple(uses)
+        name,
+        description,
+        tuple(owners),
+        data["type"],
+        data["database"],
+        data["version"],
+        tuple(uses),
+        _public_routes(path, data.get("public_routes", [])),
     )
+
+
+def _public_routes(path: Path, routes: object) -> tuple[str, ...]:
+    """`public_routes`: sorted, distinct prefixes like "/api/v1/orders" (each also routes what lies below)."""
+    example = 'e.g. public_routes = ["/api/v1/orders"]'
+    if not isinstance(routes, list) or not all(isinstance(r, str) for r in routes):
+        raise ManifestError(
+            f"{path}: `public_routes` must be a list of URL prefixes, {example}, not {routes!r}."
+        )
+    for route in routes:
+        if not _ROUTE.fullmatch(route):
+            raise ManifestError(
+                f"{path}: public route {route!r} must be a path prefix under /api/ without a trailing slash "
+                f"or wildcard, {example}; what lies below it is public too."
+            )
+    if routes != sorted(set(routes)):
+        raise ManifestError(
+            f"{path}: `public_routes` must be sorted, without repeats: {sorted(set(routes))}."
+        )
+    # Each prefix is two path patterns on one listener rule, and a rule holds five at most.
+    if len(routes) > MAX_PUBLIC_ROUTES:
+        raise ManifestError(
+            f"{path}: at most {MAX_PUBLIC_ROUTES} public routes (a load balancer rule's limit), "
+            f"not {len(routes)}; route a shared prefix instead."
+        )
+    return tuple(routes)
 
 
 def used_by(manifests: list[Manifest]) -> dict[str, tuple[str, ...]]:
@@ -148,3 +195,67 @@ def _cycle(graph: dict[str, tuple[str, ...]]) -> list[str]:
             if found:
                 return found
     return []
+
+
+def url_variable(module: str) -> str:
+    """The setting a facade client reads for `module`'s base URL: INVENTORY_URL for inventory."""
+    return f"{module.upper().replace('-', '_')}_URL"
+
+
+def dependency_urls(manifests: list[Manifest], address: Callable[[str], str]) -> dict[str, dict[str, str]]:
+    """For each module, `<DEP>_URL` → URL of each module in its `uses`, and nothing else.
+
+    The one place the URLs come from: compose.py, `make dev` (dev.sh) and the Pulumi programs differ
+    only in `address`, where a module listens in that setting (http://inventory:8000 under compose,
+    a loopback port under `make dev`, its private DNS name in AWS).
+    """
+    return {m.name: {url_variable(used): address(used) for used in m.uses} for m in manifests}
+
+
+def check_deployable(manifests: list[Manifest], deployable: set[str]) -> None:
+    """Refuse a module with a stack that uses a module without one: its <DEP>_URL would lead nowhere."""
+    for manifest in manifests:
+        if manifest.name not in deployable:
+            continue
+        for used in manifest.uses:
+            if used not in deployable:
+                raise ManifestError(
+                    f"{manifest.path} uses '{used}', which has no stack "
+                    f"(modules/{used}/infrastructure/Pulumi.yaml): {manifest.name}'s {url_variable(used)} "
+                    f"would point at nothing. Give {used} its infrastructure, or remove it from `uses`."
+                )
+
+
+def deploy_order(manifests: list[Manifest]) -> list[str]:
+    """Every module, each after the modules it uses (producers before consumers), ties by name."""
+    remaining = {m.name: set(m.uses) for m in manifests}
+    order: list[str] = []
+    while remaining:
+        # load_all refuses cycles, so some module always has all its producers placed.
+        ready = sorted(name for name, uses in remaining.items() if uses <= set(order))
+        order += ready
+        for name in ready:
+            del remaining[name]
+    return order
+
+
+def _main(argv: list[str]) -> int:
+    """`manifest.py dev-urls <module> <base port>`: the module's facade URLs under `make dev`."""
+    if len(argv) != 3 or argv[0] != "dev-urls" or not argv[2].isdigit():
+        print("usage: manifest.py dev-urls <module> <base port>", file=sys.stderr)
+        return 2
+    root = Path(__file__).resolve().parents[2]
+    try:
+        manifests = load_all(root)
+    except ManifestError as error:
+        print(f"make dev: {error}", file=sys.stderr)
+        return 1
+    ports = {m.name: int(argv[2]) + index for index, m in enumerate(manifests)}
+    urls = dependency_urls(manifests, lambda used: f"http://127.0.0.1:{ports[used]}")
+    for variable, url in urls.get(argv[1], {}).items():
+        print(f"{variable}={url}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))

@@ -5,17 +5,21 @@
 
 Projects: the platform (stack/platform/infrastructure) and every module with
 modules/<name>/infrastructure/Pulumi.yaml. Without --module, `preview` and `up` run the platform and
-then each module; `destroy` runs them the other way round. `--module platform` is the platform alone
-(no module may be called `platform`: the scaffolder reserves the name). Environments are the platform's
+then each module in dependency order from the manifests' `uses` (producers before consumers, so a
+consumer's stack never points at a service that is not there yet), and print that order; `destroy`
+runs them the other way round. A module that uses a module without a stack is refused up front.
+`--module platform` is the platform alone (no module may be called `platform`: the scaffolder
+reserves the name). Environments are the platform's
 Pulumi.<env>.yaml files. A stack is <org>/<project>/<env>, <org> being `pantstack:org` in the
 project's Pulumi.<env>.yaml.
 
 How a program gets its Python: `./pants export --resolve=infra` builds a virtualenv from the
 infra lockfile (pulumi, pulumi-aws) in dist/export/python/virtualenvs/infra/<python version>/.
 Pulumi's Python host runs the program with that interpreter (PULUMI_PYTHON_CMD, and its bin/ first
-on PATH), and PYTHONPATH=stack makes the shared component importable as `infra`.
+on PATH), and PYTHONPATH=stack:stack/tools makes the shared component importable as `infra` and
+the manifests' reader as `manifest` (the platform program wires the modules from the manifests).
 
-Stdlib only, so that it runs before anything is installed.
+Stdlib only (manifest.py is too), so that it runs before anything is installed.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+from manifest import ManifestError, check_deployable, deploy_order, load_all
 
 ROOT = Path(__file__).resolve().parents[2]
 PLATFORM = "platform"
@@ -81,11 +87,22 @@ def plan(root: Path, action: str, env: str, module: str | None) -> list[Stack]:
     projects = [(module, Path("modules") / module / "infrastructure")] if module else []
     if not module:
         projects = [(PLATFORM, PLATFORM_DIR)] + [
-            (name, Path("modules") / name / "infrastructure") for name in known_modules
+            (name, Path("modules") / name / "infrastructure") for name in dependency_order(root)
         ]
         if action == "destroy":
             projects.reverse()
     return [_stack(root, project, directory, env) for project, directory in projects]
+
+
+def dependency_order(root: Path) -> list[str]:
+    """The modules with a stack, producers before consumers; StackError if one uses a module without one."""
+    deployable = set(modules(root))
+    try:
+        manifests = load_all(root)
+        check_deployable(manifests, deployable)
+    except ManifestError as error:
+        raise StackError(str(error)) from None
+    return [name for name in deploy_order(manifests) if name in deployable]
 
 
 def _stack(root: Path, project: str, directory: Path, env: str) -> Stack:
@@ -111,7 +128,9 @@ def pulumi_environment(root: Path, python: Path) -> dict[str, str]:
     env = dict(os.environ)
     env["PULUMI_PYTHON_CMD"] = str(python)
     env["PATH"] = f"{python.parent}{os.pathsep}{env.get('PATH', '')}"
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root / "stack"), env.get("PYTHONPATH")]))
+    env["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(root / "stack"), str(root / "stack/tools"), env.get("PYTHONPATH")])
+    )
     return env
 
 
@@ -155,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     prefix = f"make stack-{args.action}"
     try:
         stacks = plan(ROOT, args.action, args.env, args.module or None)
+        print(f"{prefix}: order: {', '.join(stack.project for stack in stacks)}", flush=True)
         pulumi = shutil.which("pulumi")
         if pulumi is None:
             raise StackError(INSTALL_HINT)

@@ -1,20 +1,33 @@
 """ModuleService: a private Fargate service on port 8000 behind the platform's HTTPS listener."""
 
+import dataclasses
 import json
 from typing import Any
 
 import pytest
 
-from infra import ModuleService, ServiceSettings
-from infra.testing import ACCOUNT_ID, REGION, RecordingMocks, fake_platform, run_program
+from infra import ModuleService, PlatformOutputs, ServiceSettings
+from infra.testing import ACCOUNT_ID, END_USER_JWT_ISSUER, REGION, RecordingMocks, fake_platform, run_program
 
-PLATFORM = fake_platform(["orders"])
+PLATFORM = fake_platform(["orders", "inventory"], uses={"orders": ["inventory"]})
 SETTINGS = ServiceSettings(listener_priority=100, desired_count=2, min_count=1, max_count=4)
 
 
-def declare(settings: ServiceSettings = SETTINGS, *, module: str = "orders") -> RecordingMocks:
+PUBLIC = ("/api/v1/orders",)
+
+
+def declare(
+    settings: ServiceSettings = SETTINGS,
+    *,
+    module: str = "orders",
+    public_routes: tuple[str, ...] = (),
+    platform: PlatformOutputs = PLATFORM,
+) -> RecordingMocks:
     return run_program(
-        lambda: ModuleService(module, PLATFORM, settings), project=module, stack="test", config={}
+        lambda: ModuleService(module, platform, settings, public_routes=public_routes),
+        project=module,
+        stack="test",
+        config={},
     )
 
 
@@ -34,7 +47,7 @@ def as_list(value: str | list[str]) -> list[str]:
 
 
 def test_the_container_the_target_group_and_the_service_all_use_port_8000() -> None:
-    mocks = declare()
+    mocks = declare(public_routes=PUBLIC)
 
     container = container_of(mocks)
     assert container["portMappings"] == [{"containerPort": 8000, "protocol": "tcp"}]
@@ -47,7 +60,7 @@ def test_the_container_the_target_group_and_the_service_all_use_port_8000() -> N
 
 
 def test_the_load_balancer_checks_health_on_slash_health() -> None:
-    health_check = declare().one("aws:lb/targetGroup:TargetGroup").inputs["healthCheck"]
+    health_check = declare(public_routes=PUBLIC).one("aws:lb/targetGroup:TargetGroup").inputs["healthCheck"]
 
     assert health_check["path"] == "/health"
     assert health_check["matcher"] == "200"
@@ -62,30 +75,62 @@ def test_the_service_runs_on_fargate_in_private_subnets_without_a_public_ip() ->
     assert service["networkConfiguration"]["assignPublicIp"] is False
 
 
-def test_the_listener_rule_sends_the_module_path_prefix_to_its_target_group() -> None:
-    rule = declare().one("aws:lb/listenerRule:ListenerRule").inputs
+def test_a_public_route_is_forwarded_only_after_the_load_balancer_validated_an_end_user_jwt() -> None:
+    rule = declare(public_routes=PUBLIC).one("aws:lb/listenerRule:ListenerRule").inputs
 
     assert rule["listenerArn"] == PLATFORM.alb_listener_arn
     assert rule["priority"] == 100
     (condition,) = rule["conditions"]
     assert condition["pathPattern"]["values"] == ["/api/v1/orders", "/api/v1/orders/*"]
-    (action,) = rule["actions"]
-    assert action["type"] == "forward"
-    assert action["targetGroupArn"].endswith(":orders")
+    validate, forward = sorted(rule["actions"], key=lambda action: action["order"])
+    assert validate["type"] == "jwt-validation"
+    assert validate["jwtValidation"] == {
+        "issuer": END_USER_JWT_ISSUER,
+        "jwksEndpoint": f"{END_USER_JWT_ISSUER}.well-known/jwks.json",
+    }
+    assert forward["type"] == "forward"
+    assert forward["targetGroupArn"].endswith(":orders")
 
 
-def test_only_the_load_balancer_reaches_the_service_and_only_on_its_port() -> None:
+def test_without_public_routes_nothing_is_on_the_internet_facing_listener() -> None:
     mocks = declare()
 
+    assert mocks.of_type("aws:lb/listenerRule:ListenerRule") == []
+    assert mocks.of_type("aws:lb/targetGroup:TargetGroup") == []
+    assert mocks.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule") == []
+    service = mocks.one("aws:ecs/service:Service").inputs
+    assert service.get("loadBalancers", []) == []
+    assert container_of(mocks)["healthCheck"]["command"][-2:] == ["-m", "service_kit.healthcheck"]
+
+
+def test_a_public_route_without_an_end_user_issuer_is_refused() -> None:
+    anonymous = dataclasses.replace(PLATFORM, end_user_jwt_issuer="", end_user_jwks_url="")
+
+    with pytest.raises(ValueError, match="has public_routes, but the platform has no end-user JWT issuer"):
+        declare(public_routes=PUBLIC, platform=anonymous)
+
+
+def test_reads_need_a_token_unless_the_stack_opts_the_service_out() -> None:
+    def protect_reads(settings: ServiceSettings) -> str:
+        environment = {e["name"]: e["value"] for e in container_of(declare(settings))["environment"]}
+        return str(environment["ORDERS_AUTH_PROTECT_READS"])
+
+    assert protect_reads(SETTINGS) == "true"
+    assert protect_reads(ServiceSettings(listener_priority=100, anonymous_reads=True)) == "false"
+
+
+def test_the_load_balancer_reaches_a_public_service_on_its_port_only() -> None:
+    mocks = declare(public_routes=PUBLIC)
+
     (ingress,) = mocks.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
-    assert ingress.inputs["securityGroupId"] == "orders-service-id"
+    assert ingress.inputs["securityGroupId"] == "sg-orders"
     assert ingress.inputs["referencedSecurityGroupId"] == PLATFORM.alb_security_group_id
     assert (ingress.inputs["fromPort"], ingress.inputs["toPort"]) == (8000, 8000)
     assert "cidrIpv4" not in ingress.inputs
     alb_egress = mocks.named(
         "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "orders-alb-to-service"
     )
-    assert alb_egress.inputs["referencedSecurityGroupId"] == "orders-service-id"
+    assert alb_egress.inputs["referencedSecurityGroupId"] == "sg-orders"
     assert (alb_egress.inputs["fromPort"], alb_egress.inputs["toPort"]) == (8000, 8000)
 
 
@@ -171,5 +216,28 @@ def test_logs_go_to_the_module_log_group_kept_as_long_as_the_platform_says() -> 
 
 
 def test_a_module_without_a_platform_repository_is_refused_with_what_to_do() -> None:
-    with pytest.raises(ValueError, match=r"no ECR repository for 'billing'.*deploy the platform first"):
+    with pytest.raises(
+        ValueError, match=r"platform stack has no .* for 'billing'.*deploy the platform first"
+    ):
         declare(module="billing")
+
+
+def test_the_service_registers_under_its_module_name_in_the_platform_namespace() -> None:
+    mocks = declare()
+
+    discovery = mocks.one("aws:servicediscovery/service:Service").inputs
+    assert discovery["name"] == "orders"
+    assert discovery["dnsConfig"]["namespaceId"] == PLATFORM.service_namespace_id
+    assert discovery["dnsConfig"]["dnsRecords"] == [{"type": "A", "ttl": 10}]
+    service = mocks.one("aws:ecs/service:Service").inputs
+    assert service["serviceRegistries"] == {
+        "registryArn": f"arn:aws:servicediscovery:{REGION}:{ACCOUNT_ID}:orders"
+    }
+    assert service["networkConfiguration"]["securityGroups"] == ["sg-orders"]
+
+
+def test_each_used_facade_url_names_the_producer_private_address_and_nothing_else() -> None:
+    environment = {e["name"]: e["value"] for e in container_of(declare())["environment"]}
+
+    assert environment["INVENTORY_URL"] == "http://inventory.test.pantstack.internal:8000"
+    assert not {name for name in environment if name.endswith("_URL")} - {"INVENTORY_URL"}

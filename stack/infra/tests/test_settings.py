@@ -73,3 +73,12 @@ def test_environment_values_must_be_strings(orders_config: Any) -> None:
 def test_settings_that_cannot_deploy_are_refused(bounds: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         ServiceSettings(**{"listener_priority": 100, **bounds})
+
+
+def test_path_prefixes_in_stack_config_are_refused_pointing_at_the_manifest(orders_config: Any) -> None:
+    config = orders_config({"listenerPriority": "100", "pathPrefixes": '["/api/v1/orders"]'})
+
+    with pytest.raises(
+        ValueError, match=r"pathPrefixes is gone: .*`public_routes` in modules/orders/module.toml"
+    ):
+        ServiceSettings.from_config(config)

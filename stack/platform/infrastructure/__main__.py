@@ -1,4 +1,5 @@
-"""Pulumi program of the shared platform: network, ECS cluster, HTTPS load balancer, ECR repositories."""
+"""Pulumi program of the shared platform: network, ECS cluster, HTTPS load balancer, ECR repositories,
+and the private service network the module manifests' `uses` draw: namespace, security groups, URLs."""
 
 import ipaddress
 from pathlib import Path
@@ -6,7 +7,11 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
-from infra import PlatformOutputs
+# stack/tools/manifest.py (stdlib only), on PYTHONPATH from `make stack-*`: the same reader and the
+# same URL function as docker-compose.yml and `make dev`.
+from manifest import check_deployable, dependency_urls, load_all
+
+from infra import CONTAINER_PORT, PlatformOutputs, namespace_name, service_url
 
 ZONES = 2
 # Every module with a Pulumi project gets an ECR repository: the same rule `make stack-*` uses.
@@ -14,6 +19,9 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 modules = sorted(
     project.parents[1].name for project in REPO_ROOT.glob("modules/*/infrastructure/Pulumi.yaml")
 )
+# Only deployed modules' manifests count; one that uses a module without a stack stops here.
+manifests = [m for m in load_all(REPO_ROOT) if m.name in modules]
+check_deployable(manifests, set(modules))
 
 config = pulumi.Config()
 vpc_cidr = ipaddress.ip_network(config.get("vpcCidr", "10.0.0.0/16"))
@@ -62,6 +70,13 @@ for index, zone in enumerate(zones):
     aws.ec2.RouteTableAssociation(f"private-{zone}", subnet_id=private.id, route_table_id=private_routes.id)
     private_subnets.append(private)
 
+# Each module's database (infra.ModuleDatabase, in the module's stack) lives in the private subnets.
+database_subnets = aws.rds.SubnetGroup(
+    "databases",
+    description="Module databases: private subnets only",
+    subnet_ids=[subnet.id for subnet in private_subnets],
+)
+
 cluster = aws.ecs.Cluster(
     "cluster",
     settings=[
@@ -94,7 +109,7 @@ alb = aws.lb.LoadBalancer(
     drop_invalid_header_fields=True,
     enable_deletion_protection=config.get_bool("deletionProtection", False),
 )
-# Modules add a listener rule for their path prefix; anything else is a 404.
+# Modules add a listener rule for their manifest's public_routes, if any; anything else is a 404.
 https = aws.lb.Listener(
     "https",
     load_balancer_arn=alb.arn,
@@ -136,6 +151,40 @@ repositories = {
     for module in modules
 }
 
+# Service discovery: each module's stack registers its service here under the module's name.
+namespace = aws.servicediscovery.PrivateDnsNamespace(
+    "services",
+    name=namespace_name(pulumi.get_stack()),
+    description="Private names of the module services; resolvable inside the VPC only",
+    vpc=vpc.id,
+)
+# One security group per module's tasks, open on the service port to exactly the modules whose
+# manifest `uses` it (and, per module stack, to the load balancer for its public routes only).
+service_groups = {
+    module: aws.ec2.SecurityGroup(
+        f"{module}-service",
+        description=f"{module} tasks: reachable from the modules that use it and its public routes",
+        vpc_id=vpc.id,
+    )
+    for module in modules
+}
+for module, group in service_groups.items():
+    # Outbound: peers, ECR, CloudWatch Logs, SSM, Secrets Manager and the database, through the NAT.
+    aws.vpc.SecurityGroupEgressRule(
+        f"{module}-outbound", security_group_id=group.id, cidr_ipv4="0.0.0.0/0", ip_protocol="-1"
+    )
+for consumer in manifests:
+    for producer in consumer.uses:
+        aws.vpc.SecurityGroupIngressRule(
+            f"{consumer.name}-to-{producer}",
+            description=f"{consumer.name} uses {producer} (modules/{consumer.name}/module.toml)",
+            security_group_id=service_groups[producer].id,
+            referenced_security_group_id=service_groups[consumer.name].id,
+            ip_protocol="tcp",
+            from_port=CONTAINER_PORT,
+            to_port=CONTAINER_PORT,
+        )
+
 PlatformOutputs(
     vpc_id=vpc.id,
     private_subnet_ids=[subnet.id for subnet in private_subnets],
@@ -146,6 +195,15 @@ PlatformOutputs(
     repository_urls={module: repository.repository_url for module, repository in repositories.items()},
     repository_arns={module: repository.arn for module, repository in repositories.items()},
     log_retention_days=log_retention_days,
+    database_subnet_group_name=database_subnets.name,
+    # Where end users' JWTs come from, for public routes (none unless both are set).
+    end_user_jwt_issuer=config.get("endUserJwtIssuer", ""),
+    end_user_jwks_url=config.get("endUserJwksUrl", ""),
+    service_namespace_id=namespace.id,
+    service_security_group_ids={module: group.id for module, group in service_groups.items()},
+    dependency_urls=dependency_urls(
+        manifests, lambda used: service_url(used, namespace_name(pulumi.get_stack()))
+    ),
 ).export()
 pulumi.export("publicSubnetIds", [subnet.id for subnet in public_subnets])
 pulumi.export("albDnsName", alb.dns_name)

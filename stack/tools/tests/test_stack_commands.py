@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import manifest
 import pytest
 
 import stack
@@ -34,13 +35,30 @@ def repo(tmp_path: Path) -> Path:
     """A repo with stack.py, a platform, the deployable module `orders` and a module without infra."""
     root = tmp_path / "repo"
     write(root / "stack/tools/stack.py", Path(stack.__file__).read_text())
+    write(root / "stack/tools/manifest.py", Path(manifest.__file__).read_text())
     write(root / "pants", FAKE_PANTS, executable=True)
-    for project_dir in ("stack/platform/infrastructure", "modules/orders/infrastructure"):
-        write(root / project_dir / "Pulumi.yaml", "runtime: python\n")
-        for env in ("test", "prod"):
-            write(root / project_dir / f"Pulumi.{env}.yaml", "config:\n  pantstack:org: acme\n")
-    write(root / "modules/billing/BUILD", "")
+    write_project(root / "stack/platform/infrastructure")
+    add_module(root, "orders", infrastructure=True)
+    add_module(root, "billing", infrastructure=False)
     return root
+
+
+def write_project(project_dir: Path) -> None:
+    write(project_dir / "Pulumi.yaml", "runtime: python\n")
+    for env in ("test", "prod"):
+        write(project_dir / f"Pulumi.{env}.yaml", "config:\n  pantstack:org: acme\n")
+
+
+def add_module(root: Path, name: str, *, infrastructure: bool, uses: tuple[str, ...] = ()) -> None:
+    listed = ", ".join(f'"{used}"' for used in uses)
+    write(root / f"modules/{name}/BUILD", "")
+    write(
+        root / f"modules/{name}/module.toml",
+        f'description = "{name}"\nowners = ["@acme/{name}"]\ntype = "http-api"\ndatabase = true\n'
+        f'version = "0.1.0"\nuses = [{listed}]\n',
+    )
+    if infrastructure:
+        write_project(root / f"modules/{name}/infrastructure")
 
 
 def run_stack(repo: Path, *args: str, pulumi: bool, fail: str = "") -> subprocess.CompletedProcess[str]:
@@ -53,6 +71,8 @@ def run_stack(repo: Path, *args: str, pulumi: bool, fail: str = "") -> subproces
         "PATH": f"{bin_dir}{os.pathsep}/usr/bin{os.pathsep}/bin" if pulumi else str(bin_dir),
         "STACK_TEST_LOG": str(repo.parent / "calls.log"),
         "STACK_TEST_FAIL": fail,
+        # Python's own cache of manifest.py is not something stack.py did to the repo.
+        "PYTHONDONTWRITEBYTECODE": "1",
     }
     return subprocess.run(
         [sys.executable, str(repo / "stack/tools/stack.py"), *args],
@@ -110,16 +130,17 @@ def test_up_without_a_module_deploys_the_platform_first_then_every_module(repo: 
     assert result.returncode == 0, result.stderr
     python = repo / "dist/export/python/virtualenvs/infra/3.11.7/bin/python"
     platform_dir, orders_dir = repo / "stack/platform/infrastructure", repo / "modules/orders/infrastructure"
+    pythonpath = f"{repo / 'stack'}{os.pathsep}{repo / 'stack/tools'}"
     assert calls(repo) == [
         "pants export --resolve=infra",
         f"pulumi stack select --create --stack acme/platform/prod --cwd {platform_dir} "
-        f"| python={python} | pythonpath={repo / 'stack'}",
+        f"| python={python} | pythonpath={pythonpath}",
         f"pulumi up --stack acme/platform/prod --cwd {platform_dir} --yes "
-        f"| python={python} | pythonpath={repo / 'stack'}",
+        f"| python={python} | pythonpath={pythonpath}",
         f"pulumi stack select --create --stack acme/orders/prod --cwd {orders_dir} "
-        f"| python={python} | pythonpath={repo / 'stack'}",
+        f"| python={python} | pythonpath={pythonpath}",
         f"pulumi up --stack acme/orders/prod --cwd {orders_dir} --yes "
-        f"| python={python} | pythonpath={repo / 'stack'}",
+        f"| python={python} | pythonpath={pythonpath}",
     ]
 
 
@@ -167,4 +188,43 @@ def test_the_script_runs_on_the_stdlib_alone() -> None:
     imports = {
         line.split()[1].split(".")[0] for line in source.splitlines() if line.startswith(("import ", "from "))
     }
-    assert imports <= set(sys.stdlib_module_names) | {"__future__"}
+    # manifest.py, beside it, is held to the same rule by its own imports.
+    assert imports <= set(sys.stdlib_module_names) | {"__future__", "manifest"}
+    manifest_source = Path(manifest.__file__).read_text()
+    manifest_imports = {
+        line.split()[1].split(".")[0]
+        for line in manifest_source.splitlines()
+        if line.startswith(("import ", "from "))
+    }
+    assert manifest_imports <= set(sys.stdlib_module_names)
+
+
+def test_up_deploys_producers_before_consumers_and_prints_the_order(repo: Path) -> None:
+    add_module(repo, "shipping", infrastructure=True, uses=("orders",))
+    add_module(repo, "orders", infrastructure=True, uses=("payments",))
+    add_module(repo, "payments", infrastructure=True)
+
+    result = run_stack(repo, "up", "--env", "prod", pulumi=True)
+
+    assert result.returncode == 0, result.stderr
+    assert "make stack-up: order: platform, payments, orders, shipping" in result.stdout
+    ups = [call.split(" --cwd")[0] for call in calls(repo) if call.startswith("pulumi up")]
+    assert ups == [f"pulumi up --stack acme/{p}/prod" for p in ("platform", "payments", "orders", "shipping")]
+
+
+def test_without_the_cli_it_still_prints_the_order_before_saying_what_to_install(repo: Path) -> None:
+    result = run_stack(repo, "up", "--env", "prod", pulumi=False)
+
+    assert "make stack-up: order: platform, orders" in result.stdout
+    assert "Pulumi CLI is not installed" in result.stderr and result.returncode != 0
+
+
+def test_a_use_of_a_module_without_a_stack_is_refused_before_anything_runs(repo: Path) -> None:
+    add_module(repo, "orders", infrastructure=True, uses=("billing",))
+
+    result = run_stack(repo, "up", "--env", "prod", pulumi=True)
+
+    assert result.returncode != 0
+    assert "modules/orders/module.toml uses 'billing', which has no stack" in result.stderr
+    assert "modules/billing/infrastructure/Pulumi.yaml" in result.stderr
+    assert calls(repo) == []

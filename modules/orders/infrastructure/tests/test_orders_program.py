@@ -9,11 +9,13 @@ from infra.testing import RecordingMocks, deploy_module_program, service_sizes
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 MODULE = "orders"
+# As modules/orders/module.toml says; the platform wires these from the manifests.
+USES = ("inventory",)
 
 
 @pytest.fixture(scope="module")
 def deployed() -> dict[str, RecordingMocks]:
-    return {env: deploy_module_program(PROJECT_DIR, MODULE, env) for env in ("test", "prod")}
+    return {env: deploy_module_program(PROJECT_DIR, MODULE, env, USES) for env in ("test", "prod")}
 
 
 @pytest.mark.parametrize("env", ["test", "prod"])
@@ -26,17 +28,19 @@ def test_the_program_reads_the_platform_stack_of_its_own_env(
 
 
 @pytest.mark.parametrize("env", ["test", "prod"])
-def test_the_service_is_exposed_under_its_path_prefix_on_port_8000(
+def test_nothing_is_public_and_peers_reach_the_service_on_port_8000(
     deployed: dict[str, RecordingMocks], env: str
 ) -> None:
+    # No public_routes in its module.toml: it authenticates services, not end users (a gateway would).
     mocks = deployed[env]
 
-    (condition,) = mocks.one("aws:lb/listenerRule:ListenerRule").inputs["conditions"]
-    assert condition["pathPattern"]["values"] == ["/api/v1/orders", "/api/v1/orders/*"]
-    target_group = mocks.one("aws:lb/targetGroup:TargetGroup").inputs
-    assert (target_group["port"], target_group["healthCheck"]["path"]) == (8000, "/health")
-    (load_balancer,) = mocks.one("aws:ecs/service:Service").inputs["loadBalancers"]
-    assert load_balancer["containerPort"] == 8000
+    assert mocks.of_type("aws:lb/listenerRule:ListenerRule") == []
+    assert mocks.of_type("aws:lb/targetGroup:TargetGroup") == []
+    task = mocks.one("aws:ecs/taskDefinition:TaskDefinition").inputs
+    (container,) = json.loads(task["containerDefinitions"])
+    assert container["portMappings"] == [{"containerPort": 8000, "protocol": "tcp"}]
+    assert {"name": "ORDERS_AUTH_PROTECT_READS", "value": "true"} in container["environment"]
+    assert mocks.one("aws:servicediscovery/service:Service").inputs["name"] == "orders"
     assert mocks.outputs["serviceName"] == "orders"
     assert mocks.outputs["image"].endswith("/pantstack/orders:orders-latest")
 
@@ -51,11 +55,37 @@ def test_test_and_prod_differ_in_count_size_and_scaling(deployed: dict[str, Reco
     }
 
 
-def test_prod_reads_its_database_url_from_ssm(deployed: dict[str, RecordingMocks]) -> None:
+def test_both_envs_read_the_url_of_their_own_database_from_its_secret(
+    deployed: dict[str, RecordingMocks]
+) -> None:
     def secret_names(env: str) -> set[str]:
         task = deployed[env].one("aws:ecs/taskDefinition:TaskDefinition").inputs
         (container,) = json.loads(task["containerDefinitions"])
         return {secret["name"] for secret in container["secrets"]}
 
-    assert secret_names("prod") == {"ORDERS_DATABASE_URL", "SERVICE_AUTH_SECRET"}
-    assert secret_names("test") == {"SERVICE_AUTH_SECRET"}
+    assert secret_names("prod") == secret_names("test") == {"ORDERS_DATABASE_URL", "SERVICE_AUTH_SECRET"}
+
+
+def test_prod_protects_and_backs_up_its_database_and_test_is_small_and_disposable(
+    deployed: dict[str, RecordingMocks],
+) -> None:
+    prod, test = (deployed[env].one("aws:rds/instance:Instance").inputs for env in ("prod", "test"))
+
+    assert prod["storageEncrypted"] is test["storageEncrypted"] is True
+    assert (prod["deletionProtection"], prod["backupRetentionPeriod"], prod["multiAz"]) == (True, 14, True)
+    assert (test["deletionProtection"], test["instanceClass"], test["skipFinalSnapshot"]) == (
+        False,
+        "db.t4g.micro",
+        True,
+    )
+
+
+@pytest.mark.parametrize("env", ["test", "prod"])
+def test_inventory_is_reached_at_its_private_name_in_the_same_env(
+    deployed: dict[str, RecordingMocks], env: str
+) -> None:
+    task = deployed[env].one("aws:ecs/taskDefinition:TaskDefinition").inputs
+    (container,) = json.loads(task["containerDefinitions"])
+    urls = {e["name"]: e["value"] for e in container["environment"] if e["name"].endswith("_URL")}
+
+    assert urls == {"INVENTORY_URL": f"http://inventory.{env}.pantstack.internal:8000"}

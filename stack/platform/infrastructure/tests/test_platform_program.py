@@ -19,18 +19,34 @@ PROJECT_DIR = Path(__file__).resolve().parents[1]
 CERTIFICATE_ARN = "arn:aws:acm:us-east-1:123456789012:certificate/test"
 
 
-@pytest.fixture(scope="module")
-def program(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The program in a repo with two deployable modules and one without a Pulumi project."""
-    root = tmp_path_factory.mktemp("repo")
-    for module in ("orders", "shipping"):
-        (root / "modules" / module / "infrastructure").mkdir(parents=True)
-        (root / "modules" / module / "infrastructure" / "Pulumi.yaml").write_text(f"name: {module}\n")
-    (root / "modules" / "billing").mkdir()
+def add_module(root: Path, name: str, *uses: str, infrastructure: bool = True) -> None:
+    listed = ", ".join(f'"{used}"' for used in uses)
+    (root / "modules" / name).mkdir(parents=True, exist_ok=True)
+    (root / "modules" / name / "BUILD").write_text("")
+    (root / "modules" / name / "module.toml").write_text(
+        f'description = "{name}"\nowners = ["@acme/{name}"]\ntype = "http-api"\ndatabase = true\n'
+        f'version = "0.1.0"\nuses = [{listed}]\n'
+    )
+    if infrastructure:
+        (root / "modules" / name / "infrastructure").mkdir(exist_ok=True)
+        (root / "modules" / name / "infrastructure" / "Pulumi.yaml").write_text(f"name: {name}\n")
+
+
+def copy_program(root: Path) -> Path:
     main = root / "stack" / "platform" / "infrastructure" / "__main__.py"
     main.parent.mkdir(parents=True)
     shutil.copy(PROJECT_DIR / "__main__.py", main)
     return main
+
+
+@pytest.fixture(scope="module")
+def program(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The program in a repo where shipping uses orders, and billing has no Pulumi project."""
+    root = tmp_path_factory.mktemp("repo")
+    add_module(root, "orders")
+    add_module(root, "shipping", "orders")
+    add_module(root, "billing", infrastructure=False)
+    return copy_program(root)
 
 
 def deploy(program: Path, env: str) -> RecordingMocks:
@@ -106,3 +122,52 @@ def test_without_a_certificate_the_program_stops(program: Path) -> None:
             stack="test",
             config=load_stack_config(PROJECT_DIR, "test"),
         )
+
+
+def test_each_module_gets_a_security_group_open_only_to_the_modules_that_use_it(
+    platform: RecordingMocks,
+) -> None:
+    groups = {g.name for g in platform.of_type("aws:ec2/securityGroup:SecurityGroup")}
+    rules = platform.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+    between_modules = [r for r in rules if "referencedSecurityGroupId" in r.inputs]
+
+    assert {"orders-service", "shipping-service"} <= groups
+    (rule,) = between_modules
+    assert rule.name == "shipping-to-orders"
+    assert rule.inputs["securityGroupId"] == "orders-service-id"
+    assert rule.inputs["referencedSecurityGroupId"] == "shipping-service-id"
+    assert (rule.inputs["ipProtocol"], rule.inputs["fromPort"], rule.inputs["toPort"]) == ("tcp", 8000, 8000)
+    assert platform.outputs["serviceSecurityGroupIds"] == {
+        "orders": "orders-service-id",
+        "shipping": "shipping-service-id",
+    }
+
+
+def test_a_private_namespace_names_each_service_and_wires_uses_to_it(platform: RecordingMocks) -> None:
+    namespace = platform.one("aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace").inputs
+    env = namespace["name"].split(".")[0]
+
+    assert namespace["name"] == f"{env}.pantstack.internal"
+    assert namespace["vpc"] == "vpc-id"
+    assert platform.outputs["serviceNamespaceId"] == "services-id"
+    assert platform.outputs["dependencyUrls"] == {
+        "orders": {},
+        "shipping": {"ORDERS_URL": f"http://orders.{env}.pantstack.internal:8000"},
+    }
+
+
+def test_a_use_of_a_module_without_a_stack_stops_the_platform_naming_both(
+    tmp_path: Path,
+) -> None:
+    add_module(tmp_path, "billing", infrastructure=False)
+    add_module(tmp_path, "orders", "billing")
+
+    with pytest.raises(Exception, match=r"modules/orders/module.toml uses 'billing', which has no stack"):
+        deploy(copy_program(tmp_path), "test")
+
+
+def test_module_databases_get_a_subnet_group_of_the_private_subnets_only(platform: RecordingMocks) -> None:
+    group = platform.one("aws:rds/subnetGroup:SubnetGroup").inputs
+
+    assert group["subnetIds"] == ["private-us-east-1a-id", "private-us-east-1b-id"]
+    assert platform.outputs["databaseSubnetGroupName"] == "databases"
