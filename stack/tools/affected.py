@@ -34,6 +34,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from manifest import deploy_order, load_all
+
 ROOT = Path(__file__).resolve().parents[2]
 CHANGED = ["--changed-dependents=transitive"]
 OTHERS = "(outside modules/)"
@@ -222,15 +224,18 @@ def demo(root: Path, module: str, keep: bool = False) -> int:
 
 
 def deployable_modules(root: Path) -> list[str]:
-    """Modules with a Pulumi program: the ones a deploy updates (the rule of stack/tools/stack.py)."""
-    return sorted(path.parents[1].name for path in root.glob("modules/*/infrastructure/Pulumi.yaml"))
+    """Modules with a Pulumi program (the rule of stack/tools/stack.py), producers before consumers:
+    the order a deploy updates them in."""
+    with_stack = {path.parents[1].name for path in root.glob("modules/*/infrastructure/Pulumi.yaml")}
+    return [name for name in deploy_order(load_all(root)) if name in with_stack]
 
 
 def plan_deploy(
-    addresses: Iterable[str], changed_lockfiles: Iterable[str], deployable: Sequence[str]
+    addresses: Iterable[str], changed_files: Iterable[str], deployable: Sequence[str]
 ) -> tuple[bool, list[str]]:
     """(platform changed, modules to deploy): modules whose PEX, image or (non-test) Pulumi program is
-    selected, or whose lockfile changed; the platform if its program is selected or infra.lock changed.
+    selected, or whose lockfile changed; the platform if its program is selected, infra.lock changed
+    or a module manifest changed (the platform wires discovery and security groups from `uses`).
     A platform change updates every module too, since they read its outputs."""
     platform = False
     modules: set[str] = set()
@@ -253,15 +258,18 @@ def plan_deploy(
             and not is_test
         ):
             modules.add(module)
-    for lockfile in changed_lockfiles:
-        resolve = Path(lockfile).name.removesuffix(".lock")
+    for changed in changed_files:
+        if Path(changed).name == "module.toml":
+            platform = True
+            continue
+        resolve = Path(changed).name.removesuffix(".lock")
         if resolve == "infra":
             platform = True
         elif resolve in deployable:
             modules.add(resolve)
     if platform:
         modules = set(deployable)
-    return platform, sorted(modules & set(deployable))
+    return platform, [name for name in deployable if name in modules]
 
 
 def deploy_plan(root: Path, since: str, github_output: Path | None) -> int:
@@ -269,7 +277,7 @@ def deploy_plan(root: Path, since: str, github_output: Path | None) -> int:
     if since:
         addresses = pants_changed(root, since)
         diff = subprocess.run(
-            ["git", "diff", "--name-only", since, "--", "3rdparty/python/*.lock"],
+            ["git", "diff", "--name-only", since, "--", "3rdparty/python/*.lock", "modules/*/module.toml"],
             cwd=root,
             capture_output=True,
             text=True,

@@ -141,3 +141,7 @@ def test_lockfile_changes_count_for_their_module_and_infra_lock_for_everything()
         ["orders"],
     )
     assert plan_deploy([], ["3rdparty/python/infra.lock"], DEPLOYABLE) == (True, DEPLOYABLE)
+
+
+def test_a_changed_manifest_redeploys_the_platform_that_wires_uses() -> None:
+    assert plan_deploy([], ["modules/shipping/module.toml"], DEPLOYABLE) == (True, DEPLOYABLE)
