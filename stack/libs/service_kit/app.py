@@ -14,6 +14,7 @@ from prometheus_client.registry import Collector
 from service_kit.api_docs import install_api_docs
 from service_kit.auth import AuthGuard
 from service_kit.body_limit import BodySizeLimitMiddleware
+from service_kit.idempotency_header import install_idempotency
 from service_kit.metrics import HttpMetrics
 from service_kit.middleware import ObservabilityMiddleware
 from service_kit.problems import PROBLEM_JSON, document_problems, install_problem_handlers, problem_body
@@ -73,6 +74,7 @@ def create_service_app(
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(ObservabilityMiddleware, metrics=metrics)
     install_problem_handlers(app, domain_errors or {})
+    install_idempotency(app)
 
     guard = AuthGuard(
         secret=settings.auth_secret.get_secret_value() if settings.auth_secret else None,

@@ -33,6 +33,8 @@ class ServiceSettings(BaseSettings):
     max_body_bytes: int = Field(default=1_048_576, ge=1)
     shutdown_grace_seconds: float = Field(default=10.0, ge=0)
     readiness_timeout_seconds: float = Field(default=2.0, gt=0)
+    # How long an Idempotency-Key is remembered (Stripe's 24 h): longer than any client retries.
+    idempotency_ttl_seconds: float = Field(default=24 * 3600, gt=0)
 
     # One platform-wide signing key, shared by every module (so the env var has no module prefix).
     auth_secret: SecretStr | None = Field(default=None, validation_alias="SERVICE_AUTH_SECRET")

@@ -6,11 +6,13 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 from inventory.backend.public import ReservationItem, ReservationPublic
+from orders.backend.schemas import OrderPublic
 from orders.backend.service.exceptions import InsufficientStock, InventoryUnavailable, OrderNotFound
 from orders.backend.service.model import Order, OrderLine
 from orders.backend.service.stock import StockReservations
 from orders.backend.service.unit_of_work import AbstractUnitOfWork
 from service_kit.client import Conflict, NotFound, Unavailable
+from service_kit.idempotency import IdempotencyKey
 
 Clock = Callable[[], datetime]
 
@@ -33,9 +35,16 @@ async def place_order(
     customer_id: str,
     items: list[OrderLine],
     clock: Clock = utc_now,
+    key: IdempotencyKey | None = None,
 ) -> Order:
-    """Reserve the stock, then store the order; without the reservation nothing is stored."""
+    """Reserve the stock, then store the order; without the reservation nothing is stored.
+
+    With a `key`, a retry answers the first response (the kit raises Replayed). A crash before the
+    store leaves a reservation no order owns; inventory expires it.
+    """
     order = Order.place(customer_id, items, now=clock())
+    async with uow:
+        await uow.idempotency.replay(key)
     wanted = [ReservationItem(sku=line.product_id, quantity=line.quantity) for line in order.items]
     try:
         await stock.reserve(order.id, wanted)
@@ -47,6 +56,9 @@ async def place_order(
     try:
         async with uow:
             await uow.orders.add(order)
+            await uow.idempotency.remember(
+                key, 201, OrderPublic.model_validate(order).model_dump(mode="json")
+            )
             await uow.commit()
     except BaseException:
         # Don't leave stock reserved for an order that was never stored.

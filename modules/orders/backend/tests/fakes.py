@@ -6,6 +6,7 @@ from uuid import UUID
 from orders.backend.service.model import Order
 from orders.backend.service.repository import AbstractOrderRepository
 from orders.backend.service.unit_of_work import AbstractUnitOfWork
+from service_kit.idempotency import FakeIdempotencyStore
 
 
 class FakeOrderRepository(AbstractOrderRepository):
@@ -33,6 +34,7 @@ class FakeUnitOfWork(AbstractUnitOfWork):
 
     def __init__(self) -> None:
         self.orders = FakeOrderRepository()
+        self.idempotency = FakeIdempotencyStore()
         self.committed = False
 
     async def commit(self) -> None:

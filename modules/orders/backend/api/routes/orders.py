@@ -10,6 +10,7 @@ from orders.backend.api.metrics import ORDERS_CANCELLED, ORDERS_CONFIRMED, ORDER
 from orders.backend.schemas import OrderCreate, OrderPublic, OrdersPublic
 from orders.backend.service import orders as service
 from orders.backend.service.model import OrderLine
+from service_kit.idempotency_header import IDEMPOTENCY_RESPONSES, IdempotencyKeyHeader
 
 router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
 
@@ -25,14 +26,19 @@ _CONFLICT: dict[int | str, dict[str, Any]] = {
     "",
     status_code=status.HTTP_201_CREATED,
     responses={
-        status.HTTP_409_CONFLICT: {"description": "Not enough stock; short_skus names them."},
+        **IDEMPOTENCY_RESPONSES,
+        status.HTTP_409_CONFLICT: {
+            "description": "Not enough stock (short_skus names them), or the Idempotency-Key is in flight."
+        },
         status.HTTP_503_SERVICE_UNAVAILABLE: {"description": "Inventory unreachable; nothing stored."},
     },
 )
-async def create_order(body: OrderCreate, uow: UnitOfWork, stock: Stock) -> OrderPublic:
+async def create_order(
+    body: OrderCreate, uow: UnitOfWork, stock: Stock, key: IdempotencyKeyHeader
+) -> OrderPublic:
     """Place a new order, reserving its stock; it starts as pending."""
     lines = [OrderLine(product_id=item.product_id, quantity=item.quantity) for item in body.items]
-    order = await service.place_order(uow, stock, body.customer_id, lines)
+    order = await service.place_order(uow, stock, body.customer_id, lines, key=key)
     ORDERS_CREATED.inc()
     return OrderPublic.model_validate(order)
 
