@@ -38,11 +38,17 @@ TOKEN_TTL_SECONDS = 300
 
 class ServiceError(Exception):
     def __init__(
-        self, message: str, *, status: int | None = None, problem: dict[str, Any] | None = None
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        problem: dict[str, Any] | None = None,
+        retry_after: str | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.problem = problem or {}
+        self.retry_after = retry_after  # the callee's Retry-After header, if any
 
 
 class BadRequest(ServiceError):
@@ -226,4 +232,5 @@ def _error_for(response: httpx2.Response, method: str, path: str, service: str) 
         f"{service} answered {response.status_code} for {method} {path}: {detail}",
         status=response.status_code,
         problem=problem,
+        retry_after=response.headers.get("Retry-After"),
     )

@@ -111,9 +111,10 @@ async def commit(uow: AbstractUnitOfWork, order_id: UUID, now: datetime | None =
     now = now or utc_now()
     async with uow:
         found = await uow.inventory.get_reservation(order_id)
-        if found is not None and _expired(found, now):
+        # Expired, whether or not the reaper got to it first (then it reads released).
+        lapsed = found is not None and found.status is not ReservationStatus.COMMITTED
+        if lapsed and found is not None and found.expires_at is not None and found.expires_at <= now:
             await _release_if_expired(uow, order_id, found, now)
-            assert found.expires_at is not None
             raise ReservationExpired(order_id, found.expires_at)
     return await _settle(uow, order_id, to_status=ReservationStatus.COMMITTED, consume=True, action="commit")
 

@@ -13,9 +13,12 @@ from orders.backend.repository.migrations import MIGRATIONS_DIR
 from orders.backend.service.exceptions import (
     InsufficientStock,
     InvalidOrder,
+    InventoryBusy,
+    InventoryFailed,
     InventoryUnavailable,
     OrderNotFound,
     OrderStateConflict,
+    ReservationExpired,
 )
 from orders.backend.service.stock import StockReservations
 from service_kit.app import create_service_app
@@ -57,7 +60,10 @@ def create_app(settings: Settings | None = None, stock: StockReservations | None
             OrderStateConflict: 409,
             InsufficientStock: 409,
             InvalidOrder: 422,
+            ReservationExpired: 409,
             InventoryUnavailable: 503,
+            InventoryBusy: 503,
+            InventoryFailed: 502,
         },
         business_metrics=BUSINESS_METRICS,
     )

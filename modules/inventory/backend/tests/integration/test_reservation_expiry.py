@@ -88,3 +88,14 @@ def test_the_reaper_gives_stranded_units_back_with_nobody_asking(reaped_api: Tes
         time.sleep(0.05)
 
     assert reaped_api.get("/api/v1/products/sku-1").json()["reserved"] == 0
+
+
+def test_committing_a_hold_the_reaper_already_released_still_says_it_expired(reaped_api: TestClient) -> None:
+    order_id = reserve(reaped_api)
+    deadline = time.monotonic() + 5
+    while reaped_api.get("/api/v1/products/sku-1").json()["reserved"] and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+    response = reaped_api.post(f"/api/v1/reservations/{order_id}/commit")
+
+    assert response.status_code == 409 and response.json()["reason"] == "expired"

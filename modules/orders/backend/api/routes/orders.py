@@ -18,7 +18,16 @@ _NOT_FOUND: dict[int | str, dict[str, Any]] = {
     status.HTTP_404_NOT_FOUND: {"description": "No order has this id."}
 }
 _CONFLICT: dict[int | str, dict[str, Any]] = {
-    status.HTTP_409_CONFLICT: {"description": "The order's status does not allow this."}
+    status.HTTP_409_CONFLICT: {
+        "description": "The order's status does not allow this, or (confirm) its stock reservation expired."
+    }
+}
+# Inventory's failures, answered without its internals (the log has them, under the request id).
+_INVENTORY: dict[int | str, dict[str, Any]] = {
+    status.HTTP_502_BAD_GATEWAY: {"description": "Inventory gave an unexpected answer; nothing changed."},
+    status.HTTP_503_SERVICE_UNAVAILABLE: {
+        "description": "Inventory unreachable or busy (then Retry-After says when); nothing changed."
+    },
 }
 
 
@@ -27,10 +36,10 @@ _CONFLICT: dict[int | str, dict[str, Any]] = {
     status_code=status.HTTP_201_CREATED,
     responses={
         **IDEMPOTENCY_RESPONSES,
+        **_INVENTORY,
         status.HTTP_409_CONFLICT: {
             "description": "Not enough stock (short_skus names them), or the Idempotency-Key is in flight."
         },
-        status.HTTP_503_SERVICE_UNAVAILABLE: {"description": "Inventory unreachable; nothing stored."},
     },
 )
 async def create_order(
@@ -66,7 +75,7 @@ async def list_orders(
     )
 
 
-@router.post("/{order_id}/confirm", responses={**_NOT_FOUND, **_CONFLICT})
+@router.post("/{order_id}/confirm", responses={**_NOT_FOUND, **_CONFLICT, **_INVENTORY})
 async def confirm_order(order_id: UUID, uow: UnitOfWork, stock: Stock) -> OrderPublic:
     """Confirm a pending order, committing its reserved stock."""
     order = await service.confirm_order(uow, stock, order_id)
@@ -74,7 +83,7 @@ async def confirm_order(order_id: UUID, uow: UnitOfWork, stock: Stock) -> OrderP
     return OrderPublic.model_validate(order)
 
 
-@router.post("/{order_id}/cancel", responses={**_NOT_FOUND, **_CONFLICT})
+@router.post("/{order_id}/cancel", responses={**_NOT_FOUND, **_CONFLICT, **_INVENTORY})
 async def cancel_order(order_id: UUID, uow: UnitOfWork, stock: Stock) -> OrderPublic:
     """Cancel a pending order, releasing its reserved stock; anything else is a conflict."""
     order = await service.cancel_order(uow, stock, order_id)

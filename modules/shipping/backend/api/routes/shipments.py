@@ -24,7 +24,8 @@ _TRANSITION: dict[int | str, dict[str, Any]] = {
     responses={
         **IDEMPOTENCY_RESPONSES,
         409: {"description": "Order not confirmed, already shipped, or the Idempotency-Key is in flight."},
-        503: {"description": "Orders down."},
+        502: {"description": "Orders gave an unexpected answer."},
+        503: {"description": "Orders down or busy (then Retry-After says when)."},
     },
 )
 async def create_shipment(
