@@ -27,12 +27,13 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 DEFAULT_TTL_SECONDS = 24 * 3600
 MAX_KEY_LENGTH = 255
 TABLE_NAME = "idempotency_keys"
+PURGE_INTERVAL_SECONDS = 3600.0  # expired keys are ignored at once; this only bounds the table
 IN_FLIGHT = "in_flight"  # the `idempotency` member of a 409 problem for a key still in flight
 
 Clock = Callable[[], datetime]
@@ -201,6 +202,14 @@ class SqlAlchemyIdempotencyStore(AbstractIdempotencyStore):
             sa.delete(idempotency_keys).where(idempotency_keys.c.expires_at <= self.clock())
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def purge_expired_keys(session_factory: async_sessionmaker[AsyncSession]) -> int:
+    """One purge pass in its own transaction, for `service_kit.periodic` in a module's lifespan."""
+    async with session_factory() as session:
+        purged = await SqlAlchemyIdempotencyStore(session).purge_expired()
+        await session.commit()
+    return purged
 
 
 @dataclass

@@ -23,6 +23,8 @@ from orders.backend.service.exceptions import (
 from orders.backend.service.stock import StockReservations
 from service_kit.app import create_service_app
 from service_kit.database import database_lifespan, database_ready
+from service_kit.idempotency import PURGE_INTERVAL_SECONDS, purge_expired_keys
+from service_kit.periodic import periodic
 from service_kit.readiness import http_health_check
 from service_kit.server import service_main
 from service_kit.settings import load_settings
@@ -34,7 +36,9 @@ def create_app(settings: Settings | None = None, stock: StockReservations | None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with database_lifespan(MIGRATIONS_DIR)(app):
+        async with database_lifespan(MIGRATIONS_DIR)(app), periodic(
+            "idempotency-purge", PURGE_INTERVAL_SECONDS, lambda: purge_expired_keys(app.state.session_factory)
+        ):
             if stock is not None:
                 app.state.stock = stock
                 yield

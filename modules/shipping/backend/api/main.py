@@ -8,6 +8,8 @@ from fastapi import FastAPI
 from orders.backend.public import OrdersClient
 from service_kit.app import create_service_app
 from service_kit.database import database_lifespan, database_ready
+from service_kit.idempotency import PURGE_INTERVAL_SECONDS, purge_expired_keys
+from service_kit.periodic import periodic
 from service_kit.readiness import http_health_check
 from service_kit.server import service_main
 from service_kit.settings import load_settings
@@ -30,7 +32,11 @@ def create_app(settings: Settings | None = None, orders: OrdersReader | None = N
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with database_lifespan(MIGRATIONS_DIR)(app), OrdersClient(caller="shipping") as client:
+        async with database_lifespan(MIGRATIONS_DIR)(app), OrdersClient(
+            caller="shipping"
+        ) as client, periodic(
+            "idempotency-purge", PURGE_INTERVAL_SECONDS, lambda: purge_expired_keys(app.state.session_factory)
+        ):
             app.state.orders = orders or client
             yield
 

@@ -20,6 +20,7 @@ from service_kit.idempotency import (
     SqlAlchemyIdempotencyStore,
     fingerprint,
     idempotency_keys,
+    purge_expired_keys,
 )
 from service_kit.tests.demo_app import SECRET, DemoClient
 
@@ -103,6 +104,18 @@ async def test_an_expired_key_is_free_again(sessions: async_sessionmaker[AsyncSe
         await store.remember(key(b'{"other": true}'), 201, {"id": "y"})
         assert await store.purge_expired() == 0
         await session.commit()
+
+
+async def test_a_purge_deletes_only_expired_keys(sessions: async_sessionmaker[AsyncSession]) -> None:
+    async with sessions() as session:
+        await SqlAlchemyIdempotencyStore(session).remember(key(name="old", ttl=0.000001), 201, {})
+        await SqlAlchemyIdempotencyStore(session).remember(key(name="new"), 201, {})
+        await session.commit()
+
+    assert await purge_expired_keys(sessions) == 1
+    async with sessions() as session:
+        with pytest.raises(Replayed):
+            await SqlAlchemyIdempotencyStore(session).replay(key(name="new"))
 
 
 def recording(*answers: tuple[int, dict[str, object]]) -> tuple[httpx2.MockTransport, list[httpx2.Request]]:
