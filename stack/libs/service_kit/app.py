@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -82,10 +82,23 @@ def create_service_app(
         enabled=settings.auth_enabled,
         protect_reads=settings.auth_protect_reads,
     )
-    limiter = RateLimiter(settings.rate_limit, settings.rate_limit_routes, settings.rate_limit_enabled)
+    limiter = RateLimiter(
+        settings.rate_limit, settings.rate_limit_routes, settings.rate_limit_enabled, settings.trusted_proxies
+    )
+
+    async def authenticated_and_limited(request: Request) -> None:
+        try:
+            await guard(request)
+        except HTTPException as exc:
+            if exc.status_code == 401:
+                # Guessing tokens costs the guesser's address its budget: 429 once it is spent.
+                await limiter(request)
+            raise
+        await limiter(request)
+
     app.include_router(_operations_router(metrics, checks, settings.readiness_timeout_seconds))
     for router in routers:
-        app.include_router(router, dependencies=[Depends(guard), Depends(limiter)])
+        app.include_router(router, dependencies=[Depends(authenticated_and_limited)])
     kit_operations = {
         (route.path, method)
         for router in routers

@@ -6,6 +6,7 @@ Secrets may also come from files named after the variable in SECRETS_DIR (defaul
 
 import os
 import sys
+from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 from typing import Any, Literal, Self, TypeVar
 
@@ -45,6 +46,9 @@ class ServiceSettings(BaseSettings):
     rate_limit: RateLimitRule = RateLimitRule(per_second=50, burst=100)
     # Per-route overrides keyed "METHOD /route/template", e.g. {"POST /api/v1/orders": {...}}.
     rate_limit_routes: dict[str, RateLimitRule] = {}
+    # Proxies (load balancers) whose X-Forwarded-For is believed, as CIDRs, e.g. ["10.0.0.0/8"].
+    # Empty: the peer address is the client, whatever X-Forwarded-For says.
+    trusted_proxies: list[IPv4Network | IPv6Network] = []
 
     @model_validator(mode="after")
     def _check(self) -> Self:
