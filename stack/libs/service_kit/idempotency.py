@@ -213,8 +213,9 @@ async def purge_expired_keys(session_factory: async_sessionmaker[AsyncSession]) 
 
 
 @dataclass
-class FakeIdempotencyStore(AbstractIdempotencyStore):
-    """In memory, for service-layer unit tests; `now` is settable to expire keys."""
+class InMemoryIdempotencyStore(AbstractIdempotencyStore):
+    """Keys in this process: for a module without a database, and as the double in service-layer
+    unit tests (`now` is settable to expire keys). Writes are immediate: there is no transaction."""
 
     keys: dict[str, tuple[str, StoredResponse, datetime]] = field(default_factory=dict)
     now: datetime = field(default_factory=utc_now)
@@ -247,3 +248,6 @@ class FakeIdempotencyStore(AbstractIdempotencyStore):
 def _as_utc(moment: datetime) -> datetime:
     # SQLite drops the timezone; every timestamp written here is UTC.
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+FakeIdempotencyStore = InMemoryIdempotencyStore  # the name unit tests use for the double
