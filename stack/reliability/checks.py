@@ -185,6 +185,10 @@ def durability(pex_dir: Path, work_dir: Path, orders: int = 300, workers: int = 
 # --- Downstream failure: inventory stopped or frozen ------------------------------------------
 
 
+# Inventory's hold TTL in the outage checks: short, so they can wait every hold out.
+RESERVATION_TTL_SECONDS = 3.0
+
+
 @dataclass
 class DownstreamResult:
     mode: str
@@ -198,9 +202,11 @@ class DownstreamResult:
     recovered: bool = False
     recovery_seconds: float = 0.0
     orders_restarted: bool = True
-    # Units inventory holds for orders that were never stored: a timed-out reservation that
-    # inventory carried out once it answered again. Reported, not a failure: nothing expires them.
-    stranded_units: int = 0
+    reservation_ttl_seconds: float = RESERVATION_TTL_SECONDS
+    # Units inventory still holds once every hold's TTL has passed (e.g. reservations orders gave
+    # up on that a thawed inventory carried out anyway): must be 0, the reaper releases them.
+    stranded_units: int = -1
+    stranded_wait_seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -211,6 +217,7 @@ class DownstreamResult:
             and self.stored_during_outage == 0
             and self.recovered
             and not self.orders_restarted
+            and self.stranded_units == 0
         )
 
 
@@ -230,7 +237,13 @@ def downstream_failure(
     # and half a second for the request itself.
     backoff = sum(0.1 * 2**n * 1.5 for n in range(retries))
     result = DownstreamResult(mode, timeout_seconds, retries, timeout_seconds * (1 + retries) + backoff + 0.5)
-    env = {"ORDERS_INVENTORY_TIMEOUT_SECONDS": str(timeout_seconds), "ORDERS_INVENTORY_RETRIES": str(retries)}
+    env = {
+        "ORDERS_INVENTORY_TIMEOUT_SECONDS": str(timeout_seconds),
+        "ORDERS_INVENTORY_RETRIES": str(retries),
+        # Short holds, so the check can wait out every one of them.
+        "INVENTORY_RESERVATION_TTL_SECONDS": str(RESERVATION_TTL_SECONDS),
+        "INVENTORY_RESERVATION_REAP_INTERVAL_SECONDS": "0.5",
+    }
     with running_modules(pex_dir, work_dir, ("inventory", "orders"), env) as services:
         inventory, orders = services["inventory"], services["orders"]
         orders_pid = orders.pid
@@ -260,9 +273,15 @@ def downstream_failure(
                 time.sleep(0.2)
         result.recovery_seconds = time.monotonic() - started
         result.orders_restarted = not orders.running() or orders.pid != orders_pid
-        stored = orders_count(orders)
-        reserved = inventory.call("GET", "/api/v1/products/down-1")[1]["reserved"]
-        result.stranded_units = reserved - stored  # every stored order holds one unit
+        # Every hold, stored orders' included, lapses after the TTL; the reaper gives the units back.
+        started = time.monotonic()
+        deadline = started + RESERVATION_TTL_SECONDS + 10
+        while True:
+            result.stranded_units = inventory.call("GET", "/api/v1/products/down-1")[1]["reserved"]
+            if result.stranded_units == 0 or time.monotonic() > deadline:
+                break
+            time.sleep(0.25)
+        result.stranded_wait_seconds = time.monotonic() - started
     return result
 
 

@@ -129,7 +129,11 @@ def run_checks(pex_dir: Path, work_dir: Path, scale: Scale) -> list[Outcome]:
                     ("order placed after inventory came back", "201" if r.recovered else "no"),
                     ("time until then", f"{r.recovery_seconds:.1f} s"),
                     ("orders restarted", "yes" if r.orders_restarted else "no"),
-                    ("units left reserved for orders never stored", str(r.stranded_units)),
+                    ("INVENTORY_RESERVATION_TTL_SECONDS", f"{r.reservation_ttl_seconds:g}"),
+                    (
+                        "units still reserved once every hold expired / waited",
+                        f"{r.stranded_units} / {r.stranded_wait_seconds:.1f} s",
+                    ),
                 ],
                 r.attempts,
                 _server_errors(r.statuses, expected=503),
@@ -307,13 +311,15 @@ _NOTES = [
     "threads send the rest; after the last POST it is killed and restarted once more. Every order "
     "answered 201 must be found with the same customer, items and quantities, still pending. Orders "
     "stored whose 201 never arrived are expected (the crash hit between commit and answer); a client "
-    "retrying such a POST would create a second order: POST /api/v1/orders takes no idempotency key.",
+    "retrying such a POST with its Idempotency-Key gets the first 201 again instead of a second order "
+    "(this check does not retry yet).",
     "- **Downstream failure**: inventory is SIGKILLed (connection refused) or SIGSTOPped (connection "
     "accepted, nothing answers). Placing an order must answer 503 within "
     "ORDERS_INVENTORY_TIMEOUT_SECONDS x (1 + ORDERS_INVENTORY_RETRIES), plus the client's backoff and "
     "0.5 s, and store nothing; once inventory is back (restarted, or SIGCONT), orders, never restarted, "
-    "places orders again. Units left reserved: when a frozen inventory thaws it carries out the "
-    "reservations orders already gave up on; nothing releases or expires them yet.",
+    "places orders again. Units still reserved: when a frozen inventory thaws it carries out the "
+    "reservations orders already gave up on; with INVENTORY_RESERVATION_TTL_SECONDS short, the check "
+    "waits out every hold and the reaper must have given every unit back (0).",
     "- **Graceful shutdown**: requests are held inside orders (inventory frozen under them), orders gets "
     "SIGTERM, inventory is thawed: every request must be answered 201 on its own connection, no "
     "connection reset, orders exits 0, and the orders are there after a restart.",

@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -14,6 +14,7 @@ from prometheus_client.registry import Collector
 from service_kit.api_docs import install_api_docs
 from service_kit.auth import AuthGuard
 from service_kit.body_limit import BodySizeLimitMiddleware
+from service_kit.idempotency_header import install_idempotency
 from service_kit.metrics import HttpMetrics
 from service_kit.middleware import ObservabilityMiddleware
 from service_kit.problems import PROBLEM_JSON, document_problems, install_problem_handlers, problem_body
@@ -73,6 +74,7 @@ def create_service_app(
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(ObservabilityMiddleware, metrics=metrics)
     install_problem_handlers(app, domain_errors or {})
+    install_idempotency(app)
 
     guard = AuthGuard(
         secret=settings.auth_secret.get_secret_value() if settings.auth_secret else None,
@@ -80,10 +82,23 @@ def create_service_app(
         enabled=settings.auth_enabled,
         protect_reads=settings.auth_protect_reads,
     )
-    limiter = RateLimiter(settings.rate_limit, settings.rate_limit_routes, settings.rate_limit_enabled)
+    limiter = RateLimiter(
+        settings.rate_limit, settings.rate_limit_routes, settings.rate_limit_enabled, settings.trusted_proxies
+    )
+
+    async def authenticated_and_limited(request: Request) -> None:
+        try:
+            await guard(request)
+        except HTTPException as exc:
+            if exc.status_code == 401:
+                # Guessing tokens costs the guesser's address its budget: 429 once it is spent.
+                await limiter(request)
+            raise
+        await limiter(request)
+
     app.include_router(_operations_router(metrics, checks, settings.readiness_timeout_seconds))
     for router in routers:
-        app.include_router(router, dependencies=[Depends(guard), Depends(limiter)])
+        app.include_router(router, dependencies=[Depends(authenticated_and_limited)])
     kit_operations = {
         (route.path, method)
         for router in routers

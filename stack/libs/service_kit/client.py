@@ -2,7 +2,9 @@
 
 One pooled httpx2.AsyncClient per facade instance, timeouts, the current request id and a freshly
 minted service token on every call, retries with exponential backoff and jitter for idempotent
-calls only, and typed errors mapped from the callee's problem+json:
+calls only, and typed errors mapped from the callee's problem+json. A create sent with
+`idempotency_key=new_idempotency_key()` carries the same `Idempotency-Key` on every attempt, so it
+is retried like an idempotent call (a 409 saying the first attempt is still in flight included):
 
     ServiceError
     ├── BadRequest     400, 422
@@ -17,6 +19,7 @@ calls only, and typed errors mapped from the callee's problem+json:
 import asyncio
 import random
 import time
+import uuid
 from types import TracebackType
 from typing import Any, ClassVar, Self
 
@@ -25,6 +28,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from service_kit.auth import mint_token
+from service_kit.idempotency import IDEMPOTENCY_HEADER, IN_FLIGHT
 from service_kit.request_context import REQUEST_ID_HEADER, current_request_id
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
@@ -34,11 +38,17 @@ TOKEN_TTL_SECONDS = 300
 
 class ServiceError(Exception):
     def __init__(
-        self, message: str, *, status: int | None = None, problem: dict[str, Any] | None = None
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        problem: dict[str, Any] | None = None,
+        retry_after: str | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.problem = problem or {}
+        self.retry_after = retry_after  # the callee's Retry-After header, if any
 
 
 class BadRequest(ServiceError):
@@ -78,6 +88,11 @@ _ERROR_BY_STATUS: dict[int, type[ServiceError]] = {
     422: BadRequest,
     429: RateLimited,
 }
+
+
+def new_idempotency_key() -> str:
+    """A fresh key for one create; pass the same one to every attempt of it."""
+    return uuid.uuid4().hex
 
 
 class ClientSettings(BaseSettings):
@@ -137,21 +152,33 @@ class ServiceClient:
         await self._http.aclose()
 
     async def _request(
-        self, method: str, path: str, *, json: Any = None, idempotent: bool | None = None
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        idempotent: bool | None = None,
+        idempotency_key: str | None = None,
     ) -> httpx2.Response:
-        """Send a request; retried on connection errors and 502/503/504 only when idempotent."""
-        retryable = method.upper() in IDEMPOTENT_METHODS if idempotent is None else idempotent
+        """Send a request; retried on connection errors and 502/503/504 only when idempotent
+        (a request with an `idempotency_key` is)."""
+        if idempotent is None:
+            idempotent = idempotency_key is not None or method.upper() in IDEMPOTENT_METHODS
+        retryable = idempotent
+        headers = {IDEMPOTENCY_HEADER: idempotency_key} if idempotency_key else {}
         attempts = 1 + (self.retries if retryable else 0)
         error: ServiceError = Unavailable(f"{self.service}: no attempt made")
         for attempt in range(attempts):
             if attempt:
                 await asyncio.sleep(self.backoff_seconds * 2 ** (attempt - 1) * random.uniform(0.5, 1.5))
             try:
-                response = await self._http.request(method, path, json=json, headers=self._headers())
+                response = await self._http.request(
+                    method, path, json=json, headers=self._headers() | headers
+                )
             except httpx2.TransportError as exc:
                 error = Unavailable(f"{self.service} unreachable at {self.base_url}: {exc!r}")
                 continue
-            if response.status_code in RETRYABLE_STATUSES:
+            if response.status_code in RETRYABLE_STATUSES or _key_in_flight(response):
                 error = Unavailable(
                     f"{self.service} answered {response.status_code} for {method} {path}",
                     status=response.status_code,
@@ -182,6 +209,11 @@ class ServiceClient:
         return self._token[0]
 
 
+def _key_in_flight(response: httpx2.Response) -> bool:
+    """The callee is still running an earlier attempt with this Idempotency-Key."""
+    return response.status_code == 409 and _problem(response).get("idempotency") == IN_FLIGHT
+
+
 def _problem(response: httpx2.Response) -> dict[str, Any]:
     try:
         body = response.json()
@@ -200,4 +232,5 @@ def _error_for(response: httpx2.Response, method: str, path: str, service: str) 
         f"{service} answered {response.status_code} for {method} {path}: {detail}",
         status=response.status_code,
         problem=problem,
+        retry_after=response.headers.get("Retry-After"),
     )

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
+from service_kit.client import RateLimited, ServiceError, Unavailable
 from service_kit.request_context import current_request_id
 
 PROBLEM_JSON = "application/problem+json"
@@ -100,10 +101,32 @@ def install_problem_handlers(app: FastAPI, domain_errors: Mapping[type[Exception
     for error_type, status in domain_errors.items():
 
         async def domain_error(request: Request, exc: Exception, status: int = status) -> JSONResponse:
-            # An exception may carry extra members for the envelope, e.g. {"short_skus": [...]}.
-            return problem_response(status, str(exc), request, **getattr(exc, "problem_fields", {}))
+            # An exception may carry extra members for the envelope, e.g. {"short_skus": [...]},
+            # and headers, e.g. Retry-After.
+            return problem_response(
+                status,
+                str(exc),
+                request,
+                headers=getattr(exc, "headers", None),
+                **getattr(exc, "problem_fields", {}),
+            )
 
         app.add_exception_handler(error_type, domain_error)
+
+    @app.exception_handler(ServiceError)
+    async def downstream_error(request: Request, exc: ServiceError) -> JSONResponse:
+        # A facade call's error the module did not map: its message names the callee's URL and
+        # the transport error, so it goes to the log; the body says only what kind of failure.
+        logger.warning("downstream call failed on %s %s: %s", request.method, request.url.path, exc)
+        if isinstance(exc, RateLimited):
+            retry_after = exc.retry_after if exc.retry_after and exc.retry_after.isdigit() else "1"
+            detail = "A service this one depends on is busy; retry later."
+            return problem_response(503, detail, request, headers={"Retry-After": retry_after})
+        if isinstance(exc, Unavailable):
+            return problem_response(
+                503, "A service this one depends on is unavailable; retry later.", request
+            )
+        return problem_response(502, "A service this one depends on gave an unexpected answer.", request)
 
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception) -> JSONResponse:

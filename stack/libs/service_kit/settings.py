@@ -6,6 +6,7 @@ Secrets may also come from files named after the variable in SECRETS_DIR (defaul
 
 import os
 import sys
+from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 from typing import Any, Literal, Self, TypeVar
 
@@ -33,6 +34,8 @@ class ServiceSettings(BaseSettings):
     max_body_bytes: int = Field(default=1_048_576, ge=1)
     shutdown_grace_seconds: float = Field(default=10.0, ge=0)
     readiness_timeout_seconds: float = Field(default=2.0, gt=0)
+    # How long an Idempotency-Key is remembered (Stripe's 24 h): longer than any client retries.
+    idempotency_ttl_seconds: float = Field(default=24 * 3600, gt=0)
 
     # One platform-wide signing key, shared by every module (so the env var has no module prefix).
     auth_secret: SecretStr | None = Field(default=None, validation_alias="SERVICE_AUTH_SECRET")
@@ -43,6 +46,9 @@ class ServiceSettings(BaseSettings):
     rate_limit: RateLimitRule = RateLimitRule(per_second=50, burst=100)
     # Per-route overrides keyed "METHOD /route/template", e.g. {"POST /api/v1/orders": {...}}.
     rate_limit_routes: dict[str, RateLimitRule] = {}
+    # Proxies (load balancers) whose X-Forwarded-For is believed, as CIDRs, e.g. ["10.0.0.0/8"].
+    # Empty: the peer address is the client, whatever X-Forwarded-For says.
+    trusted_proxies: list[IPv4Network | IPv6Network] = []
 
     @model_validator(mode="after")
     def _check(self) -> Self:

@@ -1,5 +1,6 @@
 """FastAPI dependencies shared by the inventory routes."""
 
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -14,3 +15,10 @@ async def get_unit_of_work(request: Request) -> AbstractUnitOfWork:
 
 
 UnitOfWork = Annotated[AbstractUnitOfWork, Depends(get_unit_of_work)]
+
+
+async def get_reservation_ttl(request: Request) -> timedelta:
+    return timedelta(seconds=request.app.state.settings.reservation_ttl_seconds)
+
+
+ReservationTtl = Annotated[timedelta, Depends(get_reservation_ttl)]

@@ -2,7 +2,8 @@
 
 Inventory's own contract tests run the same suite against this fake and the real client, so it
 behaves like the service: same return types, same typed errors. `unavailable = True` makes every
-call raise Unavailable, as when the service is down.
+call raise Unavailable, as when the service is down; `expire(order_id)` lets a hold lapse, as
+its TTL would.
 """
 
 from uuid import UUID
@@ -15,6 +16,7 @@ class FakeInventoryClient:
     def __init__(self) -> None:
         self.stock: dict[str, tuple[int, int]] = {}  # sku -> (on_hand, reserved)
         self.reservations: dict[UUID, ReservationPublic] = {}
+        self.expired: set[UUID] = set()
         self.unavailable = False
 
     async def __aenter__(self) -> "FakeInventoryClient":
@@ -69,7 +71,18 @@ class FakeInventoryClient:
         )
         return self.reservations[order_id]
 
+    def expire(self, order_id: UUID) -> None:
+        """The hold's TTL passes: its stock goes back and a commit is refused (reason "expired")."""
+        self._settle(order_id, ReservationStatus.RELEASED, consume=False)
+        self.expired.add(order_id)
+
     async def commit(self, order_id: UUID) -> ReservationPublic:
+        if order_id in self.expired and not self.unavailable:
+            raise Conflict(
+                f"The reservation of order {order_id} expired; its stock was released. Reserve again.",
+                status=409,
+                problem={"reason": "expired"},
+            )
         return self._settle(order_id, ReservationStatus.COMMITTED, consume=True)
 
     async def release(self, order_id: UUID) -> ReservationPublic:

@@ -3,13 +3,13 @@
 from datetime import UTC, datetime
 from uuid import UUID
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import ScalarResult, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inventory.backend.repository.tables import products, reservation_items, reservations
 from inventory.backend.schemas import ReservationItem, ReservationStatus
-from inventory.backend.service.ports import AbstractInventoryRepository
+from inventory.backend.service.ports import AbstractInventoryRepository, StoredReservation
 
 
 class SqlAlchemyInventoryRepository(AbstractInventoryRepository):
@@ -40,26 +40,37 @@ class SqlAlchemyInventoryRepository(AbstractInventoryRepository):
         ).first()
         return None if row is None else (row.on_hand, row.reserved)
 
-    async def get_reservation(self, order_id: UUID) -> tuple[ReservationStatus, list[ReservationItem]] | None:
-        status = await self.session.scalar(
-            select(reservations.c.status).where(reservations.c.order_id == str(order_id))
-        )
-        if status is None:
+    async def get_reservation(self, order_id: UUID) -> StoredReservation | None:
+        row = (
+            await self.session.execute(
+                select(reservations.c.status, reservations.c.expires_at).where(
+                    reservations.c.order_id == str(order_id)
+                )
+            )
+        ).first()
+        if row is None:
             return None
         rows = await self.session.execute(
             select(reservation_items.c.sku, reservation_items.c.quantity)
             .where(reservation_items.c.order_id == str(order_id))
             .order_by(reservation_items.c.sku)
         )
-        return ReservationStatus(status), [ReservationItem(sku=r.sku, quantity=r.quantity) for r in rows]
+        return StoredReservation(
+            ReservationStatus(row.status),
+            [ReservationItem(sku=r.sku, quantity=r.quantity) for r in rows],
+            None if row.expires_at is None else _as_utc(row.expires_at),
+        )
 
-    async def add_reservation(self, order_id: UUID, items: list[ReservationItem]) -> bool:
+    async def add_reservation(
+        self, order_id: UUID, items: list[ReservationItem], expires_at: datetime
+    ) -> bool:
         try:
             await self.session.execute(
                 insert(reservations).values(
                     order_id=str(order_id),
                     status=ReservationStatus.RESERVED.value,
                     created_at=datetime.now(UTC),
+                    expires_at=expires_at,
                 )
             )
         except IntegrityError:
@@ -71,6 +82,18 @@ class SqlAlchemyInventoryRepository(AbstractInventoryRepository):
             [{"order_id": str(order_id), "sku": i.sku, "quantity": i.quantity} for i in items],
         )
         return True
+
+    async def expired_reservations(self, now: datetime, limit: int) -> list[UUID]:
+        order_ids: ScalarResult[str] = await self.session.scalars(
+            select(reservations.c.order_id)
+            .where(
+                reservations.c.status == ReservationStatus.RESERVED.value,
+                reservations.c.expires_at <= now,
+            )
+            .order_by(reservations.c.expires_at)
+            .limit(limit)
+        )
+        return [UUID(order_id) for order_id in order_ids]
 
     async def try_reserve(self, sku: str, quantity: int) -> bool:
         result = await self.session.execute(
@@ -95,3 +118,8 @@ class SqlAlchemyInventoryRepository(AbstractInventoryRepository):
             .values(status=to_status.value)
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _as_utc(moment: datetime) -> datetime:
+    # SQLite drops the timezone; every timestamp we write is UTC.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -19,6 +19,7 @@ reservations = Table(
     Column("order_id", String(36), primary_key=True),
     Column("status", String(16), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=True),
 )
 
 reservation_items = Table(

@@ -1,5 +1,6 @@
 """Product and reservation request/response schemas."""
 
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 from uuid import UUID
@@ -53,3 +54,5 @@ class ReservationPublic(BaseModel):
     order_id: UUID
     status: ReservationStatus
     items: list[ReservationItem]
+    # Until when a reserved hold stands; after it the hold is released (reads show "released").
+    expires_at: datetime | None = None

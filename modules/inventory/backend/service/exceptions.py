@@ -6,9 +6,11 @@
     ├── InsufficientStock      (409) names every short SKU
     ├── ReservationMismatch    (409) same order id, different items
     ├── ReservationStateConflict (409)
+    ├── ReservationExpired     (409) the hold expired; its stock went back
     └── StockBelowReserved     (409)
 """
 
+from datetime import datetime
 from uuid import UUID
 
 
@@ -44,6 +46,16 @@ class ReservationMismatch(InventoryError):
 class ReservationStateConflict(InventoryError):
     def __init__(self, order_id: UUID, status: str, action: str) -> None:
         super().__init__(f"Cannot {action} the reservation of order {order_id}: it is {status}.")
+
+
+class ReservationExpired(InventoryError):
+    def __init__(self, order_id: UUID, expired_at: datetime) -> None:
+        super().__init__(
+            f"The reservation of order {order_id} expired at {expired_at.isoformat()}; "
+            "its stock was released. Reserve again."
+        )
+        # Lets a caller (orders) tell an expired hold from other conflicts.
+        self.problem_fields = {"reason": "expired"}
 
 
 class StockBelowReserved(InventoryError):

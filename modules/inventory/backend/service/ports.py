@@ -1,10 +1,19 @@
 """The ports through which the inventory service layer stores stock and reservations."""
 
 import abc
+from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
 from common.unit_of_work import AbstractUnitOfWork as BaseUnitOfWork
 from inventory.backend.schemas import ReservationItem, ReservationStatus
+
+
+@dataclass(frozen=True)
+class StoredReservation:
+    status: ReservationStatus
+    items: list[ReservationItem]
+    expires_at: datetime | None  # None: made before reservations expired
 
 
 class AbstractInventoryRepository(abc.ABC):
@@ -17,12 +26,18 @@ class AbstractInventoryRepository(abc.ABC):
         """(on_hand, reserved) of a product, or None."""
 
     @abc.abstractmethod
-    async def get_reservation(self, order_id: UUID) -> tuple[ReservationStatus, list[ReservationItem]] | None:
+    async def get_reservation(self, order_id: UUID) -> StoredReservation | None:
         ...
 
     @abc.abstractmethod
-    async def add_reservation(self, order_id: UUID, items: list[ReservationItem]) -> bool:
+    async def add_reservation(
+        self, order_id: UUID, items: list[ReservationItem], expires_at: datetime
+    ) -> bool:
         """Record a reservation; False if one already exists for this order (created concurrently)."""
+
+    @abc.abstractmethod
+    async def expired_reservations(self, now: datetime, limit: int) -> list[UUID]:
+        """Order ids of holds still reserved whose expiry has passed, oldest first."""
 
     @abc.abstractmethod
     async def try_reserve(self, sku: str, quantity: int) -> bool:

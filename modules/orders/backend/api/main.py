@@ -13,13 +13,18 @@ from orders.backend.repository.migrations import MIGRATIONS_DIR
 from orders.backend.service.exceptions import (
     InsufficientStock,
     InvalidOrder,
+    InventoryBusy,
+    InventoryFailed,
     InventoryUnavailable,
     OrderNotFound,
     OrderStateConflict,
+    ReservationExpired,
 )
 from orders.backend.service.stock import StockReservations
 from service_kit.app import create_service_app
 from service_kit.database import database_lifespan, database_ready
+from service_kit.idempotency import PURGE_INTERVAL_SECONDS, purge_expired_keys
+from service_kit.periodic import periodic
 from service_kit.readiness import http_health_check
 from service_kit.server import service_main
 from service_kit.settings import load_settings
@@ -31,7 +36,9 @@ def create_app(settings: Settings | None = None, stock: StockReservations | None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with database_lifespan(MIGRATIONS_DIR)(app):
+        async with database_lifespan(MIGRATIONS_DIR)(app), periodic(
+            "idempotency-purge", PURGE_INTERVAL_SECONDS, lambda: purge_expired_keys(app.state.session_factory)
+        ):
             if stock is not None:
                 app.state.stock = stock
                 yield
@@ -57,7 +64,10 @@ def create_app(settings: Settings | None = None, stock: StockReservations | None
             OrderStateConflict: 409,
             InsufficientStock: 409,
             InvalidOrder: 422,
+            ReservationExpired: 409,
             InventoryUnavailable: 503,
+            InventoryBusy: 503,
+            InventoryFailed: 502,
         },
         business_metrics=BUSINESS_METRICS,
     )

@@ -4,7 +4,10 @@
     ├── OrderNotFound          (404)
     ├── OrderStateConflict     (409)
     ├── InsufficientStock      (409) names the short SKUs
-    ├── InventoryUnavailable   (503) nothing was stored
+    ├── ReservationExpired     (409) the order's stock hold lapsed; it can't be confirmed
+    ├── InventoryUnavailable   (503) nothing was changed
+    │   └── InventoryBusy      (503) inventory rate-limited us; Retry-After says when
+    ├── InventoryFailed        (502) inventory answered something unexpected
     └── InvalidOrder           (422)
         ├── EmptyOrder
         └── InvalidQuantity
@@ -51,6 +54,27 @@ class InsufficientStock(OrdersError):
         self.problem_fields = {"short_skus": short_skus}
 
 
+class ReservationExpired(OrdersError):
+    def __init__(self, order_id: UUID) -> None:
+        super().__init__(
+            f"Cannot confirm order {order_id}: its stock reservation expired and the stock went back. "
+            "Cancel it and place the order again."
+        )
+
+
+# The three below carry no downstream specifics (URLs, hosts, exception text): the service logs
+# those under the request id, and the response body carries that id.
 class InventoryUnavailable(OrdersError):
-    def __init__(self, detail: str) -> None:
-        super().__init__(f"Inventory is unavailable, nothing was stored; retry later. ({detail})")
+    def __init__(self) -> None:
+        super().__init__("Inventory is unavailable, nothing was changed; retry later.")
+
+
+class InventoryBusy(InventoryUnavailable):
+    def __init__(self, retry_after: str | None) -> None:
+        super().__init__()
+        self.headers = {"Retry-After": retry_after if retry_after and retry_after.isdigit() else "1"}
+
+
+class InventoryFailed(OrdersError):
+    def __init__(self) -> None:
+        super().__init__("Inventory gave an unexpected answer; nothing was changed. Retry later.")

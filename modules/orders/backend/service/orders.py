@@ -1,18 +1,34 @@
-"""Order use cases: place (reserving stock), read, list, confirm (committing it), cancel (releasing it)."""
+"""Order use cases: place (reserving stock), read, list, confirm (committing it), cancel (releasing it).
 
-from collections.abc import Awaitable, Callable
+No database transaction is open while inventory is called: a slow inventory must not pin the pool.
+"""
+
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
 
-from inventory.backend.public import ReservationItem, ReservationPublic
-from orders.backend.service.exceptions import InsufficientStock, InventoryUnavailable, OrderNotFound
+from inventory.backend.public import ReservationItem
+from orders.backend.schemas import OrderPublic
+from orders.backend.service.exceptions import (
+    InsufficientStock,
+    InventoryBusy,
+    InventoryFailed,
+    InventoryUnavailable,
+    OrderNotFound,
+    OrdersError,
+    OrderStateConflict,
+    ReservationExpired,
+)
 from orders.backend.service.model import Order, OrderLine
 from orders.backend.service.stock import StockReservations
 from orders.backend.service.unit_of_work import AbstractUnitOfWork
-from service_kit.client import Conflict, NotFound, Unavailable
+from service_kit.client import Conflict, NotFound, RateLimited, ServiceError, Unavailable
+from service_kit.idempotency import IdempotencyKey
 
 Clock = Callable[[], datetime]
+logger = logging.getLogger(__name__)
 
 
 def utc_now() -> datetime:
@@ -33,24 +49,40 @@ async def place_order(
     customer_id: str,
     items: list[OrderLine],
     clock: Clock = utc_now,
+    key: IdempotencyKey | None = None,
 ) -> Order:
-    """Reserve the stock, then store the order; without the reservation nothing is stored."""
+    """Reserve the stock, then store the order; without the reservation nothing is stored.
+
+    With a `key`, a retry answers the first response (the kit raises Replayed). A crash before the
+    store leaves a reservation no order owns; inventory expires it.
+    """
     order = Order.place(customer_id, items, now=clock())
+    async with uow:
+        await uow.idempotency.replay(key)
     wanted = [ReservationItem(sku=line.product_id, quantity=line.quantity) for line in order.items]
     try:
         await stock.reserve(order.id, wanted)
     except Conflict as exc:
+        if "short_skus" not in exc.problem:
+            raise _unexpected(exc, "reserve") from None
         detail = str(exc.problem.get("detail", exc))
-        raise InsufficientStock(list(exc.problem.get("short_skus", [])), detail) from None
-    except Unavailable as exc:
-        raise InventoryUnavailable(str(exc)) from None
+        raise InsufficientStock(list(exc.problem["short_skus"]), detail) from None
+    except ServiceError as exc:
+        raise _unexpected(exc, "reserve") from None
     try:
         async with uow:
             await uow.orders.add(order)
+            await uow.idempotency.remember(
+                key, 201, OrderPublic.model_validate(order).model_dump(mode="json")
+            )
             await uow.commit()
     except BaseException:
-        # Don't leave stock reserved for an order that was never stored.
-        await stock.release(order.id)
+        # Don't leave stock reserved for an order that was never stored; if that fails too, the
+        # hold expires, and the caller still learns why the order failed, not why the release did.
+        try:
+            await stock.release(order.id)
+        except Exception:
+            logger.warning("could not release the reservation of unstored order %s", order.id, exc_info=True)
         raise
     return order
 
@@ -74,36 +106,63 @@ async def list_orders(
 async def confirm_order(
     uow: AbstractUnitOfWork, stock: StockReservations, order_id: UUID, clock: Clock = utc_now
 ) -> Order:
-    """Commit the reserved stock, then mark the order confirmed."""
-    async with uow:
-        order = await _load(uow, order_id)
-        order.confirm(now=clock())
-        await _call_inventory(stock.commit, order_id)
-        await uow.orders.save(order)
-        await uow.commit()
-    return order
+    """Commit the reserved stock, then mark the order confirmed. Retrying after a failure is safe:
+    inventory's commit is idempotent."""
+    await _check_transition(uow, order_id, lambda order: order.confirm(now=clock()))
+    try:
+        await stock.commit(order_id)
+    except NotFound:
+        pass  # no reservation to settle (e.g. an order stored before reservations existed)
+    except Conflict as exc:
+        if exc.problem.get("reason") == "expired":
+            raise ReservationExpired(order_id) from None
+        raise OrderStateConflict(order_id, "no longer holding its stock", "confirm") from None
+    except ServiceError as exc:
+        raise _unexpected(exc, "commit") from None
+    return await _transition(uow, order_id, lambda order: order.confirm(now=clock()))
 
 
 async def cancel_order(
     uow: AbstractUnitOfWork, stock: StockReservations, order_id: UUID, clock: Clock = utc_now
 ) -> Order:
     """Release the reserved stock, then mark the order cancelled."""
+    await _check_transition(uow, order_id, lambda order: order.cancel(now=clock()))
+    try:
+        await stock.release(order_id)
+    except NotFound:
+        pass
+    except Conflict:
+        # Committed meanwhile (a confirm of this order won the race): it can't be cancelled.
+        raise OrderStateConflict(order_id, "confirmed", "cancel") from None
+    except ServiceError as exc:
+        raise _unexpected(exc, "release") from None
+    return await _transition(uow, order_id, lambda order: order.cancel(now=clock()))
+
+
+async def _check_transition(uow: AbstractUnitOfWork, order_id: UUID, change: Callable[[Order], None]) -> None:
+    """Refuse early (404, 409) what `_transition` would refuse, before inventory is touched."""
     async with uow:
         order = await _load(uow, order_id)
-        order.cancel(now=clock())
-        await _call_inventory(stock.release, order_id)
+    change(order)
+
+
+async def _transition(uow: AbstractUnitOfWork, order_id: UUID, change: Callable[[Order], None]) -> Order:
+    async with uow:
+        order = await _load(uow, order_id)
+        change(order)
         await uow.orders.save(order)
         await uow.commit()
     return order
 
 
-async def _call_inventory(call: Callable[[UUID], Awaitable[ReservationPublic]], order_id: UUID) -> None:
-    try:
-        await call(order_id)
-    except NotFound:
-        pass  # no reservation to settle (e.g. an order stored before reservations existed)
-    except Unavailable as exc:
-        raise InventoryUnavailable(str(exc)) from None
+def _unexpected(exc: ServiceError, action: str) -> OrdersError:
+    """An inventory answer the use case has no rule for: logged in full, answered without internals."""
+    logger.warning("inventory %s failed: %s", action, exc, extra={"downstream_status": exc.status})
+    if isinstance(exc, RateLimited):
+        return InventoryBusy(exc.retry_after)
+    if isinstance(exc, Unavailable):
+        return InventoryUnavailable()
+    return InventoryFailed()
 
 
 async def _load(uow: AbstractUnitOfWork, order_id: UUID) -> Order:

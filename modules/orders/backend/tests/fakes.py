@@ -6,6 +6,7 @@ from uuid import UUID
 from orders.backend.service.model import Order
 from orders.backend.service.repository import AbstractOrderRepository
 from orders.backend.service.unit_of_work import AbstractUnitOfWork
+from service_kit.idempotency import FakeIdempotencyStore
 
 
 class FakeOrderRepository(AbstractOrderRepository):
@@ -33,10 +34,28 @@ class FakeUnitOfWork(AbstractUnitOfWork):
 
     def __init__(self) -> None:
         self.orders = FakeOrderRepository()
+        self.idempotency = FakeIdempotencyStore()
         self.committed = False
+        self.in_transaction = False  # inside `async with uow`, as a real session would hold a connection
+        self.failing_commits = 0  # the next N commits raise, as a database error would
+        self._before: dict[UUID, Order] = {}
+
+    async def __aenter__(self) -> "FakeUnitOfWork":
+        self.in_transaction = True
+        self._before = deepcopy(self.orders.orders)
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.in_transaction = False
+        await self.rollback()
 
     async def commit(self) -> None:
+        if self.failing_commits:
+            self.failing_commits -= 1
+            raise ConnectionError("database went away")
         self.committed = True
+        self._before = deepcopy(self.orders.orders)
 
     async def rollback(self) -> None:
-        pass
+        # What was not committed is thrown away, as the database would.
+        self.orders.orders = deepcopy(self._before)

@@ -7,8 +7,9 @@ from fastapi import FastAPI
 
 from orders.backend.public import OrdersClient
 from service_kit.app import create_service_app
-from service_kit.client import Unavailable
 from service_kit.database import database_lifespan, database_ready
+from service_kit.idempotency import PURGE_INTERVAL_SECONDS, purge_expired_keys
+from service_kit.periodic import periodic
 from service_kit.readiness import http_health_check
 from service_kit.server import service_main
 from service_kit.settings import load_settings
@@ -26,11 +27,16 @@ from shipping.backend.service.ports import OrdersReader
 
 
 def create_app(settings: Settings | None = None, orders: OrdersReader | None = None) -> FastAPI:
-    """`orders` replaces the OrdersClient (tests pass orders' FakeOrdersClient)."""
+    """`orders` replaces the OrdersClient (tests pass orders' FakeOrdersClient). An orders outage
+    is answered by the kit: 503 (Retry-After when orders rate-limits), else 502, no internals."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with database_lifespan(MIGRATIONS_DIR)(app), OrdersClient(caller="shipping") as client:
+        async with database_lifespan(MIGRATIONS_DIR)(app), OrdersClient(
+            caller="shipping"
+        ) as client, periodic(
+            "idempotency-purge", PURGE_INTERVAL_SECONDS, lambda: purge_expired_keys(app.state.session_factory)
+        ):
             app.state.orders = orders or client
             yield
 
@@ -48,7 +54,6 @@ def create_app(settings: Settings | None = None, orders: OrdersReader | None = N
             OrderNotConfirmed: 409,
             ShipmentExists: 409,
             InvalidTransition: 409,
-            Unavailable: 503,
         },
     )
 

@@ -6,6 +6,7 @@ from uuid import UUID
 
 from common.unit_of_work import AbstractUnitOfWork as BaseUnitOfWork
 from orders.backend.public import OrderPublic
+from service_kit.idempotency import AbstractIdempotencyStore
 from shipping.backend.service.model import Shipment
 
 
@@ -36,3 +37,4 @@ class AbstractShipmentRepository(abc.ABC):
 
 class AbstractUnitOfWork(BaseUnitOfWork):
     shipments: AbstractShipmentRepository
+    idempotency: AbstractIdempotencyStore

@@ -5,6 +5,8 @@ from uuid import UUID
 
 from orders.backend.public import OrderStatus
 from service_kit.client import NotFound
+from service_kit.idempotency import IdempotencyKey
+from shipping.backend.schemas import ShipmentPublic
 from shipping.backend.service.exceptions import (
     InvalidTransition,
     OrderNotConfirmed,
@@ -16,7 +18,12 @@ from shipping.backend.service.model import Shipment
 from shipping.backend.service.ports import AbstractUnitOfWork, OrdersReader
 
 
-async def create_shipment(uow: AbstractUnitOfWork, orders: OrdersReader, order_id: UUID) -> Shipment:
+async def create_shipment(
+    uow: AbstractUnitOfWork, orders: OrdersReader, order_id: UUID, key: IdempotencyKey | None = None
+) -> Shipment:
+    """Ship a confirmed order; with a `key`, a retry answers the first response (Replayed)."""
+    async with uow:
+        await uow.idempotency.replay(key)
     try:
         order = await orders.get_order(order_id)
     except NotFound:
@@ -28,6 +35,8 @@ async def create_shipment(uow: AbstractUnitOfWork, orders: OrdersReader, order_i
     async with uow:
         if not await uow.shipments.add(shipment):
             raise ShipmentExists(order_id)
+        body = ShipmentPublic.model_validate(shipment, from_attributes=True).model_dump(mode="json")
+        await uow.idempotency.remember(key, 201, body)
         await uow.commit()
     return shipment
 

@@ -10,6 +10,7 @@ from orders.backend.api.metrics import ORDERS_CANCELLED, ORDERS_CONFIRMED, ORDER
 from orders.backend.schemas import OrderCreate, OrderPublic, OrdersPublic
 from orders.backend.service import orders as service
 from orders.backend.service.model import OrderLine
+from service_kit.idempotency_header import IDEMPOTENCY_RESPONSES, IdempotencyKeyHeader
 
 router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
 
@@ -17,7 +18,16 @@ _NOT_FOUND: dict[int | str, dict[str, Any]] = {
     status.HTTP_404_NOT_FOUND: {"description": "No order has this id."}
 }
 _CONFLICT: dict[int | str, dict[str, Any]] = {
-    status.HTTP_409_CONFLICT: {"description": "The order's status does not allow this."}
+    status.HTTP_409_CONFLICT: {
+        "description": "The order's status does not allow this, or (confirm) its stock reservation expired."
+    }
+}
+# Inventory's failures, answered without its internals (the log has them, under the request id).
+_INVENTORY: dict[int | str, dict[str, Any]] = {
+    status.HTTP_502_BAD_GATEWAY: {"description": "Inventory gave an unexpected answer; nothing changed."},
+    status.HTTP_503_SERVICE_UNAVAILABLE: {
+        "description": "Inventory unreachable or busy (then Retry-After says when); nothing changed."
+    },
 }
 
 
@@ -25,14 +35,19 @@ _CONFLICT: dict[int | str, dict[str, Any]] = {
     "",
     status_code=status.HTTP_201_CREATED,
     responses={
-        status.HTTP_409_CONFLICT: {"description": "Not enough stock; short_skus names them."},
-        status.HTTP_503_SERVICE_UNAVAILABLE: {"description": "Inventory unreachable; nothing stored."},
+        **IDEMPOTENCY_RESPONSES,
+        **_INVENTORY,
+        status.HTTP_409_CONFLICT: {
+            "description": "Not enough stock (short_skus names them), or the Idempotency-Key is in flight."
+        },
     },
 )
-async def create_order(body: OrderCreate, uow: UnitOfWork, stock: Stock) -> OrderPublic:
+async def create_order(
+    body: OrderCreate, uow: UnitOfWork, stock: Stock, key: IdempotencyKeyHeader
+) -> OrderPublic:
     """Place a new order, reserving its stock; it starts as pending."""
     lines = [OrderLine(product_id=item.product_id, quantity=item.quantity) for item in body.items]
-    order = await service.place_order(uow, stock, body.customer_id, lines)
+    order = await service.place_order(uow, stock, body.customer_id, lines, key=key)
     ORDERS_CREATED.inc()
     return OrderPublic.model_validate(order)
 
@@ -60,7 +75,7 @@ async def list_orders(
     )
 
 
-@router.post("/{order_id}/confirm", responses={**_NOT_FOUND, **_CONFLICT})
+@router.post("/{order_id}/confirm", responses={**_NOT_FOUND, **_CONFLICT, **_INVENTORY})
 async def confirm_order(order_id: UUID, uow: UnitOfWork, stock: Stock) -> OrderPublic:
     """Confirm a pending order, committing its reserved stock."""
     order = await service.confirm_order(uow, stock, order_id)
@@ -68,7 +83,7 @@ async def confirm_order(order_id: UUID, uow: UnitOfWork, stock: Stock) -> OrderP
     return OrderPublic.model_validate(order)
 
 
-@router.post("/{order_id}/cancel", responses={**_NOT_FOUND, **_CONFLICT})
+@router.post("/{order_id}/cancel", responses={**_NOT_FOUND, **_CONFLICT, **_INVENTORY})
 async def cancel_order(order_id: UUID, uow: UnitOfWork, stock: Stock) -> OrderPublic:
     """Cancel a pending order, releasing its reserved stock; anything else is a conflict."""
     order = await service.cancel_order(uow, stock, order_id)

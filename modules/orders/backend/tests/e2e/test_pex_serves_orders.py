@@ -27,10 +27,14 @@ def test_the_pex_serves_orders_fails_safe_without_inventory_and_stops_on_sigterm
         # No inventory runs here: the order is refused with 503 and nothing is stored.
         assert created.status_code == 503, created.text
         assert "Inventory is unavailable" in created.json()["detail"]
+        # The body names no internal address; it carries the request id the log lines carry.
+        assert "127.0.0.1" not in created.text and created.json()["request_id"] == "e2e-request-1"
         assert httpx2.get(f"{orders.url}/api/v1/orders").json()["total"] == 0
         assert (tmp_path / "data" / "orders.db").exists()
 
     log_lines = [json.loads(line) for line in orders.log.read_text().splitlines()]
-    access = [line for line in log_lines if line.get("request_id") == "e2e-request-1"]
+    lines = [line for line in log_lines if line.get("request_id") == "e2e-request-1"]
+    access = [line for line in lines if line["logger"] == "service_kit.access"]
     assert access and access[0]["status"] == 503 and access[0]["path"] == "/api/v1/orders"
+    assert any("127.0.0.1:9" in line["message"] for line in lines)  # the specifics are in the log
     assert any(line["message"] == "Application shutdown complete." for line in log_lines)

@@ -73,7 +73,7 @@ async def test_inventory_down_is_unavailable_and_stores_nothing(
 ) -> None:
     inventory.unavailable = True
 
-    with pytest.raises(InventoryUnavailable, match="nothing was stored"):
+    with pytest.raises(InventoryUnavailable, match="nothing was changed"):
         await service.place_order(uow, inventory, "customer-1", LINES)
 
     assert uow.orders.orders == {}

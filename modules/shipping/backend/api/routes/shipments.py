@@ -5,6 +5,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, status
 
+from service_kit.idempotency_header import IDEMPOTENCY_RESPONSES, IdempotencyKeyHeader
 from shipping.backend.api.deps import Orders, UnitOfWork
 from shipping.backend.schemas import ShipmentCreate, ShipmentPublic
 from shipping.backend.service import shipments as service
@@ -21,14 +22,18 @@ _TRANSITION: dict[int | str, dict[str, Any]] = {
     "",
     status_code=status.HTTP_201_CREATED,
     responses={
-        409: {"description": "Order not confirmed, or already shipped."},
-        503: {"description": "Orders down."},
+        **IDEMPOTENCY_RESPONSES,
+        409: {"description": "Order not confirmed, already shipped, or the Idempotency-Key is in flight."},
+        502: {"description": "Orders gave an unexpected answer."},
+        503: {"description": "Orders down or busy (then Retry-After says when)."},
     },
 )
-async def create_shipment(body: ShipmentCreate, uow: UnitOfWork, orders: Orders) -> ShipmentPublic:
+async def create_shipment(
+    body: ShipmentCreate, uow: UnitOfWork, orders: Orders, key: IdempotencyKeyHeader
+) -> ShipmentPublic:
     """Create a shipment for a confirmed order."""
     return ShipmentPublic.model_validate(
-        await service.create_shipment(uow, orders, body.order_id), from_attributes=True
+        await service.create_shipment(uow, orders, body.order_id, key=key), from_attributes=True
     )
 
 
