@@ -129,7 +129,8 @@ def test_every_target_taking_a_variable_keeps_it_inert(
 
     result = make(clone, target, **{name: value.format(marker=marker) for name, value in variables.items()})
 
-    assert result.returncode != 0
+    # `down` hands ARGS to docker-compose as plain words, which may answer them with its usage and 0.
+    assert result.returncode != 0 or target == "down"
     assert "Traceback" not in result.stderr
     assert not marker.exists()
     assert tree_state(clone) == before
