@@ -1,7 +1,9 @@
 """The whole system under docker-compose with a real Docker engine: images built from the PEXes under
 test with stack/docker/Dockerfile, the generated docker-compose.yml, PostgreSQL, ports on 127.0.0.1.
 
-Skipped, loudly, when no Docker engine answers: `.ci/run` installs and starts one so CI runs it.
+Skipped, loudly, when no Docker engine answers: `.ci/run` installs and starts one so CI runs it, and
+sets PANTSTACK_REQUIRE_DOCKER=1, which turns a missing engine into a failure. Being part of the
+target's environment, it also keeps a skip cached by an engine-less run from standing in for CI's.
 """
 
 import json
@@ -100,6 +102,8 @@ def _build_images(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def compose(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ComposeProject, dict[str, int]]]:
     problem = _engine_problem()
+    if problem and os.environ.get("PANTSTACK_REQUIRE_DOCKER") == "1":
+        pytest.fail(f"PANTSTACK_REQUIRE_DOCKER=1 (.ci/run started an engine) but {problem}")
     if problem:
         message = f"NO DOCKER ENGINE, the compose end-to-end test did NOT run: {problem}. .ci/run starts one."
         print(f"\n{'!' * 100}\n{message}\n{'!' * 100}")

@@ -83,19 +83,6 @@ def test_compose_and_make_dev_give_each_module_the_same_variables_from_the_funct
     assert '"127.0.0.1:${BILLING_PUBLISHED_PORT:-8001}:8000"' in render(repo)
 
 
-def test_the_real_repo_wires_orders_to_inventory_and_shipping_to_orders() -> None:
-    root = Path(manifest.__file__).resolve().parents[2]
-    if not (root / "modules/orders/module.toml").is_file():
-        pytest.skip("the manifests are not in this sandbox")
-    urls = dependency_urls(load_all(root), lambda used: used)
-
-    assert urls == {
-        "inventory": {},
-        "orders": {"INVENTORY_URL": "inventory"},
-        "shipping": {"ORDERS_URL": "orders"},
-    }
-
-
 def test_producers_come_before_their_consumers_and_ties_go_by_name(repo: Path) -> None:
     assert deploy_order(load_all(repo)) == ["catalog", "notes", "billing", "shipping"]
 
