@@ -524,8 +524,11 @@ def render_pants(results: Sequence[ScaleResult], limit: float, full_test_max_mod
         if target is not None:
             if noop is None or noop.exit_code is None:
                 outcome = "not measured"
+            elif noop.exit_code != 0:
+                # A failing test is not cached, so the second run reruns it: not a no-op.
+                outcome = f"not measured (the run failed, exit {noop.exit_code})"
             else:
-                outcome = report.verdict(noop.exit_code == 0 and noop.seconds < target)
+                outcome = report.verdict(noop.seconds < target)
             verdicts.append(f"warm no-op at {result.modules} modules: target < {target:g} s, {outcome}")
     return (
         f"Each column is a fresh clone of the committed repo (shared Pants caches in ~/.cache/pants), "

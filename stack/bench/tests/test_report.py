@@ -110,9 +110,8 @@ def test_pants_table_marks_stopped_and_skipped_steps() -> None:
 
 def test_pants_targets_are_judged_at_the_largest_scale() -> None:
     def scale(modules: int, seconds: float, targets: int, peak_gib: float) -> ScaleResult:
-        timings = {
-            step: Timing(step, seconds, 0) for step in ("dependencies", "dependencies_warm", "test_internal")
-        }
+        steps = ("dependencies", "dependencies_warm", "test_internal")
+        timings: dict[str, Timing | None] = {step: Timing(step, seconds, 0) for step in steps}
         rule = ["orders", "stack/system"]
         chosen = select(["modules/orders/t.py:tests", "stack/system/t.py:tests"], rule, rule)
         return ScaleResult(modules, timings, targets, ("load51", 100), peak_gib, 1, {"internal": chosen})
@@ -126,3 +125,10 @@ def test_pants_targets_are_judged_at_the_largest_scale() -> None:
     assert "| 2 test targets: orders 1, stack/system 1 | met |" in text
     assert "| 5000 vs 50 x 100 (load51) = 5000 (+0.0%) | met |" in text
     assert "| affected-only, facade change: selection | " in text and text.count("not measured") == 2
+
+
+def test_a_failing_second_test_run_is_not_judged_as_a_no_op() -> None:
+    failed = ScaleResult(3, {"test_noop": Timing("t", 59.8, 1)})
+    assert "warm no-op at 3 modules: target < 2 s, not measured (the run failed, exit 1)." in render_pants(
+        [failed], limit=600
+    )
