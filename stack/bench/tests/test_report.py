@@ -3,7 +3,7 @@
 import pytest
 
 from bench import report
-from bench.pants_scaling import ScaleResult, Timing, render_pants
+from bench.pants_scaling import ScaleResult, Timing, render_pants, select, targets_table
 from bench.services import (
     LoadRun,
     LoadSettings,
@@ -85,7 +85,7 @@ def test_pants_table_marks_stopped_and_skipped_steps() -> None:
             "lint": Timing("l", 30.0, 0),
             "test_first": Timing("t", 100.0, 0),
             "test_noop": Timing("t", 1.5, 0),
-            "test_affected": Timing("t", 20.0, 1),
+            "test_internal": Timing("t", 20.0, 1),
         },
     )
     stopped = ScaleResult(
@@ -95,7 +95,7 @@ def test_pants_table_marks_stopped_and_skipped_steps() -> None:
             "lint": Timing("l", 600.0, None),
             "test_first": Timing("t", 600.0, None),
             "test_noop": None,
-            "test_affected": None,
+            "test_internal": None,
         },
     )
     text = render_pants([done, stopped], limit=600)
@@ -105,4 +105,30 @@ def test_pants_table_marks_stopped_and_skipped_steps() -> None:
     assert (
         "warm no-op at 3 modules: target < 2 s, met; warm no-op at 53 modules: target < 6 s, not measured."
         in text
+    )
+
+
+def test_pants_targets_are_judged_at_the_largest_scale() -> None:
+    def scale(modules: int, seconds: float, targets: int, peak_gib: float) -> ScaleResult:
+        steps = ("dependencies", "dependencies_warm", "test_internal")
+        timings: dict[str, Timing | None] = {step: Timing(step, seconds, 0) for step in steps}
+        rule = ["orders", "stack/system"]
+        chosen = select(["modules/orders/t.py:tests", "stack/system/t.py:tests"], rule, rule)
+        return ScaleResult(modules, timings, targets, ("load51", 100), peak_gib, 1, {"internal": chosen})
+
+    text = targets_table([scale(3, 4.0, 1000, 1.0), scale(53, 4.0, 6000, 2.0), scale(103, 5.0, 11000, 2.9)])
+
+    assert "| pantsd peak RSS | < 3 GB | 3.11 GB (2.90 GiB) | **missed** |" in text
+    assert "| warm `dependencies ::` | < 5 s | 5.0 s | **missed** |" in text
+    assert "| cold `dependencies ::` | < 90 s | 5.0 s | met |" in text
+    assert "5.0 s vs 4.0 s (1.25x) | met |" in text
+    assert "| 2 test targets: orders 1, stack/system 1 | met |" in text
+    assert "| 5000 vs 50 x 100 (load51) = 5000 (+0.0%) | met |" in text
+    assert "| affected-only, facade change: selection | " in text and text.count("not measured") == 2
+
+
+def test_a_failing_second_test_run_is_not_judged_as_a_no_op() -> None:
+    failed = ScaleResult(3, {"test_noop": Timing("t", 59.8, 1)})
+    assert "warm no-op at 3 modules: target < 2 s, not measured (the run failed, exit 1)." in render_pants(
+        [failed], limit=600
     )
