@@ -96,7 +96,9 @@ def create_service_app(
             raise
         await limiter(request)
 
-    app.include_router(_operations_router(metrics, checks, settings.readiness_timeout_seconds))
+    app.include_router(
+        _operations_router(settings.service_name, metrics, checks, settings.readiness_timeout_seconds)
+    )
     for router in routers:
         app.include_router(router, dependencies=[Depends(authenticated_and_limited)])
     kit_operations = {
@@ -116,13 +118,16 @@ def create_service_app(
     return app
 
 
-def _operations_router(metrics: HttpMetrics, checks: dict[str, ReadinessCheck], timeout: float) -> APIRouter:
+def _operations_router(
+    service: str, metrics: HttpMetrics, checks: dict[str, ReadinessCheck], timeout: float
+) -> APIRouter:
     router = APIRouter(tags=["operations"])
 
     @router.get("/health")
     async def get_health() -> dict[str, str]:
         """Liveness: the process is up and serving requests."""
-        return {"status": "ok"}
+        # `service` lets a peer's readiness check tell it reached the module it meant to.
+        return {"status": "ok", "service": service}
 
     @router.get(
         "/ready", responses={503: {"description": "A dependency is not reachable; the body names it."}}

@@ -49,8 +49,9 @@ def database_check(engine: Callable[[FastAPI], AsyncEngine]) -> ReadinessCheck:
     return check
 
 
-def http_health_check(base_url: Callable[[FastAPI], str]) -> ReadinessCheck:
-    """Ready when a downstream service's /health answers 200."""
+def http_health_check(base_url: Callable[[FastAPI], str], service: str) -> ReadinessCheck:
+    """Ready when a downstream service's /health answers 200 *as `service`*: a URL pointing at the
+    wrong module (or at the caller itself) is not a working dependency."""
 
     async def check(app: FastAPI) -> None:
         url = base_url(app)
@@ -58,5 +59,10 @@ def http_health_check(base_url: Callable[[FastAPI], str]) -> ReadinessCheck:
             response = await client.get("/health")
             if response.status_code != 200:
                 raise RuntimeError(f"{url}/health answered {response.status_code}")
+            answered = (
+                response.json().get("service") if "json" in response.headers.get("content-type", "") else None
+            )
+            if answered != service:
+                raise RuntimeError(f"{url}/health is {answered!r}, not the {service!r} this service calls")
 
     return check

@@ -53,7 +53,7 @@ def create_app(settings: Settings | None = None, stock: StockReservations | None
 
     checks = {"database": database_ready}
     if stock is None:
-        checks["inventory"] = http_health_check(lambda app: str(app.state.stock.base_url))
+        checks["inventory"] = http_health_check(lambda app: str(app.state.stock.base_url), "inventory")
     return create_service_app(
         settings,
         routers=[orders.router],

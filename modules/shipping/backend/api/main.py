@@ -42,7 +42,7 @@ def create_app(settings: Settings | None = None, orders: OrdersReader | None = N
 
     checks = {"database": database_ready}
     if orders is None:
-        checks["orders"] = http_health_check(lambda app: str(app.state.orders.base_url))
+        checks["orders"] = http_health_check(lambda app: str(app.state.orders.base_url), "orders")
     return create_service_app(
         settings or load_settings(Settings),
         routers=[shipments.router],

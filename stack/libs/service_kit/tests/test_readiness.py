@@ -1,6 +1,10 @@
 """/ready: each dependency checked with a timeout; 503 naming what failed, with latencies."""
 
 import asyncio
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -45,7 +49,7 @@ def test_an_unreadable_database_makes_ready_503_naming_it(tmp_path: Path, broken
 
 
 def test_a_downstream_service_that_is_down_makes_ready_503_naming_it() -> None:
-    checks = {"inventory": http_health_check(lambda app: "http://127.0.0.1:9")}
+    checks = {"inventory": http_health_check(lambda app: "http://127.0.0.1:9", "inventory")}
 
     response = TestClient(demo_app(readiness_checks=checks)).get("/ready")
 
@@ -67,3 +71,40 @@ def test_a_hanging_check_fails_after_the_readiness_timeout() -> None:
 
     assert response.status_code == 503
     assert response.json()["checks"]["slow"]["error"] == "no answer within 0.2s"
+
+
+@pytest.fixture
+def orders_health_url() -> Iterator[str]:
+    """A real HTTP server on loopback whose /health says it is orders."""
+
+    class Health(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = json.dumps({"status": "ok", "service": "orders"}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Health)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_a_peer_is_ready_only_if_it_answers_as_the_module_expected(orders_health_url: str) -> None:
+    expected_orders = {"orders": http_health_check(lambda app: orders_health_url, "orders")}
+    wrong_module = {"inventory": http_health_check(lambda app: orders_health_url, "inventory")}
+
+    assert TestClient(demo_app(readiness_checks=expected_orders)).get("/ready").status_code == 200
+    response = TestClient(demo_app(readiness_checks=wrong_module)).get("/ready")
+    assert response.status_code == 503
+    assert response.json()["checks"]["inventory"]["status"] == "failed"
+
+
+def test_health_names_the_service() -> None:
+    assert TestClient(demo_app()).get("/health").json() == {"status": "ok", "service": "demo"}

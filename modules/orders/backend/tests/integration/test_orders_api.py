@@ -97,6 +97,6 @@ def test_ready_checks_the_database_and_metrics_count_orders(api: TestClient) -> 
 
 
 def test_health_and_docs_are_served(api: TestClient) -> None:
-    assert api.get("/health").json() == {"status": "ok"}
+    assert api.get("/health").json() == {"status": "ok", "service": "orders"}
     assert api.get("/api/docs").status_code == 200
     assert "/api/v1/orders" in api.get("/api/openapi.json").json()["paths"]
