@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import sync
-from manifest import ManifestError
+from manifest import ManifestError, module_names
 
 from scaffold import provenance
 from scaffold.check import check_module
@@ -25,7 +25,7 @@ from scaffold.create import (
 )
 from scaffold.errors import ScaffoldError
 from scaffold.make_command_line import as_typed
-from scaffold.names import existing_module, known_modules, validate_module_name
+from scaffold.names import existing_module, validate_module_name
 from scaffold.pull_request import open_module_pr
 from scaffold.removal import remove_module
 
@@ -137,7 +137,7 @@ def _run(root: Path, args: argparse.Namespace) -> int:
     else:
         for name in args.names:
             existing_module(root, name)
-        names = args.names or known_modules(root)
+        names = args.names or module_names(root)
         problems = [problem for name in names for problem in check_module(root, name)]
         problems += [f"{path} is stale: run `make sync`" for path in _stale(root)]
         for problem in problems:

@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import sync
+from atomic_file import replace_text
 from boundaries import facade_exports
 from manifest import ManifestError, is_owner_handle
 
 from scaffold import provenance, registry
-from scaffold.atomic_file import replace_text
 from scaffold.confinement import inside, registration_file
 from scaffold.errors import ScaffoldError
 from scaffold.names import existing_module, validate_module_name

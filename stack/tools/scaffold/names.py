@@ -10,6 +10,8 @@ import re
 import sys
 from pathlib import Path
 
+from manifest import module_names
+
 from scaffold.errors import ScaffoldError
 
 # Names the repo already uses for its own packages or that would read as something else.
@@ -49,10 +51,6 @@ def check_name_shape(name: str) -> None:
         raise ScaffoldError(f"M={_shown(name)} is not a module name; {RULE}.")
 
 
-def known_modules(root: Path) -> list[str]:
-    return sorted(path.parent.name for path in (root / "modules").glob("*/BUILD"))
-
-
 def existing_module(root: Path, name: str) -> Path:
     """The directory of module `name`; ScaffoldError if the name is malformed or names no module."""
     check_name_shape(name)
@@ -60,7 +58,7 @@ def existing_module(root: Path, name: str) -> Path:
     if not (module_dir / "BUILD").is_file():
         raise ScaffoldError(
             f"no module '{name}' (no modules/{name}/BUILD); known modules: "
-            f"{', '.join(known_modules(root)) or '(none)'}."
+            f"{', '.join(module_names(root)) or '(none)'}."
         )
     if module_dir.is_symlink() or module_dir.resolve() != root.resolve() / "modules" / name:
         raise ScaffoldError(

@@ -6,10 +6,12 @@ so the scaffolder edits none of them by hand.
 
 from pathlib import Path
 
+import sync
+
 
 def requirements_file(name: str) -> Path:
     return Path(f"3rdparty/python/{name}-requirements.txt")
 
 
 def lockfile(name: str) -> Path:
-    return Path(f"3rdparty/python/{name}.lock")
+    return Path(sync.lockfile(name))  # the path sync writes into [python].resolves

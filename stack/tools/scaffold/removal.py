@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sync
+from boundaries import imported_names
 from manifest import load_all
 
 from scaffold import provenance, registry
@@ -89,14 +90,9 @@ def facade_users(root: Path, name: str) -> list[str]:
                 f"{path.relative_to(root)}:{error.lineno} does not parse, so its imports can't be "
                 "checked; fix it first."
             ) from None
-        for node in ast.walk(tree):
-            modules = []
-            if isinstance(node, ast.Import):
-                modules = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                modules = [node.module]
-            if any(m == name or m.startswith(f"{name}.") for m in modules):
-                found.append(f"{path.relative_to(root)}:{node.lineno}")  # type: ignore[attr-defined]
+        # The boundary check's reading of imports, dynamic ones with a literal name included.
+        lines = [line for line, imported, _ in imported_names(tree) if imported.split(".")[0] == name]
+        found += [f"{path.relative_to(root)}:{line}" for line in dict.fromkeys(lines)]
     return found
 
 

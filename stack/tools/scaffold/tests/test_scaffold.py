@@ -174,6 +174,16 @@ def test_new_module_refuses_bad_uses_owners_and_description(
     assert snapshot(repo) == before
 
 
+def test_a_dynamic_import_of_the_facade_also_blocks_removal(repo: Path) -> None:
+    new_module(repo, "payments", "http-api", set())
+    consumer = repo / "stack/bench/probe.py"
+    consumer.parent.mkdir(parents=True)
+    consumer.write_text('import importlib\n\nimportlib.import_module("payments.backend.public")\n')
+
+    with pytest.raises(ScaffoldError, match="stack/bench/probe.py:3"):
+        remove_module(repo, "payments")
+
+
 def test_a_module_whose_facade_is_used_is_not_removed(repo: Path) -> None:
     new_module(repo, "payments", "http-api", set())
     consumer = repo / "modules/orders/backend/service/billing.py"
