@@ -25,6 +25,11 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
 
     service_name: str = "service"
+    # Where this process runs: `local` (make dev, make up, tests) or a deployed stack's environment.
+    # Deployed stacks set PANTSTACK_ENVIRONMENT; local-only conveniences are refused outside `local`.
+    environment: Literal["local", "test", "prod"] = Field(
+        default="local", validation_alias="PANTSTACK_ENVIRONMENT"
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
