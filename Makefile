@@ -61,10 +61,8 @@ contract-accept: ## Accept an intended change of a module's HTTP contract: rewri
 	@$(REQUIRE_MODULE)
 	$(PANTS) run "modules/$$M:$$M" -- --write-openapi "$$PWD/modules/$$M/openapi.json"
 
-graph: ## Module dependency graph from Pants' real graph: docs/module-graph.{mmd,svg}; fails on a cycle
-	@mkdir -p dist
-	$(PANTS) peek modules:: stack/libs:: > dist/peek.json
-	python3 stack/tools/module_graph.py dist/peek.json docs
+graph: sync ## Module graph from the manifests (docs/module-graph.{mmd,svg}, written by make sync)
+	python3 stack/tools/module_graph.py
 
 dev: ## Run every module locally on embedded defaults (SQLite in .data/); Ctrl-C stops all
 	stack/tools/dev.sh

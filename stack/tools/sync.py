@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import compose
+import module_graph
 from atomic_file import replace_text
 from manifest import Manifest, ManifestError, load_all
 
@@ -98,6 +99,8 @@ def outputs(root: Path) -> dict[Path, Callable[[], str]]:
         CODEOWNERS: lambda: render_codeowners(manifests),
         PYPROJECT: lambda: render_pyproject(pyproject, manifests),
         compose.COMPOSE_FILE: lambda: compose.render(root),
+        module_graph.MERMAID: lambda: module_graph.mermaid(manifests),
+        module_graph.SVG: lambda: module_graph.svg(manifests),
     }
 
 
