@@ -13,7 +13,7 @@ SCAFFOLD := PYTHONPATH=stack/tools python3 -m scaffold.cli --root .
 REQUIRE_MODULE = $(SCAFFOLD) validate --target "make $@" -- "$$M"
 
 .DEFAULT_GOAL := help
-.PHONY: help test sync fmt locks package new-module gh-new-module-pr update-module remove-module check-module contract-accept graph dev base-image images up down logs stack-preview stack-up stack-destroy affected-demo bench reliability
+.PHONY: help test sync fmt locks package new-module gh-new-module-pr update-module update-modules adopt-module remove-module check-module contract-accept graph dev base-image images up down logs stack-preview stack-up stack-destroy affected-demo bench reliability
 
 help: ## Show this help
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -45,11 +45,16 @@ gh-new-module-pr: ## Branch module/$(M), new-module, commit, push and open a PR 
 	$(SCAFFOLD) pr --type "$$TYPE" --features "$$FEATURES" --uses "$$USES" --owners "$$OWNERS" \
 	  --description "$$DESCRIPTION" -- "$$M"
 
-update-module: ## Re-apply newer templates to a generated module, keeping local edits (conflicts -> .template-new)
+update-module: ## 3-way merge today's templates into a module (conflicts: inline markers, listed, exit 1)
 	$(REQUIRE_MODULE)
 	$(PANTS) run stack/tools/scaffold:cli -- --root "$$PWD" update -- "$$M"
-	$(PANTS) fmt fix "modules/$$M::"
-	$(SCAFFOLD) record -- "$$M"
+
+update-modules: ## update-module for every module, with a summary: updated, conflicts, already current
+	$(PANTS) run stack/tools/scaffold:cli -- --root "$$PWD" update-all
+
+adopt-module: ## Make a hand-written module updatable: record its answers and today's templates as its base
+	$(REQUIRE_MODULE)
+	$(SCAFFOLD) adopt -- "$$M"
 
 remove-module: ## Remove a module and what new-module added for it (refuses while its facade is used; FORCE=1: untracked/edited files too)
 	$(SCAFFOLD) remove --force "$$FORCE" -- "$$M"

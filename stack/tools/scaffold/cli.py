@@ -21,16 +21,16 @@ from scaffold.create import (
     parse_features,
     parse_owners,
     parse_uses,
-    update_module,
 )
 from scaffold.errors import ScaffoldError
 from scaffold.make_command_line import as_typed
 from scaffold.names import existing_module, validate_module_name
 from scaffold.pull_request import open_module_pr
 from scaffold.removal import remove_module
+from scaffold.update import adopt_module, update_module, update_modules
 
 # The make target each command serves, for error messages.
-TARGETS = {"pr": "make gh-new-module-pr"}
+TARGETS = {"pr": "make gh-new-module-pr", "update-all": "make update-modules"}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -50,7 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     remove.add_argument(
         "--force", choices=["", "0", "1"], default="", help="1: delete untracked/edited files too"
     )
-    commands.add_parser("update", help="re-apply the templates, keeping local edits").add_argument("name")
+    commands.add_parser("update", help="3-way merge today's templates into a module").add_argument("name")
+    commands.add_parser("update-all", help="update every module; a summary per module")
+    commands.add_parser("adopt", help="record a hand-written module's answers and base").add_argument("name")
     commands.add_parser("record", help="remember generated files as formatted").add_argument("name")
     pr = commands.add_parser("pr", help="branch, scaffold, commit, push and open a pull request")
     pr.add_argument("name")
@@ -112,8 +114,22 @@ def _run(root: Path, args: argparse.Namespace) -> int:
         new_module(root, args.name, **_new_module_options(root, args))
         print(f"new-module: created modules/{args.name}")
     elif args.command == "update":
-        for line in update_module(root, args.name) or ["nothing to update"]:
+        update = update_module(root, args.name)
+        for line in update.lines:
             print(f"update-module: {line}")
+        print(f"update-module: {update.summary}")
+        return 1 if update.conflicts else 0
+    elif args.command == "update-all":
+        updates = update_modules(root)
+        for update in updates:
+            for line in update.lines:
+                print(f"update-modules: {update.module}/{line}")
+        for update in updates:
+            print(f"update-modules: {update.summary}")
+        return 1 if any(update.conflicts for update in updates) else 0
+    elif args.command == "adopt":
+        adopt_module(root, args.name)
+        print(f"adopt-module: modules/{args.name} records today's templates as its base")
     elif args.command == "pr":
         validate_module_name(args.name, root)
         options = _new_module_options(root, args)

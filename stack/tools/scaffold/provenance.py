@@ -1,11 +1,11 @@
-"""What the scaffolder generated for a module, kept in modules/<m>/.scaffold.json so that
-`make update-module` can tell template changes from local edits.
+"""What the scaffolder generated for a module, kept in modules/<m>/.scaffold.json.
 
-Per template file it records two hashes: of the raw template output ("rendered") and of the file as
-committed after `fmt fix` ("formatted"). On update a file is replaced only if the template's
-output changed and the file was not edited locally; if both changed, the new template output is
-written beside it as <file>.template-new for a manual merge. "outputs" holds the digests of the
-other files it generated (requirements, lockfile, openapi.json), keyed by repo-relative path.
+"context" holds the answers the module was rendered from and "template_commit" the commit of the
+templates, which `make update-module` re-renders as the base of its 3-way merge (update.py). Per
+generated file, "files" records two hashes: of the raw template output ("rendered") and of the
+file as formatted by `fmt fix` ("formatted"), so remove-module knows which files nobody edited;
+"outputs" holds the digests of the other files it generated (requirements, lockfile,
+openapi.json), keyed by repo-relative path.
 """
 
 import hashlib
