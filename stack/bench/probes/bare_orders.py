@@ -28,7 +28,8 @@ from orders.backend.schemas import OrderCreate, OrderItemPublic, OrderPublic, Or
 
 
 # The orders tables as modules/orders/backend/repository/tables.py declares them (the module's
-# internals are private to it, so the probe repeats them).
+# internals are private to it, so the probe repeats them; orders' test_bench_baseline_tables fails
+# when the two differ).
 class Base(DeclarativeBase):
     pass
 
