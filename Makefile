@@ -13,7 +13,7 @@ SCAFFOLD := PYTHONPATH=stack/tools python3 -m scaffold.cli --root .
 REQUIRE_MODULE = $(SCAFFOLD) validate --target "make $@" -- "$$M"
 
 .DEFAULT_GOAL := help
-.PHONY: help test sync fmt locks package new-module gh-new-module-pr update-module update-modules adopt-module remove-module check-module contract-accept graph dev base-image images up down logs stack-preview stack-up stack-destroy affected-demo bench reliability
+.PHONY: help test test-quick sync fmt locks package new-module gh-new-module-pr update-module update-modules adopt-module remove-module check-module contract-accept graph ide dev base-image images up down logs stack-preview stack-up stack-destroy affected-demo bench reliability
 
 help: ## Show this help
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -24,6 +24,14 @@ test: ## Lint, type-check and run every test (what CI runs)
 	$(SCAFFOLD) check
 	python3 stack/tools/docs_check.py
 	$(PANTS) tailor --check update-build-files --check lint check test ::
+
+# Tests that start processes, browsers or containers; `make test` and CI run them, test-quick does not.
+SLOW_TAGS := -e2e,-system,-reliability,-browser,-docker
+
+test-quick: ## The edit loop: lint, type-check and the unit/integration tests of what changed since main's merge base, with dependents
+	@base=$$(git merge-base HEAD main 2>/dev/null || git rev-parse HEAD); \
+	echo "test-quick: changes since $$base (committed or not), their dependents, without $(SLOW_TAGS)"; \
+	$(PANTS) --changed-since="$$base" --changed-dependents=transitive --tag="$(SLOW_TAGS)" lint check test
 
 sync: ## Regenerate every file that lists modules from modules/*/module.toml (make test fails when one is stale)
 	python3 stack/tools/sync.py
@@ -68,6 +76,9 @@ contract-accept: ## Accept an intended change of a module's HTTP contract: rewri
 
 graph: sync ## Module graph from the manifests (docs/module-graph.{mmd,svg}, written by make sync)
 	python3 stack/tools/module_graph.py
+
+ide: ## Editor settings: a virtualenv per resolve (./pants export) and pyrightconfig.json, one environment per module
+	python3 stack/tools/ide.py --export
 
 dev: ## Run every module locally on embedded defaults (SQLite in .data/); Ctrl-C stops all
 	stack/tools/dev.sh

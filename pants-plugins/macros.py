@@ -153,6 +153,8 @@ def pantstack_module(module):
         resolve=module,
         runtime_package_dependencies=[f":{module}"],
         timeout=300,
+        # `make test-quick` leaves the tests that run processes out (`--tag=-e2e`); CI runs them.
+        tags=["e2e"],
     )
     pex_binary(
         name=module,
