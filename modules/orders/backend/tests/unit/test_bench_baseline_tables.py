@@ -11,7 +11,7 @@ from orders.backend.repository.tables import Base
 
 
 def ddl(metadata: MetaData) -> list[str]:
-    dialect = postgresql.dialect()
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
     statements = []
     for table in metadata.sorted_tables:
         statements.append(str(CreateTable(table).compile(dialect=dialect)).strip())
