@@ -25,7 +25,8 @@ def current_version(root: Path) -> str | None:
     last = _git(root, "log", "-1", "--format=%H", "--", TEMPLATES)
     if last.returncode != 0 or not last.stdout.strip():
         return None  # not a git checkout, or templates never committed
-    dirty = _git(root, "status", "--porcelain", "--", TEMPLATES)
+    # --no-optional-locks: a plain `git status` refreshes .git/index, and a check must write nothing.
+    dirty = _git(root, "--no-optional-locks", "status", "--porcelain", "--", TEMPLATES)
     if dirty.returncode != 0 or dirty.stdout.strip():
         return None
     return last.stdout.decode().strip()

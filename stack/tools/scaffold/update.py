@@ -48,13 +48,15 @@ def update_module(root: Path, name: str) -> Update:
     inside(module_dir / provenance.FILE, module_dir)
     recorded = _recorded(module_dir, name)
     result = Update(name)
+    context, module_type = recorded["context"], recorded["type"]
+    new = render_module(module_type, context, root / TEMPLATES)
+    for relative in new:  # a link out of the module is refused before anything else
+        inside(module_dir / relative, module_dir)
     base_commit, new_commit = recorded["template_commit"], require_current_version(root)
     if base_commit == new_commit:
         return result
-    context, module_type = recorded["context"], recorded["type"]
     with templates_at(root, base_commit) as old_templates:
         base = render_module(module_type, context, old_templates)
-    new = render_module(module_type, context, root / TEMPLATES)
     if base == new:
         return result  # the templates changed, but nothing this module renders
     writes: dict[str, str | None] = {}  # module-relative path -> new text, None: delete
