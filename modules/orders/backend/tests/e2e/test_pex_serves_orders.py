@@ -1,11 +1,15 @@
-"""The packaged PEX: on $PORT it serves the API, refuses orders safely without inventory, stops cleanly."""
+"""The packaged PEX: on $PORT it serves the API, refuses orders safely without inventory, stops cleanly;
+deployed without INVENTORY_URL it does not start."""
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx2
 
-from common.testing.pex import served_pex
+from common.testing.pex import SANDBOX_ROOT, served_pex
 from service_kit.auth import mint_token
 
 SECRET = "e2e-" + "s" * 32
@@ -38,3 +42,22 @@ def test_the_pex_serves_orders_fails_safe_without_inventory_and_stops_on_sigterm
     assert access and access[0]["status"] == 503 and access[0]["path"] == "/api/v1/orders"
     assert any("127.0.0.1:9" in line["message"] for line in lines)  # the specifics are in the log
     assert any(line["message"] == "Application shutdown complete." for line in log_lines)
+
+
+def test_deployed_without_inventory_url_the_pex_stops_at_start_naming_the_variable(tmp_path: Path) -> None:
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "PEX_ROOT": str(tmp_path / "pex_root"),
+        "PANTSTACK_ENVIRONMENT": "prod",
+        "ORDERS_DATA_DIR": str(tmp_path / "data"),
+        "SERVICE_AUTH_SECRET": SECRET,
+    }
+    pex = SANDBOX_ROOT / "modules.orders" / "orders.pex"
+
+    started = subprocess.run(
+        [sys.executable, str(pex)], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+
+    assert started.returncode == 2, started.stderr
+    (line,) = started.stderr.splitlines()
+    assert line.startswith("INVENTORY_URL is not set") and "PANTSTACK_ENVIRONMENT=prod" in line
