@@ -77,7 +77,7 @@ def create_app(settings: Settings | None = None, stock: StockReservations | None
 
 
 def run() -> None:
-    service_main(create_app, Settings)
+    service_main(create_app, Settings, migrations_dir=MIGRATIONS_DIR)
 
 
 if __name__ == "__main__":
