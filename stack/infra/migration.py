@@ -8,8 +8,8 @@ crash-looping the new replicas, and keeps the migration's log apart from the ser
 The task runs from the deployer with `aws ecs run-task` in a pulumi-command `local.Command`: Pulumi
 runs a command only when `pulumi up` creates or replaces it, never during `pulumi preview`, and it is
 replaced (so run) whenever the migration task definition changes, which every new image or setting
-does. `aws ecs wait tasks-stopped` gives up after 10 minutes, failing the deploy. The deployer needs the AWS CLI and ecs:RunTask, ecs:DescribeTasks and iam:PassRole
-on the module's two roles.
+does. `aws ecs wait tasks-stopped` gives up after 10 minutes, failing the deploy. The deployer needs
+the AWS CLI and ecs:RunTask, ecs:DescribeTasks and iam:PassRole on the module's two roles.
 """
 
 import json
