@@ -31,7 +31,7 @@ def deploy_module(module: str, program: str | Path) -> ModuleService:
         module,
         platform,
         ServiceSettings.from_config(config),
-        database_url_secret_arn=database.url_secret_arn if database else None,
+        database=database,
         public_routes=manifest.public_routes,
     )
     # No database URL, password or secret value among the outputs: only names.

@@ -7,20 +7,25 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from infra.database import ModuleDatabase
 from infra.discovery import CONTAINER_PORT, DNS_TTL_SECONDS
+from infra.migration import ModuleMigration
 from infra.platform_outputs import PlatformOutputs, module_entry
 from infra.policies import ECS_TASKS_ASSUME_ROLE, execution_role_policy
 from infra.settings import ServiceSettings
 
 # The load balancer checks this path.
 HEALTH_CHECK_PATH = "/health"
+# The environments a service knows (service_kit's PANTSTACK_ENVIRONMENT, besides `local`).
+DEPLOYED_ENVIRONMENTS = ("test", "prod")
 
 
 class ModuleService(pulumi.ComponentResource):
     """Task definition, ECS service registered in the private namespace under the module's name,
     target group, listener rule, log group, task and execution roles, and CPU autoscaling of one
-    module in one environment (the stack). Its security group and peers' access to it are the
-    platform's, drawn from the manifests."""
+    module in one environment (the stack); with a database, the one-off migration task the service
+    waits for. Its security group and peers' access to it are the platform's, drawn from the
+    manifests."""
 
     service_name: pulumi.Output[str]
     image: pulumi.Output[str]
@@ -34,16 +39,23 @@ class ModuleService(pulumi.ComponentResource):
         settings: ServiceSettings,
         opts: pulumi.ResourceOptions | None = None,
         *,
-        database_url_secret_arn: pulumi.Input[str] | None = None,
+        database: ModuleDatabase | None = None,
         public_routes: Sequence[str] = (),
     ) -> None:
-        """`database_url_secret_arn`: the module's ModuleDatabase secret, given to the container as
-        <MODULE>_DATABASE_URL. `public_routes`: the manifest's; each prefix, and what lies below it,
+        """`database`: the module's ModuleDatabase; its URL secret is given to the container as
+        <MODULE>_DATABASE_URL, and each deploy migrates it in a one-off task before the service
+        rolls out (infra.migration). `public_routes`: the manifest's; each prefix, and what lies below it,
         is routed from the internet-facing listener after the load balancer validated the caller's
         end-user JWT. Without any, the service has no target group and only its peers reach it."""
         super().__init__("pantstack:infra:ModuleService", module, None, opts)
         env = pulumi.get_stack()
+        if env not in DEPLOYED_ENVIRONMENTS:
+            raise ValueError(
+                f"stack '{env}': a service knows the environments {', '.join(DEPLOYED_ENVIRONMENTS)} "
+                "(PANTSTACK_ENVIRONMENT); name the stack after one of them"
+            )
         child = pulumi.ResourceOptions(parent=self)
+        database_url_secret_arn = database.url_secret_arn if database else None
         region = aws.get_region_output().region
         account_id = aws.get_caller_identity_output().account_id
         partition = aws.get_partition_output().partition
@@ -124,6 +136,28 @@ class ModuleService(pulumi.ComponentResource):
             opts=child,
         )
 
+        container = pulumi.Output.all(
+            self.image,
+            log_group.name,
+            region,
+            secret_parameter_arns,
+            dependency_urls,
+            database_url_secret_arn,
+        ).apply(
+            lambda a: _container_definition(
+                module,
+                settings,
+                env=env,
+                image=a[0],
+                log_group=a[1],
+                region=a[2],
+                secret_arns={
+                    **dict(zip(settings.secrets, a[3], strict=True)),
+                    **({f"{_prefix(module)}_DATABASE_URL": a[5]} if a[5] else {}),
+                },
+                dependency_urls=a[4],
+            )
+        )
         task_definition = aws.ecs.TaskDefinition(
             module,
             family=f"{module}-{env}",
@@ -136,32 +170,24 @@ class ModuleService(pulumi.ComponentResource):
             ),
             execution_role_arn=execution_role.arn,
             task_role_arn=task_role.arn,
-            container_definitions=pulumi.Output.all(
-                self.image,
-                log_group.name,
-                region,
-                secret_parameter_arns,
-                dependency_urls,
-                database_url_secret_arn,
-            ).apply(
-                lambda a: json.dumps(
-                    [
-                        _container_definition(
-                            module,
-                            settings,
-                            image=a[0],
-                            log_group=a[1],
-                            region=a[2],
-                            secret_arns={
-                                **dict(zip(settings.secrets, a[3], strict=True)),
-                                **({f"{_prefix(module)}_DATABASE_URL": a[5]} if a[5] else {}),
-                            },
-                            dependency_urls=a[4],
-                        )
-                    ]
-                )
-            ),
+            container_definitions=container.apply(lambda c: json.dumps([c])),
             opts=child,
+        )
+        migration = (
+            ModuleMigration(
+                module,
+                platform,
+                service_container=container,
+                cpu=str(settings.cpu),
+                memory=str(settings.memory),
+                execution_role_arn=execution_role.arn,
+                task_role_arn=task_role.arn,
+                security_group_id=security_group_id,
+                database=database,
+                opts=child,
+            )
+            if database
+            else None
         )
 
         service = aws.ecs.Service(
@@ -192,8 +218,11 @@ class ModuleService(pulumi.ComponentResource):
                 enable=True, rollback=True
             ),
             propagate_tags="SERVICE",
-            # ECS refuses a target group that no listener uses yet.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[public[1]] if public else []),
+            # ECS refuses a target group that no listener uses yet; new tasks start on a migrated schema.
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=[*([public[1]] if public else []), *([migration.run] if migration else [])],
+            ),
         )
 
         scaling_target = aws.appautoscaling.Target(
@@ -239,6 +268,7 @@ def _container_definition(
     module: str,
     settings: ServiceSettings,
     *,
+    env: str,
     image: str,
     log_group: str,
     region: str,
@@ -253,6 +283,8 @@ def _container_definition(
         **dependency_urls,
         f"{prefix}_HOST": "0.0.0.0",
         f"{prefix}_PORT": str(CONTAINER_PORT),
+        # Deployed: a peer without its <DEP>_URL stops the service at start (no local default).
+        "PANTSTACK_ENVIRONMENT": env,
         # Deployed, reads need a valid token too, unless the stack config opts out (anonymousReads).
         f"{prefix}_AUTH_PROTECT_READS": "false" if settings.anonymous_reads else "true",
     }

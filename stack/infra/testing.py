@@ -21,6 +21,7 @@ import pulumi
 import yaml
 from manifest import Manifest, dependency_urls
 from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
+from pulumi.runtime.mocks import MockMonitor
 
 from infra.discovery import namespace_name, service_url
 from infra.platform_outputs import PlatformOutputs
@@ -51,11 +52,13 @@ _INVOKE_RESULTS: Mapping[str, Mapping[str, Any]] = {
 
 @dataclass(frozen=True)
 class DeclaredResource:
-    """One resource as the program declared it: its type token, logical name and inputs."""
+    """One resource as the program declared it: its type token, logical name, inputs, and the
+    resources (type, name) the engine must finish before it, from depends_on and from its inputs."""
 
     type: str
     name: str
     inputs: Mapping[str, Any]
+    waits_for: frozenset[tuple[str, str]] = frozenset()
 
 
 class RecordingMocks(Mocks):
@@ -65,9 +68,12 @@ class RecordingMocks(Mocks):
         self.stack_references = stack_references
         self.resources: list[DeclaredResource] = []
         self.outputs: dict[str, Any] = {}
+        # Filled by _DependencyRecordingMonitor just before it calls new_resource.
+        self._waits_for: dict[tuple[str, str], frozenset[tuple[str, str]]] = {}
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[Any, Any]]:
-        self.resources.append(DeclaredResource(args.typ, args.name, args.inputs))
+        waits_for = self._waits_for.get((args.typ, args.name), frozenset())
+        self.resources.append(DeclaredResource(args.typ, args.name, args.inputs, waits_for))
         if args.typ == "pulumi:pulumi:StackReference":
             if args.name not in self.stack_references:
                 raise KeyError(f"no such stack in this test: {args.name}")
@@ -95,6 +101,27 @@ class RecordingMocks(Mocks):
         return resource
 
 
+class _DependencyRecordingMonitor(MockMonitor):
+    """Pulumi's mock engine, also noting which resources each registration waits for (MockResourceArgs
+    carries no dependencies), so a test can check an ordering such as migration before service."""
+
+    def __init__(self, mocks: RecordingMocks) -> None:
+        super().__init__(mocks)
+        self.recording = mocks
+
+    def RegisterResource(self, request: Any) -> Any:
+        self.recording._waits_for[(request.type, request.name)] = frozenset(
+            _type_and_name(urn) for urn in request.dependencies
+        )
+        return super().RegisterResource(request)  # type: ignore[no-untyped-call]  # pulumi leaves it untyped
+
+
+def _type_and_name(urn: str) -> tuple[str, str]:
+    """urn:pulumi:<stack>::<project>::<parent types$>type::name → (type, name)."""
+    _, qualified_type, name = urn.rsplit("::", 2)
+    return qualified_type.rsplit("$", 1)[-1], name
+
+
 def run_program(
     program: Callable[[], object],
     *,
@@ -109,7 +136,9 @@ def run_program(
     all outputs, so a failure inside an `apply` fails the caller instead of passing silently.
     """
     mocks = RecordingMocks(stack_references or {})
-    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False)
+    pulumi.runtime.set_mocks(
+        mocks, project=project, stack=stack, preview=False, monitor=_DependencyRecordingMonitor(mocks)
+    )
     # The CLI hands every config value to the program as a string, structured values as JSON.
     pulumi.runtime.set_all_config(
         {key: value if isinstance(value, str) else json.dumps(value) for key, value in config.items()}
@@ -190,10 +219,12 @@ def deploy_module_program(
 
 def service_sizes(mocks: RecordingMocks) -> dict[str, Any]:
     """Desired count, CPU, memory and autoscaling bounds of the one service a module program declares."""
-    task = mocks.one("aws:ecs/taskDefinition:TaskDefinition").inputs
+    service = mocks.one("aws:ecs/service:Service")
+    # The service's task definition, not its one-off migration's.
+    task = mocks.named("aws:ecs/taskDefinition:TaskDefinition", service.name).inputs
     scaling = mocks.one("aws:appautoscaling/target:Target").inputs
     return {
-        "desired": mocks.one("aws:ecs/service:Service").inputs["desiredCount"],
+        "desired": service.inputs["desiredCount"],
         "cpu": task["cpu"],
         "memory": task["memory"],
         "bounds": (scaling["minCapacity"], scaling["maxCapacity"]),

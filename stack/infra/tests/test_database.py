@@ -23,7 +23,7 @@ def declare(settings: DatabaseSettings = DISPOSABLE) -> RecordingMocks:
             "orders",
             PLATFORM,
             ServiceSettings(listener_priority=100),
-            database_url_secret_arn=database.url_secret_arn,
+            database=database,
         )
         pulumi.export("databaseSecret", database.url_secret_arn)
 
@@ -32,7 +32,7 @@ def declare(settings: DatabaseSettings = DISPOSABLE) -> RecordingMocks:
 
 def container_of(mocks: RecordingMocks) -> dict[str, Any]:
     (container,) = json.loads(
-        mocks.one("aws:ecs/taskDefinition:TaskDefinition").inputs["containerDefinitions"]
+        mocks.named("aws:ecs/taskDefinition:TaskDefinition", "orders").inputs["containerDefinitions"]
     )
     return dict(container)
 

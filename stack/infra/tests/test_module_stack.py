@@ -22,7 +22,7 @@ def project_dir(tmp_path: Path) -> Path:
 
 def secret_names(mocks: RecordingMocks) -> set[str]:
     (container,) = json.loads(
-        mocks.one("aws:ecs/taskDefinition:TaskDefinition").inputs["containerDefinitions"]
+        mocks.named("aws:ecs/taskDefinition:TaskDefinition", "billing").inputs["containerDefinitions"]
     )
     return {secret["name"] for secret in container["secrets"]}
 

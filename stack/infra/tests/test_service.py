@@ -22,11 +22,12 @@ def declare(
     module: str = "orders",
     public_routes: tuple[str, ...] = (),
     platform: PlatformOutputs = PLATFORM,
+    stack: str = "test",
 ) -> RecordingMocks:
     return run_program(
         lambda: ModuleService(module, platform, settings, public_routes=public_routes),
         project=module,
-        stack="test",
+        stack=stack,
         config={},
     )
 
@@ -241,3 +242,15 @@ def test_each_used_facade_url_names_the_producer_private_address_and_nothing_els
 
     assert environment["INVENTORY_URL"] == "http://inventory.test.pantstack.internal:8000"
     assert not {name for name in environment if name.endswith("_URL")} - {"INVENTORY_URL"}
+
+
+@pytest.mark.parametrize("stack", ["test", "prod"])
+def test_the_task_tells_the_service_its_environment_so_local_defaults_are_off(stack: str) -> None:
+    environment = {e["name"]: e["value"] for e in container_of(declare(stack=stack))["environment"]}
+
+    assert environment["PANTSTACK_ENVIRONMENT"] == stack
+
+
+def test_a_stack_named_after_no_environment_the_service_knows_is_refused() -> None:
+    with pytest.raises(ValueError, match="stack 'staging': a service knows the environments test, prod"):
+        declare(stack="staging")

@@ -18,10 +18,11 @@ is retried like an idempotent call (a 409 saying the first attempt is still in f
 
 import asyncio
 import random
+import sys
 import time
 import uuid
 from types import TracebackType
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Literal, Self
 
 import httpx2
 from pydantic import Field, SecretStr
@@ -34,6 +35,13 @@ from service_kit.request_context import REQUEST_ID_HEADER, current_request_id
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRYABLE_STATUSES = frozenset({502, 503, 504})
 TOKEN_TTL_SECONDS = 300
+# Where a facade calls when its <SERVICE>_URL is unset, in local development only (make dev, tests):
+# deployed, that address is the caller itself, so a missing URL stops the service instead.
+LOCAL_DEVELOPMENT_URL = "http://127.0.0.1:8000"
+
+
+class MissingServiceURL(ValueError):
+    """Outside local development, a facade's `<SERVICE>_URL` is not set."""
 
 
 class ServiceError(Exception):
@@ -100,11 +108,48 @@ class ClientSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
-    url: str = "http://127.0.0.1:8000"
+    # None: LOCAL_DEVELOPMENT_URL in local development, refused anywhere else (see peer_url).
+    url: str | None = None
+    # The same variable ServiceSettings.environment reads.
+    environment: Literal["local", "test", "prod"] = Field(
+        default="local", validation_alias="PANTSTACK_ENVIRONMENT"
+    )
     timeout_seconds: float = Field(default=5.0, gt=0)
     retries: int = Field(default=2, ge=0)
     backoff_seconds: float = Field(default=0.1, ge=0)
     auth_secret: SecretStr | None = Field(default=None, validation_alias="SERVICE_AUTH_SECRET")
+
+
+def client_settings(service: str) -> ClientSettings:
+    """The settings of a facade client calling `service`, from its `<SERVICE>_*` variables."""
+    return ClientSettings(_env_prefix=f"{service.upper()}_")  # type: ignore[call-arg]
+
+
+def peer_url(service: str, settings: ClientSettings) -> str:
+    """`service`'s base URL; without `<SERVICE>_URL`, the local default in local development only."""
+    if settings.url:
+        return settings.url
+    if settings.environment == "local":
+        return LOCAL_DEVELOPMENT_URL
+    raise MissingServiceURL(
+        f"{service.upper()}_URL is not set: outside local development (PANTSTACK_ENVIRONMENT="
+        f"{settings.environment}) a facade URL has no default; set it to the {service} service's address "
+        f"(a module's stack does, for each module in its module.toml `uses`)"
+    )
+
+
+def require_peer_urls(*clients: "type[ServiceClient]") -> None:
+    """At app creation, before serving: each missing `<SERVICE>_URL` on one line of stderr, and exit
+    status 2 (as load_settings), rather than a first call that fails or reaches the wrong service."""
+    problems = []
+    for client in clients:
+        try:
+            peer_url(client.service, client_settings(client.service))
+        except MissingServiceURL as error:
+            problems.append(str(error))
+    if problems:
+        print("\n".join(problems), file=sys.stderr)
+        raise SystemExit(2)
 
 
 class ServiceClient:
@@ -122,7 +167,7 @@ class ServiceClient:
         auth_secret: str | None = None,
         transport: httpx2.AsyncBaseTransport | None = None,
     ) -> None:
-        settings = ClientSettings(_env_prefix=f"{self.service.upper()}_")  # type: ignore[call-arg]
+        settings = client_settings(self.service)
         self.caller = caller
         self.retries = settings.retries if retries is None else retries
         self.backoff_seconds = settings.backoff_seconds
@@ -131,7 +176,7 @@ class ServiceClient:
         )
         self._token: tuple[str, float] | None = None
         self._http = httpx2.AsyncClient(
-            base_url=base_url or settings.url,
+            base_url=base_url or peer_url(self.service, settings),
             timeout=settings.timeout_seconds if timeout_seconds is None else timeout_seconds,
             transport=transport,
         )

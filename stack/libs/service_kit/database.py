@@ -1,4 +1,5 @@
-"""The database resource of a service: engine and sessions opened in the lifespan, readiness check."""
+"""The database resource of a service: engine and sessions opened in the lifespan, readiness check,
+and `migrate`, what a deploy's one-off migration task runs (`<module PEX> --migrate`)."""
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -27,6 +28,15 @@ def database_lifespan(migrations_dir: Path) -> Callable[[FastAPI], AbstractAsync
             await engine.dispose()
 
     return lifespan
+
+
+async def migrate(database_url: str, migrations_dir: Path) -> None:
+    """Migrate the database at `database_url` to head, then close the engine."""
+    engine = create_engine(database_url)
+    try:
+        await upgrade_to_head(engine, migrations_dir)
+    finally:
+        await engine.dispose()
 
 
 database_ready = database_check(lambda app: app.state.engine)

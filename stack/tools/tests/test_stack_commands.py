@@ -2,6 +2,7 @@
 with a CLI, exports the infra virtualenv and runs Pulumi on each stack in order."""
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -227,4 +228,30 @@ def test_a_use_of_a_module_without_a_stack_is_refused_before_anything_runs(repo:
     assert result.returncode != 0
     assert "modules/orders/module.toml uses 'billing', which has no stack" in result.stderr
     assert "modules/billing/infrastructure/Pulumi.yaml" in result.stderr
+    assert calls(repo) == []
+
+
+def test_make_stack_up_env_prod_prints_the_order_then_without_the_cli_says_what_to_install(
+    repo: Path,
+) -> None:
+    # The real Makefile (a dependency of this test, at the sandbox root), with no pulumi on PATH.
+    make = shutil.which("make")
+    assert make, "make is not installed: `apt-get install make`"
+    shutil.copy(Path.cwd() / "Makefile", repo / "Makefile")
+    add_module(repo, "shipping", infrastructure=True, uses=("orders",))
+    bin_dir = repo.parent / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "python3").symlink_to(sys.executable)
+
+    result = subprocess.run(
+        [make, "stack-up", "ENV=prod"],
+        cwd=repo,
+        env={"PATH": str(bin_dir), "PYTHONDONTWRITEBYTECODE": "1"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert "make stack-up: order: platform, orders, shipping" in result.stdout
+    assert "Pulumi CLI is not installed" in result.stderr and result.returncode != 0
     assert calls(repo) == []

@@ -64,7 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def run() -> None:
-    service_main(create_app, Settings)
+    service_main(create_app, Settings, migrations_dir=MIGRATIONS_DIR)
 
 
 if __name__ == "__main__":

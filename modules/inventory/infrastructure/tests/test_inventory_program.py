@@ -36,7 +36,7 @@ def test_nothing_is_public_and_peers_reach_the_service_on_port_8000(
 
     assert mocks.of_type("aws:lb/listenerRule:ListenerRule") == []
     assert mocks.of_type("aws:lb/targetGroup:TargetGroup") == []
-    task = mocks.one("aws:ecs/taskDefinition:TaskDefinition").inputs
+    task = mocks.named("aws:ecs/taskDefinition:TaskDefinition", MODULE).inputs
     (container,) = json.loads(task["containerDefinitions"])
     assert container["portMappings"] == [{"containerPort": 8000, "protocol": "tcp"}]
     assert {"name": "INVENTORY_AUTH_PROTECT_READS", "value": "true"} in container["environment"]
@@ -59,7 +59,7 @@ def test_both_envs_read_the_url_of_their_own_database_from_its_secret(
     deployed: dict[str, RecordingMocks]
 ) -> None:
     def secret_names(env: str) -> set[str]:
-        task = deployed[env].one("aws:ecs/taskDefinition:TaskDefinition").inputs
+        task = deployed[env].named("aws:ecs/taskDefinition:TaskDefinition", MODULE).inputs
         (container,) = json.loads(task["containerDefinitions"])
         return {secret["name"] for secret in container["secrets"]}
 

@@ -22,6 +22,7 @@ from orders.backend.service.exceptions import (
 )
 from orders.backend.service.stock import StockReservations
 from service_kit.app import create_service_app
+from service_kit.client import require_peer_urls
 from service_kit.database import database_lifespan, database_ready
 from service_kit.idempotency import PURGE_INTERVAL_SECONDS, purge_expired_keys
 from service_kit.periodic import periodic
@@ -33,6 +34,8 @@ from service_kit.settings import load_settings
 def create_app(settings: Settings | None = None, stock: StockReservations | None = None) -> FastAPI:
     """`stock` replaces the InventoryClient (tests pass inventory's fake or an in-process client)."""
     settings = settings or load_settings(Settings)
+    if stock is None:
+        require_peer_urls(InventoryClient)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -74,7 +77,7 @@ def create_app(settings: Settings | None = None, stock: StockReservations | None
 
 
 def run() -> None:
-    service_main(create_app, Settings)
+    service_main(create_app, Settings, migrations_dir=MIGRATIONS_DIR)
 
 
 if __name__ == "__main__":

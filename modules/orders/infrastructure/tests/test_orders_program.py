@@ -36,10 +36,11 @@ def test_nothing_is_public_and_peers_reach_the_service_on_port_8000(
 
     assert mocks.of_type("aws:lb/listenerRule:ListenerRule") == []
     assert mocks.of_type("aws:lb/targetGroup:TargetGroup") == []
-    task = mocks.one("aws:ecs/taskDefinition:TaskDefinition").inputs
+    task = mocks.named("aws:ecs/taskDefinition:TaskDefinition", MODULE).inputs
     (container,) = json.loads(task["containerDefinitions"])
     assert container["portMappings"] == [{"containerPort": 8000, "protocol": "tcp"}]
     assert {"name": "ORDERS_AUTH_PROTECT_READS", "value": "true"} in container["environment"]
+    assert {"name": "PANTSTACK_ENVIRONMENT", "value": env} in container["environment"]
     assert mocks.one("aws:servicediscovery/service:Service").inputs["name"] == "orders"
     assert mocks.outputs["serviceName"] == "orders"
     assert mocks.outputs["image"].endswith("/pantstack/orders:orders-latest")
@@ -59,7 +60,7 @@ def test_both_envs_read_the_url_of_their_own_database_from_its_secret(
     deployed: dict[str, RecordingMocks]
 ) -> None:
     def secret_names(env: str) -> set[str]:
-        task = deployed[env].one("aws:ecs/taskDefinition:TaskDefinition").inputs
+        task = deployed[env].named("aws:ecs/taskDefinition:TaskDefinition", MODULE).inputs
         (container,) = json.loads(task["containerDefinitions"])
         return {secret["name"] for secret in container["secrets"]}
 
@@ -84,8 +85,22 @@ def test_prod_protects_and_backs_up_its_database_and_test_is_small_and_disposabl
 def test_inventory_is_reached_at_its_private_name_in_the_same_env(
     deployed: dict[str, RecordingMocks], env: str
 ) -> None:
-    task = deployed[env].one("aws:ecs/taskDefinition:TaskDefinition").inputs
+    task = deployed[env].named("aws:ecs/taskDefinition:TaskDefinition", MODULE).inputs
     (container,) = json.loads(task["containerDefinitions"])
     urls = {e["name"]: e["value"] for e in container["environment"] if e["name"].endswith("_URL")}
 
     assert urls == {"INVENTORY_URL": f"http://inventory.{env}.pantstack.internal:8000"}
+
+
+@pytest.mark.parametrize("env", ["test", "prod"])
+def test_each_deploy_migrates_in_a_one_off_task_before_the_service_rolls_out(
+    deployed: dict[str, RecordingMocks], env: str
+) -> None:
+    mocks = deployed[env]
+
+    service = mocks.one("aws:ecs/service:Service")
+    assert ("command:local:Command", f"{MODULE}-migrate") in service.waits_for
+    task = mocks.named("aws:ecs/taskDefinition:TaskDefinition", f"{MODULE}-migrate").inputs
+    (container,) = json.loads(task["containerDefinitions"])
+    assert container["command"] == ["--migrate"]
+    assert task["family"] == f"{MODULE}-{env}-migrate"

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 
 from orders.backend.public import OrdersClient
 from service_kit.app import create_service_app
+from service_kit.client import require_peer_urls
 from service_kit.database import database_lifespan, database_ready
 from service_kit.idempotency import PURGE_INTERVAL_SECONDS, purge_expired_keys
 from service_kit.periodic import periodic
@@ -29,6 +30,9 @@ from shipping.backend.service.ports import OrdersReader
 def create_app(settings: Settings | None = None, orders: OrdersReader | None = None) -> FastAPI:
     """`orders` replaces the OrdersClient (tests pass orders' FakeOrdersClient). An orders outage
     is answered by the kit: 503 (Retry-After when orders rate-limits), else 502, no internals."""
+    settings = settings or load_settings(Settings)
+    if orders is None:
+        require_peer_urls(OrdersClient)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -44,7 +48,7 @@ def create_app(settings: Settings | None = None, orders: OrdersReader | None = N
     if orders is None:
         checks["orders"] = http_health_check(lambda app: str(app.state.orders.base_url), "orders")
     return create_service_app(
-        settings or load_settings(Settings),
+        settings,
         routers=[shipments.router],
         lifespan=lifespan,
         readiness_checks=checks,
@@ -59,7 +63,7 @@ def create_app(settings: Settings | None = None, orders: OrdersReader | None = N
 
 
 def run() -> None:
-    service_main(create_app, Settings)
+    service_main(create_app, Settings, migrations_dir=MIGRATIONS_DIR)
 
 
 if __name__ == "__main__":

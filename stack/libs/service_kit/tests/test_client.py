@@ -4,7 +4,16 @@ import httpx2
 import jwt
 import pytest
 
-from service_kit.client import BadRequest, Conflict, NotFound, RateLimited, Unavailable
+from service_kit.client import (
+    LOCAL_DEVELOPMENT_URL,
+    BadRequest,
+    Conflict,
+    MissingServiceURL,
+    NotFound,
+    RateLimited,
+    Unavailable,
+    require_peer_urls,
+)
 from service_kit.tests.demo_app import SECRET, DemoClient
 
 pytestmark = pytest.mark.anyio
@@ -74,3 +83,51 @@ async def test_each_call_carries_a_token_naming_the_caller_for_the_callee() -> N
     scheme, token = seen[0].headers["Authorization"].split()
     claims = jwt.decode(token, SECRET, algorithms=["HS256"], audience="demo")
     assert scheme == "Bearer" and claims["sub"] == "tests"
+
+
+@pytest.mark.parametrize("environment", ["test", "prod"])
+def test_outside_local_a_missing_peer_url_stops_the_service_with_one_line_naming_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], environment: str
+) -> None:
+    monkeypatch.setenv("PANTSTACK_ENVIRONMENT", environment)
+
+    with pytest.raises(SystemExit) as exited:
+        require_peer_urls(DemoClient)
+
+    assert exited.value.code == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("DEMO_URL is not set") and f"PANTSTACK_ENVIRONMENT={environment}" in line
+
+
+def test_outside_local_an_empty_peer_url_counts_as_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PANTSTACK_ENVIRONMENT", "prod")
+    monkeypatch.setenv("DEMO_URL", "")
+
+    with pytest.raises(SystemExit):
+        require_peer_urls(DemoClient)
+
+
+def test_outside_local_a_client_without_its_url_is_refused_not_pointed_at_itself(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PANTSTACK_ENVIRONMENT", "prod")
+
+    with pytest.raises(MissingServiceURL, match="DEMO_URL"):
+        DemoClient(caller="tests", auth_secret=SECRET)
+
+
+def test_a_peer_url_that_is_set_is_used_in_any_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PANTSTACK_ENVIRONMENT", "prod")
+    monkeypatch.setenv("DEMO_URL", "http://demo.prod.pantstack.internal:8000")
+
+    require_peer_urls(DemoClient)
+
+    assert DemoClient(caller="tests", auth_secret=SECRET).base_url.rstrip("/") == (
+        "http://demo.prod.pantstack.internal:8000"
+    )
+
+
+def test_local_development_keeps_its_default_peer_url() -> None:
+    require_peer_urls(DemoClient)
+
+    assert DemoClient(caller="tests", auth_secret=SECRET).base_url.rstrip("/") == LOCAL_DEVELOPMENT_URL

@@ -106,6 +106,8 @@ def test_uses_wires_each_used_facade_into_the_app_and_the_manifest(repo: Path) -
     peers = (module / "backend/api/peers.py").read_text()
     assert "from orders.backend.public import OrdersClient" in peers
     assert 'OrdersClient(caller="payments") as orders,' in peers
+    # Checked as the app is created, so a deployed module without ORDERS_URL stops at start.
+    assert "    require_peer_urls(OrdersClient)\n" in peers
     assert "lifespan=with_peers(in_memory_store)," in (module / "backend/api/main.py").read_text()
     assert 'uses = ["orders"]' in (module / "module.toml").read_text()
     assert boundaries.main(["--root", str(repo)]) == 0
