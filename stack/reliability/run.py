@@ -33,11 +33,15 @@ class Scale:
     inventory_timeout_seconds: float
     inventory_retries: int
     fuzz_examples: int
+    rate_limit_burst: int
+    beyond_rate_limit: int
+    honoured_retries: int
+    stateful_scenarios: int
 
 
-FULL = Scale(2000, 16, 200, 50, 10, 10, 2.0, 1, 100)
+FULL = Scale(2000, 16, 200, 50, 10, 10, 2.0, 1, 100, 20, 40, 10, 200)
 # What the tests run (make test): the same checks, small.
-QUICK = Scale(200, 8, 32, 50, 10, 3, 1.0, 1, 25)
+QUICK = Scale(200, 8, 32, 50, 10, 3, 1.0, 1, 25, 5, 10, 3, 30)
 
 
 @dataclass
