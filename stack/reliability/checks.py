@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from reliability.databases import module_database
-from reliability.fuzz import FuzzResult, fuzz_module
+from reliability.fuzz import FuzzResult, StatefulResult, fuzz_module, fuzz_stateful
 from reliability.processes import MODULES, Api, ModuleProcess, running_modules
 
 ORDERS = "/api/v1/orders"
@@ -671,3 +671,30 @@ def fuzzing(pex_dir: Path, work_dir: Path, max_examples: int = 25) -> list[FuzzR
     """schemathesis against every module's OpenAPI, all modules running together."""
     with running_modules(pex_dir, work_dir, MODULES) as services:
         return [fuzz_module(module, service, max_examples) for module, service in services.items()]
+
+
+# Links that change a settled order again (cancel a confirmed one, confirm a cancelled one): never 2xx.
+SETTLED_AGAIN = (
+    "POST /api/v1/orders/{order_id}/confirm -> [200] CancelOrder",
+    "POST /api/v1/orders/{order_id}/cancel -> [200] ConfirmOrder",
+)
+
+
+def stateful_fuzzing(pex_dir: Path, work_dir: Path, scenarios: int = 30) -> StatefulResult:
+    """schemathesis's state machine over orders: create -> read -> confirm/cancel on the ids orders
+    answered (its OpenAPI links), against a real inventory that has whatever each generated order names
+    in stock, so creates succeed and the sequences go on from them."""
+    with running_modules(pex_dir, work_dir, ("inventory", "orders")) as services:
+        inventory = services["inventory"]
+
+        def stock_what_the_order_names(case: Any) -> None:
+            if case.method.upper() != "POST" or case.path != ORDERS or not isinstance(case.body, dict):
+                return
+            items = case.body.get("items")
+            for item in items if isinstance(items, list) else []:
+                sku = item.get("product_id") if isinstance(item, dict) else None
+                if isinstance(sku, str) and sku:
+                    # A generated id inventory refuses (e.g. too long) just leaves that order unplaceable.
+                    inventory.call("PUT", f"/api/v1/products/{urllib.parse.quote(sku, safe='')}", {"on_hand": PLENTY})
+
+        return fuzz_stateful("orders", services["orders"], scenarios, ("POST", ORDERS), stock_what_the_order_names)
