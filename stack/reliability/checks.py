@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reliability.databases import module_database
+from reliability.databases import Database, module_database
 from reliability.fuzz import FuzzResult, StatefulResult, fuzz_module, fuzz_stateful
 from reliability.processes import MODULES, Api, ModuleProcess, running_modules
 
@@ -348,9 +348,13 @@ class DownstreamResult:
     recovery_seconds: float = 0.0
     orders_restarted: bool = True
     reservation_ttl_seconds: float = RESERVATION_TTL_SECONDS
-    # Units inventory still holds once every hold's TTL has passed (e.g. reservations orders gave
-    # up on that a thawed inventory carried out anyway): must be 0, the reaper releases them.
+    confirmed_units: int = 0  # of the order placed after recovery, then confirmed: sold, not stranded
+    # Counted in the databases once every hold's TTL has passed: units in inventory's holds
+    # ("reserved" reservations) whose order orders has not confirmed, e.g. reservations orders gave
+    # up on that a thawed inventory carried out anyway. Must be 0: the reaper releases them.
+    held_unconfirmed_at_recovery: int = -1  # the same count before the wait: what the reaper has to do
     stranded_units: int = -1
+    reserved_counter: int = -1  # inventory's products.reserved: must agree (0)
     stranded_wait_seconds: float = 0.0
 
     @property
@@ -363,7 +367,19 @@ class DownstreamResult:
             and self.recovered
             and not self.orders_restarted
             and self.stranded_units == 0
+            and self.reserved_counter == 0
+            and self.confirmed_units > 0
         )
+
+
+def stranded_units(inventory_db: Database, orders_db: Database) -> int:
+    """Units held by reservations whose order is not confirmed, from inventory's and orders' tables."""
+    confirmed = {order_id for (order_id,) in orders_db.rows("SELECT id FROM orders WHERE status = 'confirmed'")}
+    held = inventory_db.rows(
+        "SELECT r.order_id, i.quantity FROM reservations r JOIN reservation_items i ON i.order_id = r.order_id "
+        "WHERE r.status = 'reserved'"
+    )
+    return sum(int(quantity) for order_id, quantity in held if order_id not in confirmed)
 
 
 def downstream_failure(
@@ -389,7 +405,11 @@ def downstream_failure(
         "INVENTORY_RESERVATION_TTL_SECONDS": str(RESERVATION_TTL_SECONDS),
         "INVENTORY_RESERVATION_REAP_INTERVAL_SECONDS": "0.5",
     }
-    with running_modules(pex_dir, work_dir, ("inventory", "orders"), env) as services:
+    with (
+        module_database("sqlite", "inventory", work_dir / "data") as inventory_db,
+        module_database("sqlite", "orders", work_dir / "data") as orders_db,
+        running_modules(pex_dir, work_dir, ("inventory", "orders"), env) as services,
+    ):
         inventory, orders = services["inventory"], services["orders"]
         orders_pid = orders.pid
         stock(inventory, ["down-1"], PLENTY)
@@ -412,18 +432,24 @@ def downstream_failure(
         else:
             inventory.thaw()
         while time.monotonic() - started < 60 and not result.recovered:
-            status, _ = orders.call("POST", ORDERS, {"customer_id": "after", "items": item}, timeout=60)
+            status, after = orders.call("POST", ORDERS, {"customer_id": "after", "items": item}, timeout=60)
             result.recovered = status == 201
             if not result.recovered:
                 time.sleep(0.2)
         result.recovery_seconds = time.monotonic() - started
         result.orders_restarted = not orders.running() or orders.pid != orders_pid
-        # Every hold, stored orders' included, lapses after the TTL; the reaper gives the units back.
+        # The order placed once inventory was back is confirmed: its units are sold, not stranded.
+        status, confirmed = orders.call("POST", f"{ORDERS}/{after['id']}/confirm") if result.recovered else (0, {})
+        if status == 200:
+            result.confirmed_units = sum(line["quantity"] for line in confirmed["items"])
+        result.held_unconfirmed_at_recovery = stranded_units(inventory_db, orders_db)
+        # Every unconfirmed hold lapses after the TTL; the reaper gives the units back.
         started = time.monotonic()
         deadline = started + RESERVATION_TTL_SECONDS + 10
         while True:
-            result.stranded_units = inventory.call("GET", "/api/v1/products/down-1")[1]["reserved"]
-            if result.stranded_units == 0 or time.monotonic() > deadline:
+            result.stranded_units = stranded_units(inventory_db, orders_db)
+            result.reserved_counter = inventory.call("GET", "/api/v1/products/down-1")[1]["reserved"]
+            if (result.stranded_units, result.reserved_counter) == (0, 0) or time.monotonic() > deadline:
                 break
             time.sleep(0.25)
         result.stranded_wait_seconds = time.monotonic() - started

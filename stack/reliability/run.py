@@ -112,6 +112,33 @@ def run_checks(pex_dir: Path, work_dir: Path, scale: Scale) -> list[Outcome]:
             r.server_errors,
         )
 
+    def durability_with_retries(engine: str) -> Callable[[], Measured]:
+        def run() -> Measured:
+            r = checks.durability_with_retries(
+                pex_dir, work_dir / f"retries-{engine}", scale.orders_before_kill, scale.load_workers, engine
+            )
+            return (
+                r.ok,
+                [
+                    ("orders database", engine),
+                    ("keys (one create each, retried until acknowledged)", str(r.keys)),
+                    ("acknowledged (201)", str(r.acknowledged)),
+                    ("acknowledged when kill -9 hit mid-run", str(r.acknowledged_before_kill)),
+                    ("attempts / keys retried", f"{r.attempts} / {r.retried_keys}"),
+                    ("attempts without an answer (the kill, the restart)", str(r.unanswered_attempts)),
+                    ("201s replayed from the stored first answer", str(r.replayed)),
+                    ("answers", _statuses(r.statuses)),
+                    ("keys given up on", str(len(r.gave_up))),
+                    ("orders in the database", str(r.stored_orders)),
+                    ("duplicates (orders beyond one per key)", str(r.duplicates)),
+                    ("missing (acknowledged, not in the database)", str(len(r.missing))),
+                ],
+                r.attempts,
+                r.server_errors,
+            )
+
+        return run
+
     def downstream(mode: str) -> Callable[[], Measured]:
         def run() -> Measured:
             r = checks.downstream_failure(
@@ -134,10 +161,13 @@ def run_checks(pex_dir: Path, work_dir: Path, scale: Scale) -> list[Outcome]:
                     ("time until then", f"{r.recovery_seconds:.1f} s"),
                     ("orders restarted", "yes" if r.orders_restarted else "no"),
                     ("INVENTORY_RESERVATION_TTL_SECONDS", f"{r.reservation_ttl_seconds:g}"),
+                    ("units of the order confirmed after the outage", str(r.confirmed_units)),
+                    ("units held for unconfirmed orders right then", str(r.held_unconfirmed_at_recovery)),
                     (
-                        "units still reserved once every hold expired / waited",
+                        "stranded units (held, order not confirmed; from the databases) / waited",
                         f"{r.stranded_units} / {r.stranded_wait_seconds:.1f} s",
                     ),
+                    ("inventory's reserved counter then", str(r.reserved_counter)),
                 ],
                 r.attempts,
                 _server_errors(r.statuses, expected=503),
@@ -189,13 +219,50 @@ def run_checks(pex_dir: Path, work_dir: Path, scale: Scale) -> list[Outcome]:
         requests, server_errors = sum(r.requests for r in results), sum(r.server_errors for r in results)
         return all(r.ok for r in results), rows, requests, server_errors
 
+    def rate_limits() -> Measured:
+        r = checks.rate_limits(
+            pex_dir, work_dir / "rate-limits", scale.rate_limit_burst, scale.beyond_rate_limit, scale.honoured_retries
+        )
+        return (
+            r.ok,
+            [
+                ("INVENTORY_RATE_LIMIT", f"{r.per_second:g}/s, burst {r.burst}"),
+                ("reads back to back / allowed / 429", f"{r.sent} / {r.allowed} / {r.limited}"),
+                ("429s with Retry-After (whole seconds)", f"{r.with_retry_after} of {r.statuses[429]}"),
+                ("Retry-After values", _statuses(r.retry_after_values)),
+                ("retried at once: refused again", f"{r.refused_at_once} of {r.retried_at_once}"),
+                ("retried after Retry-After: succeeded", f"{r.honoured_succeeded} of {r.honoured}"),
+                ("answers", _statuses(r.statuses)),
+            ],
+            sum(r.statuses.values()),
+            _server_errors(r.statuses),
+        )
+
+    def stateful_fuzzing() -> Measured:
+        r = checks.stateful_fuzzing(pex_dir, work_dir / "stateful-fuzzing", scale.stateful_scenarios)
+        settled_again = sum(r.linked_successes(link) for link in checks.SETTLED_AGAIN)
+        rows = [
+            ("scenarios / steps / 5xx", f"{r.scenarios} / {r.steps} / {r.server_errors}"),
+            ("settled orders changed again (2xx)", str(settled_again)),
+        ]
+        rows += [(f"via {name}", _statuses(statuses)) for name, statuses in sorted(r.linked.items())]
+        rows += [(f"FAILED {key}", _one_line(text)) for key, text in r.failures.items()]
+        return r.ok and settled_again == 0, rows, r.steps, r.server_errors
+
     plan: list[tuple[str, Callable[[], Measured]]] = [
         ("Durability: kill -9 under load", durability),
+        ("Durability: kill -9, clients retrying with Idempotency-Key (SQLite)", durability_with_retries("sqlite")),
+        (
+            "Durability: kill -9, clients retrying with Idempotency-Key (PostgreSQL)",
+            durability_with_retries("postgresql"),
+        ),
         ("Downstream failure: inventory stopped", downstream("stopped")),
         ("Downstream failure: inventory frozen (SIGSTOP)", downstream("frozen")),
         ("Graceful shutdown: SIGTERM with requests in flight", shutdown),
         ("Concurrency: reservations racing for the last units", concurrency),
+        ("Rate limits on: 429 with Retry-After, honoured", rate_limits),
         ("API fuzzing (schemathesis)", fuzzing),
+        ("Stateful API fuzzing: orders create -> read -> confirm/cancel", stateful_fuzzing),
     ]
     outcomes = []
     for name, check in plan:
