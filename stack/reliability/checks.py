@@ -52,8 +52,14 @@ class Connection:
         reply = self.send(method, path, body)
         return reply.status, reply.body
 
-    def send(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None) -> "Reply":
-        sent = {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json", **(headers or {})}
+    def send(
+        self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
+    ) -> "Reply":
+        sent = {
+            "Authorization": f"Bearer {self.token}",
+            "Content-Type": "application/json",
+            **(headers or {}),
+        }
         payload = json.dumps(body) if body is not None else None
         self.http.request(method, path, body=payload, headers=sent)
         response = self.http.getresponse()
@@ -374,10 +380,12 @@ class DownstreamResult:
 
 def stranded_units(inventory_db: Database, orders_db: Database) -> int:
     """Units held by reservations whose order is not confirmed, from inventory's and orders' tables."""
-    confirmed = {order_id for (order_id,) in orders_db.rows("SELECT id FROM orders WHERE status = 'confirmed'")}
+    confirmed = {
+        order_id for (order_id,) in orders_db.rows("SELECT id FROM orders WHERE status = 'confirmed'")
+    }
     held = inventory_db.rows(
-        "SELECT r.order_id, i.quantity FROM reservations r JOIN reservation_items i ON i.order_id = r.order_id "
-        "WHERE r.status = 'reserved'"
+        "SELECT r.order_id, i.quantity FROM reservations r"
+        " JOIN reservation_items i ON i.order_id = r.order_id WHERE r.status = 'reserved'"
     )
     return sum(int(quantity) for order_id, quantity in held if order_id not in confirmed)
 
@@ -439,7 +447,9 @@ def downstream_failure(
         result.recovery_seconds = time.monotonic() - started
         result.orders_restarted = not orders.running() or orders.pid != orders_pid
         # The order placed once inventory was back is confirmed: its units are sold, not stranded.
-        status, confirmed = orders.call("POST", f"{ORDERS}/{after['id']}/confirm") if result.recovered else (0, {})
+        status, confirmed = (
+            orders.call("POST", f"{ORDERS}/{after['id']}/confirm") if result.recovered else (0, {})
+        )
         if status == 200:
             result.confirmed_units = sum(line["quantity"] for line in confirmed["items"])
         result.held_unconfirmed_at_recovery = stranded_units(inventory_db, orders_db)
@@ -647,7 +657,9 @@ class RateLimitResult:
         )
 
 
-def rate_limits(pex_dir: Path, work_dir: Path, burst: int = 5, beyond: int = 10, honoured: int = 3) -> RateLimitResult:
+def rate_limits(
+    pex_dir: Path, work_dir: Path, burst: int = 5, beyond: int = 10, honoured: int = 3
+) -> RateLimitResult:
     """Inventory with rate limits on (RATE_LIMIT_PER_SECOND, `burst`): `burst + beyond` reads back to
     back let the burst through and refuse the rest with 429 and Retry-After; then, `honoured` times,
     a retry at once is refused again and a retry after Retry-After succeeds."""
@@ -720,7 +732,14 @@ def stateful_fuzzing(pex_dir: Path, work_dir: Path, scenarios: int = 30) -> Stat
             for item in items if isinstance(items, list) else []:
                 sku = item.get("product_id") if isinstance(item, dict) else None
                 if isinstance(sku, str) and sku:
-                    # A generated id inventory refuses (e.g. too long) just leaves that order unplaceable.
-                    inventory.call("PUT", f"/api/v1/products/{urllib.parse.quote(sku, safe='')}", {"on_hand": PLENTY})
+                    # A generated id inventory refuses (e.g. too long), or a stocking that times out on a
+                    # busy machine, just leaves that order unplaceable: a 409, which the checks accept.
+                    path = f"/api/v1/products/{urllib.parse.quote(sku, safe='')}"
+                    try:
+                        inventory.call("PUT", path, {"on_hand": PLENTY})
+                    except OSError:
+                        continue
 
-        return fuzz_stateful("orders", services["orders"], scenarios, ("POST", ORDERS), stock_what_the_order_names)
+        return fuzz_stateful(
+            "orders", services["orders"], scenarios, ("POST", ORDERS), stock_what_the_order_names
+        )

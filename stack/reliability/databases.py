@@ -31,7 +31,16 @@ class Database:
                 return [tuple(str(value) for value in row) for row in connection.execute(sql)]
         libpq_url = self.url.replace("postgresql+asyncpg://", "postgresql://", 1)
         result = subprocess.run(
-            [_psql(), libpq_url, "--no-psqlrc", "--tuples-only", "--no-align", "--field-separator=\t", "-c", sql],
+            [
+                _psql(),
+                libpq_url,
+                "--no-psqlrc",
+                "--tuples-only",
+                "--no-align",
+                "--field-separator=\t",
+                "-c",
+                sql,
+            ],
             capture_output=True,
             text=True,
             timeout=60,

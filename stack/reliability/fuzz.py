@@ -120,7 +120,7 @@ def _fuzz_operation(
                 _expect_unauthorized(response.status_code, response.headers)
         except FailureGroup as group:
             for failure in group.exceptions:
-                _record(result, label, failure, case)
+                _record(result.failures, label, failure, case)
         except AssertionError as error:
             result.failures.setdefault(f"{label}: unauthenticated write", f"{error}\n{_curl(case, headers)}")
 
@@ -133,10 +133,10 @@ def _expect_unauthorized(status: int, headers: dict[str, list[str]]) -> None:
     assert content_type.startswith(PROBLEM_JSON), f"401 answered as {content_type!r}, not {PROBLEM_JSON}"
 
 
-def _record(result: FuzzResult, label: str, failure: Failure, case: Any) -> None:
+def _record(failures: dict[str, str], label: str, failure: Failure, case: Any) -> None:
     key = f"{label}: {failure.title}"
-    if key not in result.failures:
-        result.failures[key] = f"{failure.message}\n{_curl(case, {})}"
+    if key not in failures:
+        failures[key] = f"{failure.message}\n{_curl(case, {})}"
 
 
 def _curl(case: Any, headers: dict[str, str]) -> str:
@@ -261,7 +261,7 @@ def fuzz_stateful(
                 )
             except FailureGroup as group:
                 for failure in group.exceptions:
-                    _record(result, f"{case.operation.label} (stateful)", failure, case)
+                    _record(result.failures, f"{case.operation.label} (stateful)", failure, case)
 
     Workflow.run(
         settings=settings(

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from reliability import checks
-from reliability.fuzz import FuzzResult
+from reliability.fuzz import STEPS_PER_SCENARIO, FuzzResult
 from reliability.processes import MODULES, pex_path
 
 
@@ -221,7 +221,11 @@ def run_checks(pex_dir: Path, work_dir: Path, scale: Scale) -> list[Outcome]:
 
     def rate_limits() -> Measured:
         r = checks.rate_limits(
-            pex_dir, work_dir / "rate-limits", scale.rate_limit_burst, scale.beyond_rate_limit, scale.honoured_retries
+            pex_dir,
+            work_dir / "rate-limits",
+            scale.rate_limit_burst,
+            scale.beyond_rate_limit,
+            scale.honoured_retries,
         )
         return (
             r.ok,
@@ -251,7 +255,10 @@ def run_checks(pex_dir: Path, work_dir: Path, scale: Scale) -> list[Outcome]:
 
     plan: list[tuple[str, Callable[[], Measured]]] = [
         ("Durability: kill -9 under load", durability),
-        ("Durability: kill -9, clients retrying with Idempotency-Key (SQLite)", durability_with_retries("sqlite")),
+        (
+            "Durability: kill -9, clients retrying with Idempotency-Key (SQLite)",
+            durability_with_retries("sqlite"),
+        ),
         (
             "Durability: kill -9, clients retrying with Idempotency-Key (PostgreSQL)",
             durability_with_retries("postgresql"),
@@ -327,8 +334,8 @@ def render(outcomes: list[Outcome], scale: Scale, quick: bool) -> str:
         f"{sum(o.passed for o in outcomes)} of {len(outcomes)} checks passed.",
         "",
         "Each check starts the modules' packaged PEXes (the artifacts that ship) as processes on",
-        "loopback with SQLite files, as `make dev` runs them, and drives them over HTTP. The same checks",
-        "run at a small scale in `make test` (`./pants test stack/reliability::`).",
+        "loopback with SQLite files, as `make dev` runs them (one also on PostgreSQL), and drives them over",
+        "HTTP. The same checks run at a small scale in `make test` (`./pants test stack/reliability::`).",
         "",
         "Reproduce:",
         "",
@@ -352,7 +359,11 @@ def render(outcomes: list[Outcome], scale: Scale, quick: bool) -> str:
         f"reservations for {scale.units_in_stock} units; {scale.outage_attempts} orders per inventory "
         "outage; "
         f"{scale.fuzz_examples} fuzzed examples per operation and mode (valid, invalid; a fifth of that "
-        "without a token).",
+        "without a token); "
+        f"the same {scale.orders_before_kill} creates from {scale.load_workers} retrying clients per "
+        f"database for kill -9 with retries; a burst of {scale.rate_limit_burst} plus "
+        f"{scale.beyond_rate_limit} reads and {scale.honoured_retries} honoured retries with rate limits "
+        f"on; {scale.stateful_scenarios} stateful scenarios of up to {STEPS_PER_SCENARIO} steps.",
         "",
         "## Results",
         "",
@@ -382,15 +393,23 @@ _NOTES = [
     "threads send the rest; after the last POST it is killed and restarted once more. Every order "
     "answered 201 must be found with the same customer, items and quantities, still pending. Orders "
     "stored whose 201 never arrived are expected (the crash hit between commit and answer); a client "
-    "retrying such a POST with its Idempotency-Key gets the first 201 again instead of a second order "
-    "(this check does not retry yet).",
+    "retrying such a POST with its Idempotency-Key gets the first 201 again instead of a second order, "
+    "which the next check measures.",
+    "- **Durability with retries**: every create carries its own Idempotency-Key and each client retries "
+    "it (same key, same body, exponential backoff) through connection errors, 409 in flight and 503 "
+    "until it is answered 201; once half are, orders gets SIGKILL and is restarted at once while the "
+    "clients keep retrying. Then orders is killed again and its database is read directly: duplicates "
+    "(orders beyond one per key) and missing (acknowledged keys without their order) must both be 0. "
+    "Run on SQLite and on a throwaway PostgreSQL server (Debian's packages; ORDERS_DATABASE_URL).",
     "- **Downstream failure**: inventory is SIGKILLed (connection refused) or SIGSTOPped (connection "
     "accepted, nothing answers). Placing an order must answer 503 within "
     "ORDERS_INVENTORY_TIMEOUT_SECONDS x (1 + ORDERS_INVENTORY_RETRIES), plus the client's backoff and "
     "0.5 s, and store nothing; once inventory is back (restarted, or SIGCONT), orders, never restarted, "
-    "places orders again. Units still reserved: when a frozen inventory thaws it carries out the "
-    "reservations orders already gave up on; with INVENTORY_RESERVATION_TTL_SECONDS short, the check "
-    "waits out every hold and the reaper must have given every unit back (0).",
+    "places orders again, and confirms one. Stranded units: when a frozen inventory thaws it carries "
+    "out the reservations orders already gave up on; with INVENTORY_RESERVATION_TTL_SECONDS short, the "
+    "check waits out every hold and then counts, in inventory's and orders' databases, units held by "
+    "reservations whose order is not confirmed: the reaper must have given every one back (0), and "
+    "inventory's reserved counter must agree.",
     "- **Graceful shutdown**: requests are held inside orders (inventory frozen under them), orders gets "
     "SIGTERM, inventory is thawed: every request must be answered 201 on its own connection, no "
     "connection reset, orders exits 0, and the orders are there after a restart.",
@@ -401,6 +420,15 @@ _NOTES = [
     "/api/openapi.json, with a token and (writes must then be 401) without; checks: no 5xx, status "
     "codes, content types, headers and bodies as documented, invalid input refused. Each path is also "
     "sent the methods it lacks: 405 with an Allow header naming the methods it has.",
+    "- **Rate limits on**: inventory runs with INVENTORY_RATE_LIMIT_ENABLED=true and a small "
+    "INVENTORY_RATE_LIMIT; reads sent back to back get the burst through and 429 beyond it, every 429 "
+    "with Retry-After in whole seconds; a retry at once is refused again, a retry once Retry-After has "
+    "passed succeeds.",
+    "- **Stateful API fuzzing**: schemathesis's state machine over orders follows the OpenAPI links in "
+    "orders' document (create -> read -> confirm/cancel, confirm <-> cancel) with the ids orders "
+    "answered, against an inventory stocked with whatever each generated order names; the same checks "
+    "as above plus schemathesis's stateful ones (a created order can be read), and a confirmed or "
+    "cancelled order must refuse the other transition.",
 ]
 
 

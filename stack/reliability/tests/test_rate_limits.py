@@ -7,7 +7,9 @@ from reliability.run import Scale
 def test_with_rate_limits_on_429s_carry_retry_after_and_honouring_it_gets_through(
     pex_dir: Path, tmp_path: Path, scale: Scale
 ) -> None:
-    result = rate_limits(pex_dir, tmp_path, scale.rate_limit_burst, scale.beyond_rate_limit, scale.honoured_retries)
+    result = rate_limits(
+        pex_dir, tmp_path, scale.rate_limit_burst, scale.beyond_rate_limit, scale.honoured_retries
+    )
 
     assert result.sent == scale.rate_limit_burst + scale.beyond_rate_limit
     assert result.burst <= result.allowed <= result.limit_allows, result

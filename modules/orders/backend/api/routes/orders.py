@@ -32,7 +32,10 @@ _NEXT_STEPS = {
 
 
 def _links(status_code: int, *names: str) -> dict[int | str, dict[str, Any]]:
-    links = {name: {"operationId": _NEXT_STEPS[name], "parameters": {"order_id": "$response.body#/id"}} for name in names}
+    links = {
+        name: {"operationId": _NEXT_STEPS[name], "parameters": {"order_id": "$response.body#/id"}}
+        for name in names
+    }
     return {status_code: {"links": links}}
 
 
@@ -67,9 +70,7 @@ async def create_order(
     return OrderPublic.model_validate(order)
 
 
-@router.get(
-    "/{order_id}", responses={**_links(200, "ConfirmOrder", "CancelOrder"), **_NOT_FOUND}
-)
+@router.get("/{order_id}", responses={**_links(200, "ConfirmOrder", "CancelOrder"), **_NOT_FOUND})
 async def get_order(order_id: UUID, uow: UnitOfWork) -> OrderPublic:
     """Read one order."""
     return OrderPublic.model_validate(await service.get_order(uow, order_id))
