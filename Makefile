@@ -132,6 +132,6 @@ affected-demo: ## Show Pants selects only what one change affects (scratch copy)
 bench: ## Benchmarks into docs/benchmarks.md: kit vs bare FastAPI, facade calls, PEX start, Pants scaling, images (BENCH_ARGS=--help)
 	set -f; PYTHONPATH=stack python3 -m bench.run --root "$$PWD" $$BENCH_ARGS
 
-reliability: ## kill -9, inventory down, SIGTERM, concurrency and API fuzzing at full scale -> docs/reliability.md
+reliability: ## kill -9 (with retries, SQLite and PostgreSQL), inventory down, SIGTERM, concurrency, rate limits, API fuzzing (stateful too) at full scale -> docs/reliability.md
 	$(PANTS) package modules::
 	$(PANTS) run stack/reliability:run -- --pex-dir "$$PWD/dist" --report "$$PWD/docs/reliability.md"

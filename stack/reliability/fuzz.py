@@ -1,4 +1,5 @@
-"""API fuzzing: schemathesis generates requests from a running module's own OpenAPI document.
+"""API fuzzing: schemathesis generates requests from a running module's own OpenAPI document,
+one operation at a time (fuzz_module) and as sequences that follow its links (fuzz_stateful).
 
 Every operation gets valid and invalid inputs with a bearer token, and valid ones without; each
 answer must not be a 5xx and must match the documented status codes, content types, headers and
@@ -9,21 +10,26 @@ Paths are also probed with methods they don't have: 405 naming the allowed metho
 import http.client
 import urllib.parse
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.stateful import Bundle, rule
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import Failure, FailureGroup
 from schemathesis.core.result import Err
+from schemathesis.generation.stateful.state_machine import StepInput
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    ensure_resource_availability,
     negative_data_rejection,
     response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
+    use_after_free,
 )
 
 from reliability.processes import Api
@@ -38,6 +44,10 @@ CHECKS = [
     response_schema_conformance,
     negative_data_rejection,
 ]
+# The same, plus what needs a sequence: a resource just created can be read, a deleted one is gone.
+STATEFUL_CHECKS = [*CHECKS, ensure_resource_availability, use_after_free]
+# Enough for create -> read -> confirm -> read -> cancel and a few more; Hypothesis' default is 50.
+STEPS_PER_SCENARIO = 10
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 HTTP_METHODS = ("GET", "PUT", "POST", "DELETE", "PATCH")
 
@@ -110,7 +120,7 @@ def _fuzz_operation(
                 _expect_unauthorized(response.status_code, response.headers)
         except FailureGroup as group:
             for failure in group.exceptions:
-                _record(result, label, failure, case)
+                _record(result.failures, label, failure, case)
         except AssertionError as error:
             result.failures.setdefault(f"{label}: unauthenticated write", f"{error}\n{_curl(case, headers)}")
 
@@ -123,10 +133,10 @@ def _expect_unauthorized(status: int, headers: dict[str, list[str]]) -> None:
     assert content_type.startswith(PROBLEM_JSON), f"401 answered as {content_type!r}, not {PROBLEM_JSON}"
 
 
-def _record(result: FuzzResult, label: str, failure: Failure, case: Any) -> None:
+def _record(failures: dict[str, str], label: str, failure: Failure, case: Any) -> None:
     key = f"{label}: {failure.title}"
-    if key not in result.failures:
-        result.failures[key] = f"{failure.message}\n{_curl(case, {})}"
+    if key not in failures:
+        failures[key] = f"{failure.message}\n{_curl(case, {})}"
 
 
 def _curl(case: Any, headers: dict[str, str]) -> str:
@@ -162,3 +172,106 @@ def _probe_unsupported_methods(result: FuzzResult, api: Api, document: dict[str,
                     f"answered {response.status} ({content_type}) with Allow {sorted(listed)}; "
                     f"expected 405 problem+json with Allow {sorted(allowed)}",
                 )
+
+
+@dataclass
+class StatefulResult:
+    module: str
+    scenarios: int = 0
+    steps: int = 0
+    server_errors: int = 0
+    # Steps that followed an OpenAPI link, by link ("POST /x -> 201 -> GetX"), with their answers.
+    linked: dict[str, Counter[int]] = field(default_factory=dict)
+    failures: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.steps > 0 and bool(self.linked) and self.server_errors == 0 and not self.failures
+
+    def linked_successes(self, link_prefix: str) -> int:
+        """2xx answers of the steps that followed links whose name starts with `link_prefix`."""
+        return sum(
+            count
+            for name, statuses in self.linked.items()
+            if name.startswith(link_prefix)
+            for status, count in statuses.items()
+            if 200 <= status < 300
+        )
+
+
+def fuzz_stateful(
+    module: str,
+    api: Api,
+    scenarios: int,
+    create: tuple[str, str],
+    before_call: Callable[[Any], None] = lambda case: None,
+) -> StatefulResult:
+    """schemathesis's state machine over one running module: sequences of calls that feed each
+    answer's ids into the next call through the OpenAPI links (e.g. create -> read -> confirm), with
+    schemathesis's default checks, stateful ones included (a created resource can be read, a deleted
+    one is gone). Every scenario may start with `create` (method, path) on valid input;
+    `before_call` may prepare what a generated case needs (e.g. stock for an order)."""
+    result = StatefulResult(module)
+    schema = schemathesis.openapi.from_url(api.url + OPENAPI_PATH, timeout=15)
+    authorized = {"Authorization": f"Bearer {api.token}"}
+    method, path = create
+    create_operation = schema[path][method]
+
+    class Workflow(schema.as_state_machine()):  # type: ignore[misc]
+        # schemathesis starts scenarios only at operations whose inputs it expects to exist: an
+        # order's product_id names inventory's products, which orders' own schema never produces,
+        # so it would never start with a create. This rule does, on valid input.
+        @rule(
+            target=Bundle("catch_all"),
+            case=create_operation.as_strategy(generation_mode=GenerationMode.POSITIVE),
+        )
+        def start_with_a_create(self, case: Any) -> Any:
+            # As schemathesis's own first steps do: recorded, so its stateful checks find the parent.
+            step = StepInput.initial(case)
+            self.recorder.record_case(case=case)
+            self.control.record_step(step, self.recorder)
+            return self.step(step)
+
+        def setup(self) -> None:
+            result.scenarios += 1
+
+        def before_call(self, case: Any) -> None:
+            before_call(case)
+
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            return {"base_url": api.url, "headers": authorized, "timeout": 15}
+
+        def step(self, input: Any) -> Any:
+            output = super().step(input)
+            status = output.response.status_code
+            result.steps += 1
+            result.server_errors += status >= 500
+            if input.transition is not None and input.is_applied:
+                result.linked.setdefault(input.transition.id, Counter())[status] += 1
+            return output
+
+        def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
+            try:
+                case.validate_response(
+                    response,
+                    checks=STATEFUL_CHECKS,
+                    headers=authorized,
+                    transport_kwargs=kwargs or None,
+                    recorder=self.recorder,
+                )
+            except FailureGroup as group:
+                for failure in group.exceptions:
+                    _record(result.failures, f"{case.operation.label} (stateful)", failure, case)
+
+    Workflow.run(
+        settings=settings(
+            max_examples=scenarios,
+            stateful_step_count=STEPS_PER_SCENARIO,
+            deadline=None,
+            database=None,
+            derandomize=False,
+            phases=[Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
+    )
+    return result

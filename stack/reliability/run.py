@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from reliability import checks
-from reliability.fuzz import FuzzResult
+from reliability.fuzz import STEPS_PER_SCENARIO, FuzzResult
 from reliability.processes import MODULES, pex_path
 
 
@@ -33,11 +33,15 @@ class Scale:
     inventory_timeout_seconds: float
     inventory_retries: int
     fuzz_examples: int
+    rate_limit_burst: int
+    beyond_rate_limit: int
+    honoured_retries: int
+    stateful_scenarios: int
 
 
-FULL = Scale(2000, 16, 200, 50, 10, 10, 2.0, 1, 100)
+FULL = Scale(2000, 16, 200, 50, 10, 10, 2.0, 1, 100, 20, 40, 10, 200)
 # What the tests run (make test): the same checks, small.
-QUICK = Scale(200, 8, 32, 50, 10, 3, 1.0, 1, 25)
+QUICK = Scale(200, 8, 32, 50, 10, 3, 1.0, 1, 25, 5, 10, 3, 30)
 
 
 @dataclass
@@ -108,6 +112,33 @@ def run_checks(pex_dir: Path, work_dir: Path, scale: Scale) -> list[Outcome]:
             r.server_errors,
         )
 
+    def durability_with_retries(engine: str) -> Callable[[], Measured]:
+        def run() -> Measured:
+            r = checks.durability_with_retries(
+                pex_dir, work_dir / f"retries-{engine}", scale.orders_before_kill, scale.load_workers, engine
+            )
+            return (
+                r.ok,
+                [
+                    ("orders database", engine),
+                    ("keys (one create each, retried until acknowledged)", str(r.keys)),
+                    ("acknowledged (201)", str(r.acknowledged)),
+                    ("acknowledged when kill -9 hit mid-run", str(r.acknowledged_before_kill)),
+                    ("attempts / keys retried", f"{r.attempts} / {r.retried_keys}"),
+                    ("attempts without an answer (the kill, the restart)", str(r.unanswered_attempts)),
+                    ("201s replayed from the stored first answer", str(r.replayed)),
+                    ("answers", _statuses(r.statuses)),
+                    ("keys given up on", str(len(r.gave_up))),
+                    ("orders in the database", str(r.stored_orders)),
+                    ("duplicates (orders beyond one per key)", str(r.duplicates)),
+                    ("missing (acknowledged, not in the database)", str(len(r.missing))),
+                ],
+                r.attempts,
+                r.server_errors,
+            )
+
+        return run
+
     def downstream(mode: str) -> Callable[[], Measured]:
         def run() -> Measured:
             r = checks.downstream_failure(
@@ -130,10 +161,13 @@ def run_checks(pex_dir: Path, work_dir: Path, scale: Scale) -> list[Outcome]:
                     ("time until then", f"{r.recovery_seconds:.1f} s"),
                     ("orders restarted", "yes" if r.orders_restarted else "no"),
                     ("INVENTORY_RESERVATION_TTL_SECONDS", f"{r.reservation_ttl_seconds:g}"),
+                    ("units of the order confirmed after the outage", str(r.confirmed_units)),
+                    ("units held for unconfirmed orders right then", str(r.held_unconfirmed_at_recovery)),
                     (
-                        "units still reserved once every hold expired / waited",
+                        "stranded units (held, order not confirmed; from the databases) / waited",
                         f"{r.stranded_units} / {r.stranded_wait_seconds:.1f} s",
                     ),
+                    ("inventory's reserved counter then", str(r.reserved_counter)),
                 ],
                 r.attempts,
                 _server_errors(r.statuses, expected=503),
@@ -185,13 +219,57 @@ def run_checks(pex_dir: Path, work_dir: Path, scale: Scale) -> list[Outcome]:
         requests, server_errors = sum(r.requests for r in results), sum(r.server_errors for r in results)
         return all(r.ok for r in results), rows, requests, server_errors
 
+    def rate_limits() -> Measured:
+        r = checks.rate_limits(
+            pex_dir,
+            work_dir / "rate-limits",
+            scale.rate_limit_burst,
+            scale.beyond_rate_limit,
+            scale.honoured_retries,
+        )
+        return (
+            r.ok,
+            [
+                ("INVENTORY_RATE_LIMIT", f"{r.per_second:g}/s, burst {r.burst}"),
+                ("reads back to back / allowed / 429", f"{r.sent} / {r.allowed} / {r.limited}"),
+                ("429s with Retry-After (whole seconds)", f"{r.with_retry_after} of {r.statuses[429]}"),
+                ("Retry-After values", _statuses(r.retry_after_values)),
+                ("retried at once: refused again", f"{r.refused_at_once} of {r.retried_at_once}"),
+                ("retried after Retry-After: succeeded", f"{r.honoured_succeeded} of {r.honoured}"),
+                ("answers", _statuses(r.statuses)),
+            ],
+            sum(r.statuses.values()),
+            _server_errors(r.statuses),
+        )
+
+    def stateful_fuzzing() -> Measured:
+        r = checks.stateful_fuzzing(pex_dir, work_dir / "stateful-fuzzing", scale.stateful_scenarios)
+        settled_again = sum(r.linked_successes(link) for link in checks.SETTLED_AGAIN)
+        rows = [
+            ("scenarios / steps / 5xx", f"{r.scenarios} / {r.steps} / {r.server_errors}"),
+            ("settled orders changed again (2xx)", str(settled_again)),
+        ]
+        rows += [(f"via {name}", _statuses(statuses)) for name, statuses in sorted(r.linked.items())]
+        rows += [(f"FAILED {key}", _one_line(text)) for key, text in r.failures.items()]
+        return r.ok and settled_again == 0, rows, r.steps, r.server_errors
+
     plan: list[tuple[str, Callable[[], Measured]]] = [
         ("Durability: kill -9 under load", durability),
+        (
+            "Durability: kill -9, clients retrying with Idempotency-Key (SQLite)",
+            durability_with_retries("sqlite"),
+        ),
+        (
+            "Durability: kill -9, clients retrying with Idempotency-Key (PostgreSQL)",
+            durability_with_retries("postgresql"),
+        ),
         ("Downstream failure: inventory stopped", downstream("stopped")),
         ("Downstream failure: inventory frozen (SIGSTOP)", downstream("frozen")),
         ("Graceful shutdown: SIGTERM with requests in flight", shutdown),
         ("Concurrency: reservations racing for the last units", concurrency),
+        ("Rate limits on: 429 with Retry-After, honoured", rate_limits),
         ("API fuzzing (schemathesis)", fuzzing),
+        ("Stateful API fuzzing: orders create -> read -> confirm/cancel", stateful_fuzzing),
     ]
     outcomes = []
     for name, check in plan:
@@ -256,8 +334,8 @@ def render(outcomes: list[Outcome], scale: Scale, quick: bool) -> str:
         f"{sum(o.passed for o in outcomes)} of {len(outcomes)} checks passed.",
         "",
         "Each check starts the modules' packaged PEXes (the artifacts that ship) as processes on",
-        "loopback with SQLite files, as `make dev` runs them, and drives them over HTTP. The same checks",
-        "run at a small scale in `make test` (`./pants test stack/reliability::`).",
+        "loopback with SQLite files, as `make dev` runs them (one also on PostgreSQL), and drives them over",
+        "HTTP. The same checks run at a small scale in `make test` (`./pants test stack/reliability::`).",
         "",
         "Reproduce:",
         "",
@@ -281,7 +359,11 @@ def render(outcomes: list[Outcome], scale: Scale, quick: bool) -> str:
         f"reservations for {scale.units_in_stock} units; {scale.outage_attempts} orders per inventory "
         "outage; "
         f"{scale.fuzz_examples} fuzzed examples per operation and mode (valid, invalid; a fifth of that "
-        "without a token).",
+        "without a token); "
+        f"the same {scale.orders_before_kill} creates from {scale.load_workers} retrying clients per "
+        f"database for kill -9 with retries; a burst of {scale.rate_limit_burst} plus "
+        f"{scale.beyond_rate_limit} reads and {scale.honoured_retries} honoured retries with rate limits "
+        f"on; {scale.stateful_scenarios} stateful scenarios of up to {STEPS_PER_SCENARIO} steps.",
         "",
         "## Results",
         "",
@@ -311,15 +393,23 @@ _NOTES = [
     "threads send the rest; after the last POST it is killed and restarted once more. Every order "
     "answered 201 must be found with the same customer, items and quantities, still pending. Orders "
     "stored whose 201 never arrived are expected (the crash hit between commit and answer); a client "
-    "retrying such a POST with its Idempotency-Key gets the first 201 again instead of a second order "
-    "(this check does not retry yet).",
+    "retrying such a POST with its Idempotency-Key gets the first 201 again instead of a second order, "
+    "which the next check measures.",
+    "- **Durability with retries**: every create carries its own Idempotency-Key and each client retries "
+    "it (same key, same body, exponential backoff) through connection errors, 409 in flight and 503 "
+    "until it is answered 201; once half are, orders gets SIGKILL and is restarted at once while the "
+    "clients keep retrying. Then orders is killed again and its database is read directly: duplicates "
+    "(orders beyond one per key) and missing (acknowledged keys without their order) must both be 0. "
+    "Run on SQLite and on a throwaway PostgreSQL server (Debian's packages; ORDERS_DATABASE_URL).",
     "- **Downstream failure**: inventory is SIGKILLed (connection refused) or SIGSTOPped (connection "
     "accepted, nothing answers). Placing an order must answer 503 within "
     "ORDERS_INVENTORY_TIMEOUT_SECONDS x (1 + ORDERS_INVENTORY_RETRIES), plus the client's backoff and "
     "0.5 s, and store nothing; once inventory is back (restarted, or SIGCONT), orders, never restarted, "
-    "places orders again. Units still reserved: when a frozen inventory thaws it carries out the "
-    "reservations orders already gave up on; with INVENTORY_RESERVATION_TTL_SECONDS short, the check "
-    "waits out every hold and the reaper must have given every unit back (0).",
+    "places orders again, and confirms one. Stranded units: when a frozen inventory thaws it carries "
+    "out the reservations orders already gave up on; with INVENTORY_RESERVATION_TTL_SECONDS short, the "
+    "check waits out every hold and then counts, in inventory's and orders' databases, units held by "
+    "reservations whose order is not confirmed: the reaper must have given every one back (0), and "
+    "inventory's reserved counter must agree.",
     "- **Graceful shutdown**: requests are held inside orders (inventory frozen under them), orders gets "
     "SIGTERM, inventory is thawed: every request must be answered 201 on its own connection, no "
     "connection reset, orders exits 0, and the orders are there after a restart.",
@@ -330,6 +420,15 @@ _NOTES = [
     "/api/openapi.json, with a token and (writes must then be 401) without; checks: no 5xx, status "
     "codes, content types, headers and bodies as documented, invalid input refused. Each path is also "
     "sent the methods it lacks: 405 with an Allow header naming the methods it has.",
+    "- **Rate limits on**: inventory runs with INVENTORY_RATE_LIMIT_ENABLED=true and a small "
+    "INVENTORY_RATE_LIMIT; reads sent back to back get the burst through and 429 beyond it, every 429 "
+    "with Retry-After in whole seconds; a retry at once is refused again, a retry once Retry-After has "
+    "passed succeeds.",
+    "- **Stateful API fuzzing**: schemathesis's state machine over orders follows the OpenAPI links in "
+    "orders' document (create -> read -> confirm/cancel, confirm <-> cancel) with the ids orders "
+    "answered, against an inventory stocked with whatever each generated order names; the same checks "
+    "as above plus schemathesis's stateful ones (a created order can be read), and a confirmed or "
+    "cancelled order must refuse the other transition.",
 ]
 
 

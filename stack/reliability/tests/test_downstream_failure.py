@@ -19,6 +19,8 @@ def check_outage(pex_dir: Path, work_dir: Path, scale: Scale, mode: str) -> Down
     assert result.slowest_seconds <= result.bound_seconds, result
     assert result.stored_during_outage == 0
     assert result.recovered and not result.orders_restarted, result
+    # Every hold's TTL passed: no unit held for an unconfirmed order, the confirmed one's sold.
+    assert (result.stranded_units, result.reserved_counter, result.confirmed_units) == (0, 0, 1), result
     assert result.ok
     return result
 

@@ -11,3 +11,5 @@ def test_inventory_frozen_means_503_after_the_whole_timeout_and_recovery_without
 
     # A hung inventory costs the whole bound, not less: the timeout and the retry really apply.
     assert result.slowest_seconds >= scale.inventory_timeout_seconds * (1 + scale.inventory_retries)
+    # Thawed, inventory carried out the reservations orders had given up on: held, until they lapsed.
+    assert result.held_unconfirmed_at_recovery >= scale.outage_attempts, result

@@ -22,6 +22,23 @@ _CONFLICT: dict[int | str, dict[str, Any]] = {
         "description": "The order's status does not allow this, or (confirm) its stock reservation expired."
     }
 }
+# OpenAPI links from an answered order to what can be done with it next (operationIds are FastAPI's,
+# from function and path), so stateful API fuzzing chains create -> read -> confirm/cancel on real ids.
+_NEXT_STEPS = {
+    "GetOrder": "get_order_api_v1_orders__order_id__get",
+    "ConfirmOrder": "confirm_order_api_v1_orders__order_id__confirm_post",
+    "CancelOrder": "cancel_order_api_v1_orders__order_id__cancel_post",
+}
+
+
+def _links(status_code: int, *names: str) -> dict[int | str, dict[str, Any]]:
+    links = {
+        name: {"operationId": _NEXT_STEPS[name], "parameters": {"order_id": "$response.body#/id"}}
+        for name in names
+    }
+    return {status_code: {"links": links}}
+
+
 # Inventory's failures, answered without its internals (the log has them, under the request id).
 _INVENTORY: dict[int | str, dict[str, Any]] = {
     status.HTTP_502_BAD_GATEWAY: {"description": "Inventory gave an unexpected answer; nothing changed."},
@@ -35,6 +52,7 @@ _INVENTORY: dict[int | str, dict[str, Any]] = {
     "",
     status_code=status.HTTP_201_CREATED,
     responses={
+        **_links(201, "GetOrder", "ConfirmOrder", "CancelOrder"),
         **IDEMPOTENCY_RESPONSES,
         **_INVENTORY,
         status.HTTP_409_CONFLICT: {
@@ -52,7 +70,7 @@ async def create_order(
     return OrderPublic.model_validate(order)
 
 
-@router.get("/{order_id}", responses=_NOT_FOUND)
+@router.get("/{order_id}", responses={**_links(200, "ConfirmOrder", "CancelOrder"), **_NOT_FOUND})
 async def get_order(order_id: UUID, uow: UnitOfWork) -> OrderPublic:
     """Read one order."""
     return OrderPublic.model_validate(await service.get_order(uow, order_id))
@@ -75,7 +93,10 @@ async def list_orders(
     )
 
 
-@router.post("/{order_id}/confirm", responses={**_NOT_FOUND, **_CONFLICT, **_INVENTORY})
+@router.post(
+    "/{order_id}/confirm",
+    responses={**_links(200, "GetOrder", "CancelOrder"), **_NOT_FOUND, **_CONFLICT, **_INVENTORY},
+)
 async def confirm_order(order_id: UUID, uow: UnitOfWork, stock: Stock) -> OrderPublic:
     """Confirm a pending order, committing its reserved stock."""
     order = await service.confirm_order(uow, stock, order_id)
@@ -83,7 +104,10 @@ async def confirm_order(order_id: UUID, uow: UnitOfWork, stock: Stock) -> OrderP
     return OrderPublic.model_validate(order)
 
 
-@router.post("/{order_id}/cancel", responses={**_NOT_FOUND, **_CONFLICT, **_INVENTORY})
+@router.post(
+    "/{order_id}/cancel",
+    responses={**_links(200, "GetOrder", "ConfirmOrder"), **_NOT_FOUND, **_CONFLICT, **_INVENTORY},
+)
 async def cancel_order(order_id: UUID, uow: UnitOfWork, stock: Stock) -> OrderPublic:
     """Cancel a pending order, releasing its reserved stock; anything else is a conflict."""
     order = await service.cancel_order(uow, stock, order_id)

@@ -100,3 +100,26 @@ def test_health_and_docs_are_served(api: TestClient) -> None:
     assert api.get("/health").json() == {"status": "ok", "service": "orders"}
     assert api.get("/api/docs").status_code == 200
     assert "/api/v1/orders" in api.get("/api/openapi.json").json()["paths"]
+
+
+def test_the_documented_links_lead_from_an_order_to_its_read_confirm_and_cancel(api: TestClient) -> None:
+    document = api.get("/api/openapi.json").json()
+    operations = {
+        operation["operationId"]: (path, method)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+    }
+    links = {
+        (path, method, status, name): link
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        for status, response in operation["responses"].items()
+        for name, link in response.get("links", {}).items()
+    }
+
+    assert ("/api/v1/orders", "post", "201", "ConfirmOrder") in links
+    assert ("/api/v1/orders/{order_id}", "get", "200", "CancelOrder") in links
+    for link in links.values():
+        target_path, _ = operations[link["operationId"]]  # a renamed route would break the link here
+        assert link["parameters"] == {"order_id": "$response.body#/id"}
+        assert "{order_id}" in target_path
