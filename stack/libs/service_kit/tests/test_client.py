@@ -5,7 +5,7 @@ import jwt
 import pytest
 
 from service_kit.client import BadRequest, Conflict, NotFound, RateLimited, Unavailable
-from service_kit.tests.demo_app import SECRET, DemoClient
+from service_kit.tests.demo_app import KEYS, DemoClient
 
 pytestmark = pytest.mark.anyio
 
@@ -24,7 +24,9 @@ def scripted(*statuses: int) -> tuple[httpx2.MockTransport, list[httpx2.Request]
 
 
 def client(transport: httpx2.MockTransport) -> DemoClient:
-    return DemoClient("http://demo", caller="tests", auth_secret=SECRET, retries=2, transport=transport)
+    return DemoClient(
+        "http://demo", caller="tests", signing_key=KEYS.key("tests"), retries=2, transport=transport
+    )
 
 
 async def test_an_idempotent_call_is_retried_through_503s() -> None:
@@ -72,5 +74,8 @@ async def test_each_call_carries_a_token_naming_the_caller_for_the_callee() -> N
     await client(transport)._request("GET", "/api/v1/items/a")
 
     scheme, token = seen[0].headers["Authorization"].split()
-    claims = jwt.decode(token, SECRET, algorithms=["HS256"], audience="demo")
+    claims = jwt.decode(
+        token, KEYS.key("tests").private_key.public_key(), algorithms=["EdDSA"], audience="demo"
+    )
     assert scheme == "Bearer" and claims["sub"] == "tests"
+    assert jwt.get_unverified_header(token)["kid"] == KEYS.key("tests").kid
