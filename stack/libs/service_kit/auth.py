@@ -112,8 +112,15 @@ class AuthGuard:
             kid = jwt.get_unverified_header(token).get("kid")
         except jwt.InvalidTokenError as exc:
             raise _unauthorized(f"Invalid token: {exc}.") from None
-        public_key = self.keys.get(kid) if isinstance(kid, str) else None
-        if public_key is None or not isinstance(kid, str):
+        if not isinstance(kid, str):
+            raise _unauthorized("Token has no key id (kid); mint it with service_kit.auth.")
+        public_key = self.keys.get(kid)
+        if public_key is None and self.keys.reload_if_changed():
+            # A caller's new key may be newer than the last scheduled reload: one stat() tells.
+            self._verified.clear()
+            self._ring_version = self.keys.version
+            public_key = self.keys.get(kid)
+        if public_key is None:
             raise _unauthorized(
                 "Token is not signed by a key this service trusts; mint it with your current key."
             )

@@ -11,6 +11,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import TypedDict
 
 from pydantic import SecretStr
 
@@ -18,10 +19,16 @@ from service_kit.auth import mint_token
 from service_kit.identity import SigningKey, signing_key_variable
 
 
+class IdentityFields(TypedDict):
+    """A service's identity as ServiceSettings fields: `Settings(**keys.settings(name))` type-checks."""
+
+    signing_key: SecretStr
+    jwks_file: Path
+
+
 class ServiceKeys:
     """A key per name, made on first use (or up front: `services`) and published at once in
-    `jwks_file`. A service reads the file when its app is created, so name up front the callers
-    a test will use; a key made later is trusted only once the service reloads its key ring."""
+    `jwks_file`, which a service rereads when it meets a key id it does not know."""
 
     def __init__(self, directory: Path, *services: str) -> None:
         self.jwks_file = directory / "jwks.json"
@@ -59,7 +66,7 @@ class ServiceKeys:
     def headers(self, caller: str, audience: str, **options: object) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(caller, audience, **options)}"}
 
-    def settings(self, service: str) -> dict[str, object]:
+    def settings(self, service: str) -> IdentityFields:
         """ServiceSettings fields for `service` signing with its key and trusting every key here."""
         return {"signing_key": SecretStr(self.key(service).private_pem()), "jwks_file": self.jwks_file}
 

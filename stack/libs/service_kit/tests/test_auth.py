@@ -178,7 +178,7 @@ def test_a_read_that_names_its_callers_needs_a_token_even_when_reads_are_open() 
 
 
 def test_a_rotated_key_is_picked_up_without_a_restart_and_the_removed_one_refused(tmp_path: Path) -> None:
-    keys = ServiceKeys(tmp_path)
+    keys = ServiceKeys(tmp_path, "demo", "orders")
     old_token = keys.token("orders", "demo")
     settings = demo_settings(**keys.settings("demo"), jwks_reload_seconds=0.05)
 
@@ -186,14 +186,23 @@ def test_a_rotated_key_is_picked_up_without_a_restart_and_the_removed_one_refuse
         assert client.post("/api/v1/items/a", headers=bearer(old_token)).status_code == 201
 
         keys.rotate("orders")  # rewrites the JWKS without the old key
-        new_token = keys.token("orders", "demo")
+        # Remembered from before the rotation, yet refused once the scheduled reload drops its key.
         deadline = time.monotonic() + 10
-        while client.post("/api/v1/items/b", headers=bearer(new_token)).status_code != 201:
+        while client.post("/api/v1/items/b", headers=bearer(old_token)).status_code != 401:
             assert time.monotonic() < deadline, "the rewritten key ring was never reloaded"
             time.sleep(0.05)
+        assert client.post("/api/v1/items/c", headers=KEYS.headers("orders", "demo")).status_code == 401
+        assert client.post("/api/v1/items/d", headers=bearer(keys.token("orders", "demo"))).status_code == 201
 
-        # Remembered from before the rotation, and still refused: its key is gone.
-        assert client.post("/api/v1/items/c", headers=bearer(old_token)).status_code == 401
+
+def test_a_new_key_is_trusted_at_once_when_the_ring_file_has_it(tmp_path: Path) -> None:
+    keys = ServiceKeys(tmp_path, "demo")
+    settings = demo_settings(**keys.settings("demo"), jwks_reload_seconds=3600)
+
+    with TestClient(demo_app(settings)) as client:
+        token = keys.token("billing", "demo")  # a key published after the service started
+
+        assert client.post("/api/v1/items/a", headers=bearer(token)).status_code == 201
 
 
 def test_a_broken_key_ring_rewrite_keeps_the_keys_already_loaded(

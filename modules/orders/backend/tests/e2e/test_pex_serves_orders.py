@@ -6,19 +6,17 @@ from pathlib import Path
 import httpx2
 
 from common.testing.pex import served_pex
-from service_kit.auth import mint_token
-
-SECRET = "e2e-" + "s" * 32
+from orders.backend.tests.conftest import KEYS
 
 
 def test_the_pex_serves_orders_fails_safe_without_inventory_and_stops_on_sigterm(tmp_path: Path) -> None:
     env = {
         "ORDERS_DATA_DIR": str(tmp_path / "data"),
-        "SERVICE_AUTH_SECRET": SECRET,
+        **KEYS.env("orders"),
         "INVENTORY_URL": "http://127.0.0.1:9",  # nothing listens there
     }
     with served_pex("orders", tmp_path, env) as orders:
-        token = mint_token(SECRET, caller="e2e", audience="orders")
+        token = KEYS.token("e2e", "orders")
         created = httpx2.post(
             f"{orders.url}/api/v1/orders",
             json={"customer_id": "c1", "items": [{"product_id": "p1", "quantity": 1}]},
