@@ -109,10 +109,18 @@ def mint_tokens(
 
 
 def _run_kit(pex: Path, work_dir: Path, module: str, *args: str) -> str:
-    env = {"PATH": os.environ.get("PATH", ""), "PEX_ROOT": str(work_dir.parent / "pex_root"), "PEX_MODULE": module}
-    done = subprocess.run([sys.executable, str(pex), *args], env=env, capture_output=True, text=True, timeout=300)
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "PEX_ROOT": str(work_dir.parent / "pex_root"),
+        "PEX_MODULE": module,
+    }
+    done = subprocess.run(
+        [sys.executable, str(pex), *args], env=env, capture_output=True, text=True, timeout=300
+    )
     if done.returncode != 0:
-        raise RuntimeError(f"{module} (in {pex.name}) failed with exit {done.returncode}: {done.stderr.strip()}")
+        raise RuntimeError(
+            f"{module} (in {pex.name}) failed with exit {done.returncode}: {done.stderr.strip()}"
+        )
     return done.stdout
 
 
