@@ -1,5 +1,7 @@
 """ServiceClient: retries only idempotent calls, maps problem+json to typed errors, attaches a token."""
 
+from pathlib import Path
+
 import httpx2
 import jwt
 import pytest
@@ -79,3 +81,41 @@ async def test_each_call_carries_a_token_naming_the_caller_for_the_callee() -> N
     )
     assert scheme == "Bearer" and claims["sub"] == "tests"
     assert jwt.get_unverified_header(token)["kid"] == KEYS.key("tests").kid
+
+
+async def test_without_a_key_passed_the_client_signs_with_the_callers_own_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SHIPPING_SIGNING_KEY", KEYS.key("shipping").private_pem())
+    transport, seen = scripted(200)
+
+    async with DemoClient("http://demo", caller="shipping", transport=transport) as shipping:
+        await shipping._request("GET", "/api/v1/items/a")
+
+    token = seen[0].headers["Authorization"].split()[1]
+    assert jwt.get_unverified_header(token)["kid"] == KEYS.key("shipping").kid
+
+
+async def test_the_callers_key_can_come_from_secrets_dir(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "SHIPPING_SIGNING_KEY").write_text(KEYS.key("shipping").private_pem())
+    monkeypatch.setenv("SECRETS_DIR", str(tmp_path))
+    transport, seen = scripted(200)
+
+    async with DemoClient("http://demo", caller="shipping", transport=transport) as shipping:
+        await shipping._request("GET", "/api/v1/items/a")
+
+    assert (
+        jwt.decode(seen[0].headers["Authorization"].split()[1], options={"verify_signature": False})["sub"]
+        == "shipping"
+    )
+
+
+async def test_a_caller_without_a_key_sends_no_token() -> None:
+    transport, seen = scripted(200)
+
+    async with DemoClient("http://demo", caller="shipping", transport=transport) as shipping:
+        await shipping._request("GET", "/api/v1/items/a")
+
+    assert "Authorization" not in seen[0].headers
