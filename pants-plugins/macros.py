@@ -161,9 +161,13 @@ def pantstack_module(module):
         entry_point=f"{module}.backend.api.main:run",
         execution_mode="venv",
         # The image build unpacks the PEX into a virtualenv with PEX_TOOLS=1 (stack/docker/Dockerfile),
-        # whose HEALTHCHECK runs service_kit.healthcheck, which the app itself doesn't import.
+        # whose HEALTHCHECK runs service_kit.healthcheck, which the app itself doesn't import; make dev
+        # and make up run service_kit.keys from a PEX (PEX_MODULE) to generate the services' keys.
         include_tools=True,
-        dependencies=[f"stack/libs/service_kit/healthcheck.py@resolve={module}"],
+        dependencies=[
+            f"stack/libs/service_kit/healthcheck.py@resolve={module}",
+            f"stack/libs/service_kit/keys.py@resolve={module}",
+        ],
         resolve=module,
     )
 

@@ -1,8 +1,5 @@
 """Running the PEXes under test: building them, starting them on free ports, service tokens, wrk."""
 
-import base64
-import hashlib
-import hmac
 import json
 import os
 import shutil
@@ -56,18 +53,47 @@ def python311() -> str:
     return found
 
 
-def mint_token(secret: str, *, caller: str, audience: str, ttl_seconds: int = 3600) -> str:
-    """An HS256 JWT as service_kit.auth.mint_token makes it (stdlib only, so bench.run needs no deps)."""
+# The benchmarks call the services as this identity; the probes play orders (bare) and shipping.
+BENCH_CALLER = "bench"
+KEY_OWNERS = ("inventory", "orders", "shipping", BENCH_CALLER)
 
-    def encode(part: bytes) -> str:
-        return base64.urlsafe_b64encode(part).rstrip(b"=").decode()
 
-    now = int(time.time())
-    header = encode(json.dumps({"alg": "HS256", "typ": "JWT"}, separators=(",", ":")).encode())
-    claims = {"sub": caller, "aud": audience, "iat": now, "exp": now + ttl_seconds}
-    payload = encode(json.dumps(claims, separators=(",", ":")).encode())
-    signature = hmac.new(secret.encode(), f"{header}.{payload}".encode(), hashlib.sha256).digest()
-    return f"{header}.{payload}.{encode(signature)}"
+def ensure_keys(pex: Path, keys_dir: Path) -> Path:
+    """Ed25519 keys for KEY_OWNERS and the JWKS trusting them (kept if present), made by
+    service_kit.keys inside a module's PEX, since bench.run itself is standard library only."""
+    run_kit(pex, "service_kit.keys", "--dir", str(keys_dir), *KEY_OWNERS)
+    return keys_dir
+
+
+def identity_env(keys_dir: Path, service: str) -> dict[str, str]:
+    """What a process signing as `service` and trusting every key in `keys_dir` needs."""
+    return {
+        f"{service.upper()}_SIGNING_KEY": (keys_dir / f"{service}.pem").read_text(),
+        "SERVICE_JWKS_FILE": str(keys_dir / "public" / "jwks.json"),
+    }
+
+
+def mint_token(pex: Path, keys_dir: Path, *, audience: str, ttl_seconds: int = 3600) -> str:
+    """A dev token (labelled, local only: benchmarks outlast 15-minute service tokens) of the bench's
+    identity, minted by service_kit.auth inside a module's PEX."""
+    key_file = keys_dir / f"{BENCH_CALLER}.pem"
+    options = ["--caller", BENCH_CALLER, "--key-file", str(key_file), "--audience", audience]
+    return run_kit(pex, "service_kit.auth", *options, "--dev", "--ttl", str(ttl_seconds)).strip()
+
+
+def run_kit(pex: Path, module: str, *args: str) -> str:
+    """Run a service_kit command line inside a module's PEX; its stdout."""
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "PEX_ROOT": str(Path.home() / ".cache" / "pantstack-bench-pex"),
+        "PEX_MODULE": module,
+    }
+    done = subprocess.run([python311(), str(pex), *args], env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise BenchError(
+            f"{module} (in {pex.name}) failed with exit {done.returncode}: {done.stderr.strip()}"
+        )
+    return done.stdout
 
 
 def http(

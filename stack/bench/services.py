@@ -1,18 +1,29 @@
 """The runtime benchmarks: orders with the kit vs a bare app (wrk), facade calls, PEX cold start."""
 
 import json
-import secrets
 import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from bench import report
-from bench.processes import BenchError, Process, http, mint_token, package, post_script, python311, start, wrk
+from bench.processes import (
+    BenchError,
+    Process,
+    ensure_keys,
+    http,
+    identity_env,
+    mint_token,
+    package,
+    post_script,
+    python311,
+    start,
+    wrk,
+)
 from bench.stats import WrkResult, median, percentile, ratio
 
 ORDERS = "modules/orders:orders"
@@ -38,11 +49,15 @@ class Stack:
     inventory: Process
     orders: Process
     bare: Process | None
-    secret: str
+    pex: Path  # a module's PEX, which runs service_kit's key and token commands
+    keys_dir: Path
     workdir: Path
+    tokens: dict[str, str] = field(default_factory=dict)
 
     def token(self, audience: str) -> str:
-        return mint_token(self.secret, caller="bench", audience=audience)
+        if audience not in self.tokens:
+            self.tokens[audience] = mint_token(self.pex, self.keys_dir, audience=audience)
+        return self.tokens[audience]
 
 
 @contextmanager
@@ -50,8 +65,8 @@ def running_stack(root: Path, workdir: Path, *, with_bare: bool) -> Iterator[Sta
     """Inventory, orders (kit, rate limit off) and optionally the bare app, stocked for orders."""
     targets = [INVENTORY, ORDERS, *([BARE_ORDERS] if with_bare else [])]
     pexes = package(root, targets)
-    secret = secrets.token_hex(32)
-    common = {"SERVICE_AUTH_SECRET": secret, "PEX_ROOT": str(Path.home() / ".cache" / "pantstack-bench-pex")}
+    keys_dir = ensure_keys(pexes[ORDERS], workdir / "keys")
+    common = {"PEX_ROOT": str(Path.home() / ".cache" / "pantstack-bench-pex")}
     processes: list[Process] = []
     try:
         inventory = start(
@@ -59,6 +74,7 @@ def running_stack(root: Path, workdir: Path, *, with_bare: bool) -> Iterator[Sta
             pexes[INVENTORY],
             {
                 **common,
+                **identity_env(keys_dir, "inventory"),
                 "INVENTORY_DATA_DIR": str(workdir / "inventory"),
                 "INVENTORY_RATE_LIMIT_ENABLED": "false",
             },
@@ -72,6 +88,7 @@ def running_stack(root: Path, workdir: Path, *, with_bare: bool) -> Iterator[Sta
             pexes[ORDERS],
             {
                 **with_inventory,
+                **identity_env(keys_dir, "orders"),
                 "ORDERS_DATA_DIR": str(workdir / "orders"),
                 "ORDERS_RATE_LIMIT_ENABLED": "false",
             },
@@ -83,13 +100,18 @@ def running_stack(root: Path, workdir: Path, *, with_bare: bool) -> Iterator[Sta
             bare = start(
                 "bare orders",
                 pexes[BARE_ORDERS],
-                {**with_inventory, "BARE_DATA_DIR": str(workdir / "bare"), "BARE_LOG_LEVEL": "info"},
+                {
+                    **with_inventory,
+                    **identity_env(keys_dir, "orders"),
+                    "BARE_DATA_DIR": str(workdir / "bare"),
+                    "BARE_LOG_LEVEL": "info",
+                },
                 workdir / "bare.log",
             )
             processes.append(bare)
         for process in processes:
             process.wait_until("/ready" if process is not bare else "/health")
-        stack = Stack(inventory, orders, bare, secret, workdir)
+        stack = Stack(inventory, orders, bare, pexes[ORDERS], keys_dir, workdir)
         status, body = http(
             "PUT",
             f"{inventory.url}/api/v1/products/{SKU}",
@@ -218,7 +240,7 @@ def facade_section(root: Path, calls: int) -> str:
             env={
                 "PATH": "/usr/bin:/bin",
                 "ORDERS_URL": stack.orders.url,
-                "SERVICE_AUTH_SECRET": stack.secret,
+                **identity_env(stack.keys_dir, "shipping"),  # the probe calls orders as shipping
                 "PEX_ROOT": str(Path.home() / ".cache" / "pantstack-bench-pex"),
             },
             capture_output=True,
@@ -281,16 +303,16 @@ def render_facade(latencies: dict[str, list[float]], server_ms: list[float], cal
 def cold_start_section(root: Path, warm_runs: int, empty_runs: int) -> str:
     """Popen of the orders PEX to its first 200 on /health; warm and empty PEX_ROOT."""
     pex = package(root, [ORDERS])[ORDERS]
-    secret = secrets.token_hex(32)
     with tempfile.TemporaryDirectory(prefix="bench-start-") as tmp:
         work = Path(tmp)
+        keys_dir = ensure_keys(pex, work / "keys")
 
         def one_start(pex_root: Path, run: int) -> tuple[float, float]:
             process = start(
                 "orders",
                 pex,
                 {
-                    "SERVICE_AUTH_SECRET": secret,
+                    **identity_env(keys_dir, "orders"),
                     "PEX_ROOT": str(pex_root),
                     "ORDERS_DATA_DIR": str(work / f"data-{run}"),
                     "INVENTORY_URL": "http://127.0.0.1:9",

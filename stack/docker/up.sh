@@ -25,6 +25,19 @@ if [ -z "${PANTSTACK_POSTGRES_IMAGE:-}" ] && docker image inspect pantstack/post
   export PANTSTACK_POSTGRES_IMAGE=pantstack/postgres:15
 fi
 
+# Each module signs with its own Ed25519 key, generated once into .data/keys (kept across runs) by
+# service_kit.keys inside a module image, as the calling user so the private keys stay theirs (0600).
+# The containers get only their own key (<MODULE>_SIGNING_KEY) and the public JWKS, mounted read-only.
+keys_dir="${PANTSTACK_KEYS_DIR:-$PWD/.data/keys}"
+mkdir -p "$keys_dir"
+docker run --rm --user "$(id -u):$(id -g)" -v "$keys_dir:/keys" -e PEX_MODULE=service_kit.keys \
+  --entrypoint /opt/app/pex "pantstack/${modules[0]}:${modules[0]}-$version" --dir /keys "${modules[@]}" dev \
+  || fail "could not write the service keys into $keys_dir (see above)."
+export PANTSTACK_KEYS_DIR="$keys_dir"
+for m in "${modules[@]}"; do
+  export "$(echo "$m" | tr '[:lower:]-' '[:upper:]_')_SIGNING_KEY=$(cat "$keys_dir/$m.pem")"
+done
+
 # A dependency that never gets healthy makes `up` fail; the loop below says which module and why.
 "${compose[@]}" up -d --remove-orphans || echo "make up: docker-compose reported a problem; checking each module" >&2
 
@@ -46,10 +59,11 @@ for m in "${modules[@]}"; do
   done
 done
 
-echo "make up: every module is healthy; writes need a token, export these (valid 12 h):"
+echo "make up: every module is healthy; writes need a token, export these dev tokens (valid 12 h, local only):"
 for m in "${modules[@]}"; do
   port="$("${compose[@]}" port "$m" 8000)"
-  token="$("${compose[@]}" exec -T -e PEX_MODULE=service_kit.auth "$m" /opt/app/pex --caller dev --audience "$m" --ttl 43200)"
+  token="$("${compose[@]}" exec -T -e PEX_MODULE=service_kit.auth -e DEV_SIGNING_KEY="$(cat "$keys_dir/dev.pem")" "$m" \
+    /opt/app/pex --caller dev --audience "$m" --dev --ttl 43200)"
   printf 'make up: %-12s http://%s  (API docs: http://%s/api/docs)\n' "$m" "$port" "$port"
   echo "  export $(echo "$m" | tr '[:lower:]' '[:upper:]')_TOKEN=$token"
 done

@@ -4,9 +4,6 @@ Each module keeps its port across restarts, so its callers' `<MODULE>_URL` stays
 kill -9 and a restart; `System` starts the modules a check needs with one shared environment.
 """
 
-import base64
-import hashlib
-import hmac
 import json
 import os
 import signal
@@ -23,7 +20,10 @@ from pathlib import Path
 from typing import Any
 
 MODULES = ("inventory", "orders", "shipping")
-AUTH_SECRET = "reliability-check-" + "r" * 32
+# The checks call the services as this identity, with its own key beside the modules' keys.
+CALLER = "reliability"
+# Dev tokens (labelled, accepted only where PANTSTACK_ENVIRONMENT is local, as here): a full-scale
+# check outlives a 15-minute service token.
 TOKEN_TTL_SECONDS = 4 * 3600
 
 
@@ -78,19 +78,50 @@ def pex_path(pex_dir: Path, module: str) -> Path:
     return path
 
 
-def mint_token(audience: str, secret: str = AUTH_SECRET, ttl_seconds: int = TOKEN_TTL_SECONDS) -> str:
-    """The HS256 JWT service_kit.auth.mint_token makes (sub, aud, iat, exp), built with the standard
-    library: the checks' resolve has no PyJWT, and running a PEX per token costs seconds."""
+def keys_dir(work_dir: Path) -> Path:
+    """Shared by the checks of one run (work dirs are siblings), like the PEX root."""
+    return work_dir.parent / "keys"
 
-    def encode(part: bytes) -> bytes:
-        return base64.urlsafe_b64encode(part).rstrip(b"=")
 
-    now = int(time.time())
-    claims = {"sub": "reliability", "aud": audience, "iat": now, "exp": now + ttl_seconds}
-    header = encode(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-    signed = header + b"." + encode(json.dumps(claims).encode())
-    signature = encode(hmac.new(secret.encode(), signed, hashlib.sha256).digest())
-    return (signed + b"." + signature).decode()
+def ensure_keys(pex: Path, work_dir: Path) -> Path:
+    """Each module's Ed25519 key, the checks' own and the JWKS trusting them (kept if present),
+    made by service_kit.keys inside a module's PEX: the checks' resolve has no `cryptography`."""
+    directory = keys_dir(work_dir)
+    _run_kit(pex, work_dir, "service_kit.keys", "--dir", str(directory), *MODULES, CALLER)
+    return directory
+
+
+def mint_token(audience: str, pex: Path, work_dir: Path, ttl_seconds: int = TOKEN_TTL_SECONDS) -> str:
+    """A dev token of the checks' identity for `audience` (keys from `ensure_keys`)."""
+    return mint_tokens([audience], pex, work_dir, ttl_seconds)[audience]
+
+
+def mint_tokens(
+    audiences: list[str], pex: Path, work_dir: Path, ttl_seconds: int = TOKEN_TTL_SECONDS
+) -> dict[str, str]:
+    """One token per audience from a single run of service_kit.auth (a PEX start costs seconds)."""
+    key_file = keys_dir(work_dir) / f"{CALLER}.pem"
+    options = ["--caller", CALLER, "--key-file", str(key_file), "--dev", "--ttl", str(ttl_seconds)]
+    printed = _run_kit(
+        pex, work_dir, "service_kit.auth", *options, *(arg for a in audiences for arg in ("--audience", a))
+    )
+    return dict(zip(audiences, printed.split(), strict=True))
+
+
+def _run_kit(pex: Path, work_dir: Path, module: str, *args: str) -> str:
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "PEX_ROOT": str(work_dir.parent / "pex_root"),
+        "PEX_MODULE": module,
+    }
+    done = subprocess.run(
+        [sys.executable, str(pex), *args], env=env, capture_output=True, text=True, timeout=300
+    )
+    if done.returncode != 0:
+        raise RuntimeError(
+            f"{module} (in {pex.name}) failed with exit {done.returncode}: {done.stderr.strip()}"
+        )
+    return done.stdout
 
 
 @dataclass
@@ -169,13 +200,14 @@ class ModuleProcess(Api):
 
 
 def module_env(work_dir: Path, ports: dict[str, int], extra: dict[str, str] | None = None) -> dict[str, str]:
-    """What every module gets: the platform secret, each other's URLs, SQLite files under work_dir,
-    and no rate limits (the checks measure the services, not the limiter)."""
+    """What every module gets: the JWKS of the keys from `ensure_keys`, each other's URLs, SQLite
+    files under work_dir, and no rate limits (the checks measure the services, not the limiter).
+    Each module's own signing key is added per module (`signing_key_env`)."""
     env = {
         "PATH": os.environ.get("PATH", ""),
         # Shared by the checks of one run (work dirs are siblings): each PEX's venv is built once.
         "PEX_ROOT": str(work_dir.parent / "pex_root"),
-        "SERVICE_AUTH_SECRET": AUTH_SECRET,
+        "SERVICE_JWKS_FILE": str(keys_dir(work_dir) / "public" / "jwks.json"),
     }
     for module, port in ports.items():
         prefix = module.upper()
@@ -183,6 +215,11 @@ def module_env(work_dir: Path, ports: dict[str, int], extra: dict[str, str] | No
         env[f"{prefix}_DATA_DIR"] = str(work_dir / "data")
         env[f"{prefix}_RATE_LIMIT_ENABLED"] = "false"
     return env | (extra or {})
+
+
+def signing_key_env(work_dir: Path, module: str) -> dict[str, str]:
+    """Only this module's private key: no module can sign as another."""
+    return {f"{module.upper()}_SIGNING_KEY": (keys_dir(work_dir) / f"{module}.pem").read_text()}
 
 
 @contextmanager
@@ -195,13 +232,15 @@ def running_modules(
     work_dir.mkdir(parents=True, exist_ok=True)
     ports = {module: free_port() for module in names}
     shared_env = module_env(work_dir, ports, env)
+    ensure_keys(pexes[names[0]], work_dir)
+    tokens = mint_tokens(names, pexes[names[0]], work_dir)
     services = {
         module: ModuleProcess(
             url=f"http://127.0.0.1:{port}",
-            token=mint_token(module),
+            token=tokens[module],
             module=module,
             pex=pexes[module],
-            env={**shared_env, "PORT": str(port)},
+            env={**shared_env, **signing_key_env(work_dir, module), "PORT": str(port)},
             log_path=work_dir / f"{module}.log",
         )
         for module, port in ports.items()

@@ -13,8 +13,11 @@ from manifest import dependency_urls, load_all
 COMPOSE_FILE = Path("docker-compose.yml")
 # `make dev` uses the same ports, in the same order, so a URL works with either.
 FIRST_PORT = 8001
-# Local-only defaults, overridable from the environment; services reject shorter secrets.
-DEFAULT_SECRET = "local-compose-only-not-a-secret-0123456789"
+# Where `make up` keeps the keys (python -m service_kit.keys): each service's private key reaches
+# it as <MODULE>_SIGNING_KEY, exported by make up; only the public/ directory (the JWKS) is mounted.
+# No default key: without one a service stops at start, naming the variable.
+DEFAULT_KEYS_DIR = "./.data/keys"
+JWKS_MOUNT = "/run/pantstack/keys"
 DEFAULT_POSTGRES_IMAGE = "postgres:15-bookworm"
 
 
@@ -113,13 +116,19 @@ def _service(m: Module, urls: dict[str, str]) -> list[str]:
         for dependency in depends:
             condition = "service_completed_successfully" if dependency == "databases" else "service_healthy"
             lines += [f"      {dependency}:", f"        condition: {condition}"]
-    lines += ["    environment:", f"      SERVICE_AUTH_SECRET: ${{SERVICE_AUTH_SECRET:-{DEFAULT_SECRET}}}"]
+    lines += [
+        "    environment:",
+        f"      {m.env_prefix}_SIGNING_KEY: ${{{m.env_prefix}_SIGNING_KEY:-}}",
+        f"      SERVICE_JWKS_FILE: {JWKS_MOUNT}/jwks.json",
+    ]
     if m.database:
         lines.append(
             f"      {m.env_prefix}_DATABASE_URL: postgresql+asyncpg://{m.name}:{m.name}-local@postgres:5432/{m.name}"
         )
     lines += [f"      {variable}: {url}" for variable, url in urls.items()]
     lines += [
+        "    volumes:",
+        f"      - ${{PANTSTACK_KEYS_DIR:-{DEFAULT_KEYS_DIR}}}/public:{JWKS_MOUNT}:ro",
         "    ports:",
         f'      - "127.0.0.1:${{{m.env_prefix}_PUBLISHED_PORT:-{m.port}}}:8000"',
         "    healthcheck:",

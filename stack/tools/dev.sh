@@ -25,8 +25,13 @@ if [ -z "${DEV_PEX_DIR:-}" ]; then
   ./pants package "${targets[@]}"
 fi
 
-# One signing key for service-to-service tokens, fresh for each `make dev` unless already set.
-export SERVICE_AUTH_SECRET="${SERVICE_AUTH_SECRET:-$(python3 -c 'import secrets; print(secrets.token_hex(32))')}"
+# Each service signs its calls with its own Ed25519 key and trusts the JWKS of all public keys;
+# `dev` signs the curl tokens printed below. Kept across runs in .data/keys (private keys 0600);
+# any module's PEX carries the generator. Rotate one with --rotate (docs/module-guide.md).
+keys_dir="${DEV_KEYS_DIR:-$PWD/.data/keys}"
+PEX_MODULE=service_kit.keys "$pex_dir/modules.${modules[0]}/${modules[0]}.pex" --dir "$keys_dir" "${modules[@]}" dev
+export SERVICE_JWKS_FILE="$keys_dir/public/jwks.json"
+signing_key_of() { echo "$(echo "$1" | tr '[:lower:]-' '[:upper:]_')_SIGNING_KEY=$(cat "$keys_dir/$1.pem")"; }
 
 # Facade clients read <MODULE>_URL. Each service gets the URLs of the modules its manifest `uses`,
 # from the same function as docker-compose.yml and the Pulumi stacks (manifest.py dependency_urls).
@@ -60,14 +65,15 @@ for m in "${modules[@]}"; do
   urls_text="$(urls_of "$m")"
   urls=()
   [ -z "$urls_text" ] || mapfile -t urls <<<"$urls_text"
-  env "${urls[@]}" PORT="$port" "$pex_dir/modules.$m/$m.pex" &
+  env "${urls[@]}" "$(signing_key_of "$m")" PORT="$port" "$pex_dir/modules.$m/$m.pex" &
   pids+=("$!")
   printf 'make dev: %-12s http://127.0.0.1:%s  (API docs: http://127.0.0.1:%s/api/docs)\n' "$m" "$port" "$port"
   port=$((port + 1))
 done
-echo "make dev: writes need a service token; for curl, export these (valid 12 h):"
+echo "make dev: writes need a service token; for curl, export these dev tokens (valid 12 h, local only):"
 for m in "${modules[@]}"; do
-  token=$(PEX_MODULE=service_kit.auth "$pex_dir/modules.$m/$m.pex" --caller dev --audience "$m" --ttl 43200)
+  token=$(PEX_MODULE=service_kit.auth "$pex_dir/modules.$m/$m.pex" \
+    --caller dev --key-file "$keys_dir/dev.pem" --audience "$m" --dev --ttl 43200)
   echo "  export $(echo "$m" | tr '[:lower:]' '[:upper:]')_TOKEN=$token"
 done
 echo "make dev: data in .data/; press Ctrl-C to stop all services."

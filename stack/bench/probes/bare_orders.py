@@ -6,7 +6,7 @@ through the inventory facade, the same response model — but none of the servic
 ids, access logs, metrics, auth or rate-limit dependencies, no problem+json handlers. Served by
 uvicorn with the settings service_kit.server uses (one process, no access log, no server header).
 
-    PORT=8001 INVENTORY_URL=http://127.0.0.1:8000 SERVICE_AUTH_SECRET=… bare_orders.pex
+    PORT=8001 INVENTORY_URL=http://127.0.0.1:8000 ORDERS_SIGNING_KEY=… bare_orders.pex
 """
 
 import os

@@ -9,7 +9,7 @@ Prints one JSON object: for each way of calling, the per-call latencies in milli
 - health_floor: a bare GET /health on a pooled httpx2 client, the loopback + uvicorn floor;
 - raw_get: GET /api/v1/orders/{id} on a pooled httpx2 client, no facade (no token, no validation).
 
-    ORDERS_URL=http://127.0.0.1:8000 SERVICE_AUTH_SECRET=… facade_calls.pex --order-id ID [--calls N]
+    ORDERS_URL=http://127.0.0.1:8000 SHIPPING_SIGNING_KEY=… facade_calls.pex --order-id ID [--calls N]
 """
 
 import argparse

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.processes import mint_token, pex_path
+from bench.processes import ensure_keys, identity_env, mint_token, pex_path
 from bench.run import DEFAULT_SECTIONS, parse_args
 
 
@@ -63,15 +63,21 @@ def test_pex_paths_follow_pants_dist_layout() -> None:
     )
 
 
-def test_tokens_are_hs256_jwts_for_the_audience() -> None:
+def test_tokens_are_dev_tokens_of_the_bench_identity_signed_with_its_own_key(tmp_path: Path) -> None:
     import base64
-    import hashlib
-    import hmac
     import json
 
-    token = mint_token("s" * 32, caller="bench", audience="orders")
-    header, payload, signature = token.split(".")
-    claims = json.loads(base64.urlsafe_b64decode(payload + "=="))
-    assert (claims["sub"], claims["aud"]) == ("bench", "orders") and claims["exp"] > claims["iat"]
-    expected = hmac.new(b"s" * 32, f"{header}.{payload}".encode(), hashlib.sha256).digest()
-    assert base64.urlsafe_b64decode(signature + "==") == expected
+    pex = Path("modules.orders/orders.pex")  # runtime_package_dependencies: at the sandbox root
+    keys_dir = ensure_keys(pex, tmp_path / "keys")
+
+    token = mint_token(pex, keys_dir, audience="orders")
+
+    header, claims = (json.loads(base64.urlsafe_b64decode(part + "==")) for part in token.split(".")[:2])
+    assert header["alg"] == "EdDSA" and header["kid"].startswith("bench:")
+    assert (claims["sub"], claims["aud"], claims["dev"]) == ("bench", "orders", True)
+    assert claims["exp"] - claims["iat"] == 3600
+    jwks = json.loads((keys_dir / "public" / "jwks.json").read_text())
+    assert header["kid"] in {key["kid"] for key in jwks["keys"]}
+    assert identity_env(keys_dir, "shipping")["SHIPPING_SIGNING_KEY"].startswith(
+        "-----BEGIN PRIVATE KEY-----"
+    )

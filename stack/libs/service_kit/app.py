@@ -15,6 +15,7 @@ from service_kit.api_docs import install_api_docs
 from service_kit.auth import AuthGuard
 from service_kit.body_limit import BodySizeLimitMiddleware
 from service_kit.idempotency_header import install_idempotency
+from service_kit.identity import reloading
 from service_kit.metrics import HttpMetrics
 from service_kit.middleware import ObservabilityMiddleware
 from service_kit.problems import PROBLEM_JSON, document_problems, install_problem_handlers, problem_body
@@ -43,6 +44,7 @@ def create_service_app(
     """
     metrics = HttpMetrics(tuple(business_metrics))
     checks = dict(readiness_checks or {})
+    keys = settings.key_ring() if settings.auth_enabled else None
 
     @asynccontextmanager
     async def kit_lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -51,11 +53,12 @@ def create_service_app(
                 "service-to-service auth is OFF: write endpoints accept unauthenticated requests. "
                 "Only acceptable for local development."
             )
-        if lifespan is None:
-            yield
-        else:
-            async with lifespan(app):
+        async with reloading(keys, settings.jwks_reload_seconds):
+            if lifespan is None:
                 yield
+            else:
+                async with lifespan(app):
+                    yield
         logger.info("%s stopped: resources closed", settings.service_name)
 
     app = FastAPI(
@@ -77,11 +80,13 @@ def create_service_app(
     install_idempotency(app)
 
     guard = AuthGuard(
-        secret=settings.auth_secret.get_secret_value() if settings.auth_secret else None,
+        keys=keys,
         audience=settings.service_name,
         enabled=settings.auth_enabled,
         protect_reads=settings.auth_protect_reads,
+        environment=settings.environment,
     )
+    app.state.auth_guard = guard  # what a route's `callers(...)` dependency checks against
     limiter = RateLimiter(
         settings.rate_limit, settings.rate_limit_routes, settings.rate_limit_enabled, settings.trusted_proxies
     )

@@ -17,6 +17,7 @@ is retried like an idempotent call (a 409 saying the first attempt is still in f
 """
 
 import asyncio
+import os
 import random
 import sys
 import time
@@ -30,6 +31,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from service_kit.auth import mint_token
 from service_kit.idempotency import IDEMPOTENCY_HEADER, IN_FLIGHT
+from service_kit.identity import SigningKey, signing_key_variable
 from service_kit.request_context import REQUEST_ID_HEADER, current_request_id
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
@@ -117,7 +119,15 @@ class ClientSettings(BaseSettings):
     timeout_seconds: float = Field(default=5.0, gt=0)
     retries: int = Field(default=2, ge=0)
     backoff_seconds: float = Field(default=0.1, ge=0)
-    auth_secret: SecretStr | None = Field(default=None, validation_alias="SERVICE_AUTH_SECRET")
+
+
+class CallerSettings(BaseSettings):
+    """The calling service's own key, `<CALLER>_SIGNING_KEY` (or that file in SECRETS_DIR), as the
+    service's settings read it."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    signing_key: SecretStr | None = None
 
 
 def client_settings(service: str) -> ClientSettings:
@@ -164,16 +174,14 @@ class ServiceClient:
         caller: str,
         timeout_seconds: float | None = None,
         retries: int | None = None,
-        auth_secret: str | None = None,
+        signing_key: SigningKey | None = None,
         transport: httpx2.AsyncBaseTransport | None = None,
     ) -> None:
         settings = client_settings(self.service)
         self.caller = caller
         self.retries = settings.retries if retries is None else retries
         self.backoff_seconds = settings.backoff_seconds
-        self._secret = auth_secret or (
-            settings.auth_secret.get_secret_value() if settings.auth_secret else None
-        )
+        self._key = signing_key or _own_key(caller)
         self._token: tuple[str, float] | None = None
         self._http = httpx2.AsyncClient(
             base_url=base_url or peer_url(self.service, settings),
@@ -240,18 +248,30 @@ class ServiceClient:
         request_id = current_request_id.get()
         if request_id:
             headers[REQUEST_ID_HEADER] = request_id
-        if self._secret:
-            headers["Authorization"] = f"Bearer {self._current_token(self._secret)}"
+        if self._key:
+            headers["Authorization"] = f"Bearer {self._current_token(self._key)}"
         return headers
 
-    def _current_token(self, secret: str) -> str:
+    def _current_token(self, key: SigningKey) -> str:
         now = time.time()
         if self._token is None or self._token[1] - now < TOKEN_TTL_SECONDS / 5:
-            token = mint_token(
-                secret, caller=self.caller, audience=self.service, ttl_seconds=TOKEN_TTL_SECONDS
-            )
+            token = mint_token(key, audience=self.service, ttl_seconds=TOKEN_TTL_SECONDS)
             self._token = (token, now + TOKEN_TTL_SECONDS)
         return self._token[0]
+
+
+def _own_key(caller: str) -> SigningKey | None:
+    """The caller's key from its environment; none (no token sent) where its auth is off."""
+    secrets_dir = os.environ.get("SECRETS_DIR", "/run/secrets")
+    settings = CallerSettings(
+        _env_prefix=f"{caller.upper().replace('-', '_')}_",  # type: ignore[call-arg]
+        _secrets_dir=secrets_dir if os.path.isdir(secrets_dir) else None,
+    )
+    if settings.signing_key is None or not settings.signing_key.get_secret_value().strip():
+        return None
+    return SigningKey.from_pem(
+        caller, settings.signing_key.get_secret_value(), source=signing_key_variable(caller)
+    )
 
 
 def _key_in_flight(response: httpx2.Response) -> bool:

@@ -13,7 +13,7 @@ from typing import Any, Literal, Self, TypeVar
 from pydantic import BaseModel, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-MIN_SECRET_LENGTH = 32
+from service_kit.identity import IdentityError, KeyRing, SigningKey
 
 
 class RateLimitRule(BaseModel):
@@ -42,8 +42,12 @@ class ServiceSettings(BaseSettings):
     # How long an Idempotency-Key is remembered (Stripe's 24 h): longer than any client retries.
     idempotency_ttl_seconds: float = Field(default=24 * 3600, gt=0)
 
-    # One platform-wide signing key, shared by every module (so the env var has no module prefix).
-    auth_secret: SecretStr | None = Field(default=None, validation_alias="SERVICE_AUTH_SECRET")
+    # This service's own Ed25519 private key (PEM): <PREFIX>SIGNING_KEY, or that file in SECRETS_DIR.
+    signing_key: SecretStr | None = None
+    # The public keys this service trusts (a JWKS file, the same for every module, so no prefix);
+    # reread when it changes, checked every jwks_reload_seconds and on SIGHUP.
+    jwks_file: Path | None = Field(default=None, validation_alias="SERVICE_JWKS_FILE")
+    jwks_reload_seconds: float = Field(default=30.0, gt=0)
     auth_enabled: bool = True
     auth_protect_reads: bool = False
 
@@ -59,15 +63,37 @@ class ServiceSettings(BaseSettings):
     def _check(self) -> Self:
         if not self.database_url:
             self.database_url = f"sqlite+aiosqlite:///{self.data_dir / (self.service_name + '.db')}"
-        secret = self.auth_secret.get_secret_value() if self.auth_secret else ""
-        if self.auth_enabled and len(secret) < MIN_SECRET_LENGTH:
-            prefix = self.model_config.get("env_prefix", "")
-            raise ValueError(
-                f"SERVICE_AUTH_SECRET must be a random string of at least {MIN_SECRET_LENGTH} characters "
-                f"(e.g. `openssl rand -hex 32`); for local development only, {prefix}AUTH_ENABLED=false "
-                "turns service-to-service auth off"
-            )
+        if self.auth_enabled:
+            try:
+                self.signing_identity()
+                KeyRing(self._jwks_path())
+            except IdentityError as error:
+                prefix = self.model_config.get("env_prefix", "")
+                raise ValueError(
+                    f"{error} (for local development only, {prefix}AUTH_ENABLED=false turns auth off)"
+                ) from None
         return self
+
+    def signing_identity(self) -> SigningKey:
+        """This service's key; raises IdentityError naming the variable when it is missing or unusable."""
+        variable = f"{self.model_config.get('env_prefix', '')}SIGNING_KEY"
+        if self.signing_key is None or not self.signing_key.get_secret_value().strip():
+            raise IdentityError(
+                f"{variable} is not set: this service's Ed25519 private key (PEM), or a file {variable} "
+                "in SECRETS_DIR; make dev and make up generate one per service (python -m service_kit.keys)"
+            )
+        return SigningKey.from_pem(self.service_name, self.signing_key.get_secret_value(), source=variable)
+
+    def key_ring(self) -> KeyRing:
+        return KeyRing(self._jwks_path())
+
+    def _jwks_path(self) -> Path:
+        if self.jwks_file is None:
+            raise IdentityError(
+                "SERVICE_JWKS_FILE is not set: the JWKS file of the public keys this service trusts; "
+                "make dev and make up write .data/keys/public/jwks.json (python -m service_kit.keys)"
+            )
+        return self.jwks_file
 
 
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
@@ -92,7 +118,8 @@ def load_settings(settings_class: type[SettingsT]) -> SettingsT:
         for problem in error.errors():
             field = ".".join(str(part) for part in problem["loc"])
             variable = (prefix + field).upper() if field else "settings"
-            shown = field and "secret" not in field.lower() and not isinstance(problem["input"], dict)
+            secret = any(word in field.lower() for word in ("secret", "key"))
+            shown = field and not secret and not isinstance(problem["input"], dict)
             value = f" (got {problem['input']!r})" if shown else ""
             print(f"  {variable}: {problem['msg']}{value}", file=sys.stderr)
         raise SystemExit(2) from None

@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -20,7 +21,8 @@ import pytest
 from system.tests.api import SANDBOX_ROOT, Api, free_port, order_to_delivery, wait_ready
 
 MODULES = ("inventory", "orders", "shipping")
-SECRET = "compose-test-" + "k" * 32
+# The test calls the services as this identity, with its own key beside the modules' keys.
+CALLER = "compose-test"
 # Images are built as pantstack/<m>:<m>-e2e; PANTSTACK_IMAGE_VERSION makes the compose file use them.
 TAG = "e2e"
 # Bases built by `make base-image`, used when present (no registry needed); else the Dockerfile's and
@@ -67,9 +69,10 @@ class ComposeProject:
         return _run([*self.command, *args], env=self.env, cwd=SANDBOX_ROOT)
 
     def api(self, module: str, port: int) -> Api:
+        caller_key = f"COMPOSE_TEST_SIGNING_KEY={self.env['COMPOSE_TEST_SIGNING_KEY']}"
         token = self(
-            "exec", "-T", "-e", "PEX_MODULE=service_kit.auth", module,
-            "/opt/app/pex", "--caller", "compose-test", "--audience", module,
+            "exec", "-T", "-e", "PEX_MODULE=service_kit.auth", "-e", caller_key, module,
+            "/opt/app/pex", "--caller", CALLER, "--audience", module,
         ).strip()  # fmt: skip
         return Api(f"http://127.0.0.1:{port}", token)
 
@@ -77,6 +80,21 @@ class ComposeProject:
         project = self.env["COMPOSE_PROJECT_NAME"]
         listed = _run(["docker", "ps", "-aq", "--filter", f"label=com.docker.compose.project={project}"])
         return listed.split()
+
+
+def _keys(keys_dir: Path) -> dict[str, str]:
+    """Each module's key and the test's own, as `make up` makes them (service_kit.keys in a PEX):
+    the compose file passes each module its <MODULE>_SIGNING_KEY and mounts <dir>/public."""
+    pex = SANDBOX_ROOT / "modules.orders" / "orders.pex"
+    _run(
+        [sys.executable, str(pex), "--dir", str(keys_dir), *MODULES, CALLER],
+        env={**os.environ, "PEX_MODULE": "service_kit.keys"},
+    )
+    owners = [*MODULES, CALLER]
+    return {"PANTSTACK_KEYS_DIR": str(keys_dir)} | {
+        f"{owner.upper().replace('-', '_')}_SIGNING_KEY": (keys_dir / f"{owner}.pem").read_text()
+        for owner in owners
+    }
 
 
 def _build_images(tmp_path: Path) -> None:
@@ -117,7 +135,7 @@ def compose(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ComposeP
         **os.environ,
         "COMPOSE_PROJECT_NAME": f"pantstack-e2e-{uuid.uuid4().hex[:8]}",
         "PANTSTACK_IMAGE_VERSION": TAG,
-        "SERVICE_AUTH_SECRET": SECRET,
+        **_keys(tmp_path_factory.mktemp("keys")),
         **({"PANTSTACK_POSTGRES_IMAGE": postgres} if postgres else {}),
         **{f"{m.upper()}_PUBLISHED_PORT": str(port) for m, port in ports.items()},
     }

@@ -55,5 +55,20 @@ def test_without_any_database_there_is_no_postgres(tmp_path: Path) -> None:
 
     compose_file = render(tmp_path)
 
-    assert "postgres" not in compose_file and "volumes:" not in compose_file
+    assert "postgres" not in compose_file and "\nvolumes:" not in compose_file  # no top-level volume
     assert "  notes:\n" in compose_file
+
+
+def test_each_module_gets_only_its_own_signing_key_and_no_fallback_secret(repo: Path) -> None:
+    compose_file = render(repo)
+
+    billing = compose_file.split("\n  billing:\n", 1)[1].split("\n  catalog:\n", 1)[0]
+    assert "BILLING_SIGNING_KEY: ${BILLING_SIGNING_KEY:-}\n" in billing
+    assert "CATALOG_SIGNING_KEY" not in billing and "NOTES_SIGNING_KEY" not in billing
+    assert "SERVICE_JWKS_FILE: /run/pantstack/keys/jwks.json" in billing
+    assert "- ${PANTSTACK_KEYS_DIR:-./.data/keys}/public:/run/pantstack/keys:ro" in billing
+    # No shared secret, and no variable a key could come from defaults to a value.
+    assert "SERVICE_AUTH_SECRET" not in compose_file and "SECRET" not in compose_file
+    for line in compose_file.splitlines():
+        if "SIGNING_KEY" in line:
+            assert line.endswith(":-}"), line

@@ -8,13 +8,13 @@ import httpx2
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
 
 from inventory.backend.api.main import create_app
 from inventory.backend.config import Settings
-from service_kit.auth import mint_token
+from service_kit.testing import ServiceKeys
 
-AUTH_SECRET = "test-secret-" + "i" * 32
+# Real Ed25519 keys: the service's own and those of the callers the tests play.
+KEYS = ServiceKeys.temporary("inventory", "orders", "tests", "contract", "e2e")
 
 
 @pytest.fixture(autouse=True)
@@ -35,12 +35,12 @@ def anyio_backend() -> str:
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return Settings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'inventory.db'}", auth_secret=SecretStr(AUTH_SECRET)
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'inventory.db'}", **KEYS.settings("inventory")
     )
 
 
 def caller_headers(caller: str = "orders") -> dict[str, str]:
-    return {"Authorization": f"Bearer {mint_token(AUTH_SECRET, caller=caller, audience='inventory')}"}
+    return {"Authorization": f"Bearer {KEYS.token(caller, 'inventory')}"}
 
 
 @pytest.fixture

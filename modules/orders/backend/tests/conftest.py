@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
 
 from inventory.backend.public.testing import FakeInventoryClient
 from orders.backend.api.main import create_app
 from orders.backend.config import Settings
-from service_kit.auth import mint_token
+from service_kit.testing import ServiceKeys
 
-AUTH_SECRET = "test-secret-" + "x" * 32
+# Real Ed25519 keys: the service's own and those of the callers the tests play.
+KEYS = ServiceKeys.temporary("orders", "tests", "contract", "e2e", "shipping")
 STOCKED_SKUS = ("sku-1", "sku-2", "p", "p1")
 
 
@@ -36,13 +36,13 @@ def anyio_backend() -> str:
 def settings(tmp_path: Path) -> Settings:
     return Settings(
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'db' / 'orders.db'}",
-        auth_secret=SecretStr(AUTH_SECRET),
+        **KEYS.settings("orders"),
     )
 
 
 def caller_headers(caller: str = "tests") -> dict[str, str]:
     """Headers of a service allowed to write to orders."""
-    return {"Authorization": f"Bearer {mint_token(AUTH_SECRET, caller=caller, audience='orders')}"}
+    return {"Authorization": f"Bearer {KEYS.token(caller, 'orders')}"}
 
 
 def stocked_inventory() -> FakeInventoryClient:

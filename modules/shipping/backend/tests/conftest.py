@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
 
 from orders.backend.public.testing import FakeOrdersClient
-from service_kit.auth import mint_token
+from service_kit.testing import ServiceKeys
 from shipping.backend.api.main import create_app
 from shipping.backend.config import Settings
 
-AUTH_SECRET = "test-secret-" + "s" * 32
+# Real Ed25519 keys: the service's own and those of the callers the tests play.
+KEYS = ServiceKeys.temporary("shipping", "tests", "contract", "e2e")
 
 
 @pytest.fixture(autouse=True)
@@ -38,9 +38,9 @@ def orders() -> FakeOrdersClient:
 @pytest.fixture
 def api(tmp_path: Path, orders: FakeOrdersClient) -> Iterator[TestClient]:
     settings = Settings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'shipping.db'}", auth_secret=SecretStr(AUTH_SECRET)
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'shipping.db'}", **KEYS.settings("shipping")
     )
-    token = mint_token(AUTH_SECRET, caller="tests", audience="shipping")
+    token = KEYS.token("tests", "shipping")
     app = create_app(settings, orders=orders)
     with TestClient(
         app, raise_server_exceptions=False, headers={"Authorization": f"Bearer {token}"}

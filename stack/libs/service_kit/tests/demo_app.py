@@ -3,19 +3,21 @@
 import asyncio
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from prometheus_client import Counter
-from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from service_kit.app import create_service_app
+from service_kit.auth import callers
 from service_kit.client import ServiceClient
 from service_kit.readiness import ReadinessCheck
 from service_kit.request_context import current_request_id
 from service_kit.server import run_service
 from service_kit.settings import ServiceSettings
+from service_kit.testing import ServiceKeys
 
-SECRET = "demo-secret-" + "k" * 32
+# The demo signs as "demo" and trusts every key made here, these callers' included.
+KEYS = ServiceKeys.temporary("demo", "x", "tests", "orders", "shipping", "dev")
 ITEMS_CREATED = Counter("demo_items_created_total", "Items created.", registry=None)
 
 
@@ -30,7 +32,7 @@ class ItemExists(Exception):
 
 
 def demo_settings(**overrides: object) -> DemoSettings:
-    values: dict[str, object] = {"auth_secret": SecretStr(SECRET), "data_dir": Path("/nonexistent")}
+    values: dict[str, object] = {**KEYS.settings("demo"), "data_dir": Path("/nonexistent")}
     return DemoSettings(**(values | overrides))  # type: ignore[arg-type]
 
 
@@ -52,6 +54,15 @@ def demo_app(
             raise ItemExists(f"Item {item_id} exists.")
         items[item_id] = 1
         ITEMS_CREATED.inc()
+        return {"id": item_id}
+
+    @router.post("/{item_id}/restock", dependencies=[Depends(callers("orders", "tests"))])
+    async def restock_item(item_id: str) -> dict[str, object]:
+        items[item_id] = items.get(item_id, 0) + 10
+        return {"id": item_id, "count": items[item_id]}
+
+    @router.get("/{item_id}/audit", dependencies=[Depends(callers("orders"))])
+    async def get_audit(item_id: str) -> dict[str, str]:
         return {"id": item_id}
 
     @router.get("/{item_id}/slow")

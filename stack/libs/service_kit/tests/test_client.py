@@ -1,5 +1,7 @@
 """ServiceClient: retries only idempotent calls, maps problem+json to typed errors, attaches a token."""
 
+from pathlib import Path
+
 import httpx2
 import jwt
 import pytest
@@ -14,7 +16,7 @@ from service_kit.client import (
     Unavailable,
     require_peer_urls,
 )
-from service_kit.tests.demo_app import SECRET, DemoClient
+from service_kit.tests.demo_app import KEYS, DemoClient
 
 pytestmark = pytest.mark.anyio
 
@@ -33,7 +35,9 @@ def scripted(*statuses: int) -> tuple[httpx2.MockTransport, list[httpx2.Request]
 
 
 def client(transport: httpx2.MockTransport) -> DemoClient:
-    return DemoClient("http://demo", caller="tests", auth_secret=SECRET, retries=2, transport=transport)
+    return DemoClient(
+        "http://demo", caller="tests", signing_key=KEYS.key("tests"), retries=2, transport=transport
+    )
 
 
 async def test_an_idempotent_call_is_retried_through_503s() -> None:
@@ -81,8 +85,49 @@ async def test_each_call_carries_a_token_naming_the_caller_for_the_callee() -> N
     await client(transport)._request("GET", "/api/v1/items/a")
 
     scheme, token = seen[0].headers["Authorization"].split()
-    claims = jwt.decode(token, SECRET, algorithms=["HS256"], audience="demo")
+    claims = jwt.decode(
+        token, KEYS.key("tests").private_key.public_key(), algorithms=["EdDSA"], audience="demo"
+    )
     assert scheme == "Bearer" and claims["sub"] == "tests"
+    assert jwt.get_unverified_header(token)["kid"] == KEYS.key("tests").kid
+
+
+async def test_without_a_key_passed_the_client_signs_with_the_callers_own_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SHIPPING_SIGNING_KEY", KEYS.key("shipping").private_pem())
+    transport, seen = scripted(200)
+
+    async with DemoClient("http://demo", caller="shipping", transport=transport) as shipping:
+        await shipping._request("GET", "/api/v1/items/a")
+
+    token = seen[0].headers["Authorization"].split()[1]
+    assert jwt.get_unverified_header(token)["kid"] == KEYS.key("shipping").kid
+
+
+async def test_the_callers_key_can_come_from_secrets_dir(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "SHIPPING_SIGNING_KEY").write_text(KEYS.key("shipping").private_pem())
+    monkeypatch.setenv("SECRETS_DIR", str(tmp_path))
+    transport, seen = scripted(200)
+
+    async with DemoClient("http://demo", caller="shipping", transport=transport) as shipping:
+        await shipping._request("GET", "/api/v1/items/a")
+
+    assert (
+        jwt.decode(seen[0].headers["Authorization"].split()[1], options={"verify_signature": False})["sub"]
+        == "shipping"
+    )
+
+
+async def test_a_caller_without_a_key_sends_no_token() -> None:
+    transport, seen = scripted(200)
+
+    async with DemoClient("http://demo", caller="shipping", transport=transport) as shipping:
+        await shipping._request("GET", "/api/v1/items/a")
+
+    assert "Authorization" not in seen[0].headers
 
 
 @pytest.mark.parametrize("environment", ["test", "prod"])
@@ -113,7 +158,7 @@ def test_outside_local_a_client_without_its_url_is_refused_not_pointed_at_itself
     monkeypatch.setenv("PANTSTACK_ENVIRONMENT", "prod")
 
     with pytest.raises(MissingServiceURL, match="DEMO_URL"):
-        DemoClient(caller="tests", auth_secret=SECRET)
+        DemoClient(caller="tests")
 
 
 def test_a_peer_url_that_is_set_is_used_in_any_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -122,7 +167,7 @@ def test_a_peer_url_that_is_set_is_used_in_any_environment(monkeypatch: pytest.M
 
     require_peer_urls(DemoClient)
 
-    assert DemoClient(caller="tests", auth_secret=SECRET).base_url.rstrip("/") == (
+    assert DemoClient(caller="tests").base_url.rstrip("/") == (
         "http://demo.prod.pantstack.internal:8000"
     )
 
@@ -130,4 +175,4 @@ def test_a_peer_url_that_is_set_is_used_in_any_environment(monkeypatch: pytest.M
 def test_local_development_keeps_its_default_peer_url() -> None:
     require_peer_urls(DemoClient)
 
-    assert DemoClient(caller="tests", auth_secret=SECRET).base_url.rstrip("/") == LOCAL_DEVELOPMENT_URL
+    assert DemoClient(caller="tests").base_url.rstrip("/") == LOCAL_DEVELOPMENT_URL

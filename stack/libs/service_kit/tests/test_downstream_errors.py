@@ -5,7 +5,7 @@ import httpx2
 import pytest
 from fastapi.testclient import TestClient
 
-from service_kit.tests.demo_app import SECRET, DemoClient, demo_app
+from service_kit.tests.demo_app import KEYS, DemoClient, demo_app
 
 
 def downstream_answering(status: int, headers: dict[str, str] | None = None) -> DemoClient:
@@ -15,7 +15,7 @@ def downstream_answering(status: int, headers: dict[str, str] | None = None) -> 
     return DemoClient(
         "http://inventory.internal:8000",
         caller="tests",
-        auth_secret=SECRET,
+        signing_key=KEYS.key("tests"),
         retries=0,
         transport=httpx2.MockTransport(answer),
     )
@@ -26,7 +26,7 @@ def unreachable() -> DemoClient:
         raise httpx2.ConnectError("[Errno 111] Connection refused to 10.0.3.7")
 
     return DemoClient(
-        "http://inventory.internal:8000", caller="tests", auth_secret=SECRET, retries=0,
+        "http://inventory.internal:8000", caller="tests", signing_key=KEYS.key("tests"), retries=0,
         transport=httpx2.MockTransport(refuse),
     )  # fmt: skip
 

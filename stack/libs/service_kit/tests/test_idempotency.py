@@ -22,7 +22,7 @@ from service_kit.idempotency import (
     idempotency_keys,
     purge_expired_keys,
 )
-from service_kit.tests.demo_app import SECRET, DemoClient
+from service_kit.tests.demo_app import KEYS, DemoClient
 
 pytestmark = pytest.mark.anyio
 BODY = b'{"a": 1, "b": [1, 2]}'
@@ -134,7 +134,9 @@ async def test_a_keyed_create_is_retried_with_the_same_key_through_503s_and_in_f
     transport, seen = recording(
         (503, {"detail": "down"}), (409, {"detail": "busy", "idempotency": IN_FLIGHT}), (201, {"id": "x"})
     )
-    client = DemoClient("http://demo", caller="tests", auth_secret=SECRET, retries=2, transport=transport)
+    client = DemoClient(
+        "http://demo", caller="tests", signing_key=KEYS.key("tests"), retries=2, transport=transport
+    )
 
     response = await client._request("POST", "/api/v1/items/a", json={}, idempotency_key="key-1")
 
@@ -144,7 +146,9 @@ async def test_a_keyed_create_is_retried_with_the_same_key_through_503s_and_in_f
 
 async def test_a_domain_409_of_a_keyed_create_is_not_retried() -> None:
     transport, seen = recording((409, {"detail": "exists"}), (201, {}))
-    client = DemoClient("http://demo", caller="tests", auth_secret=SECRET, retries=2, transport=transport)
+    client = DemoClient(
+        "http://demo", caller="tests", signing_key=KEYS.key("tests"), retries=2, transport=transport
+    )
 
     with pytest.raises(Conflict):
         await client._request("POST", "/api/v1/items/a", json={}, idempotency_key="key-1")

@@ -3,8 +3,7 @@
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from service_kit.auth import mint_token
-from service_kit.tests.demo_app import SECRET, demo_app
+from service_kit.tests.demo_app import KEYS, demo_app
 
 
 def samples(client: TestClient) -> dict[str, list[tuple[dict[str, str], float]]]:
@@ -51,7 +50,7 @@ def test_latency_histogram_and_in_flight_gauge_are_exposed() -> None:
 def test_module_business_counters_are_exposed() -> None:
     client = TestClient(demo_app())
     before = samples(client)["demo_items_created_total"][0][1]
-    token = mint_token(SECRET, caller="tests", audience="demo")
+    token = KEYS.token("tests", "demo")
 
     client.post("/api/v1/items/new", headers={"Authorization": f"Bearer {token}"})
 

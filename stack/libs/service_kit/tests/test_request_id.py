@@ -4,7 +4,7 @@ import httpx2
 import pytest
 from fastapi.testclient import TestClient
 
-from service_kit.tests.demo_app import SECRET, DemoClient, demo_app
+from service_kit.tests.demo_app import KEYS, DemoClient, demo_app
 
 
 def test_an_incoming_request_id_is_returned_unchanged() -> None:
@@ -35,7 +35,7 @@ async def test_a_facade_client_forwards_the_request_id_to_the_next_service() -> 
     downstream = DemoClient(
         "http://downstream",
         caller="upstream",
-        auth_secret=SECRET,
+        signing_key=KEYS.key("tests"),
         transport=httpx2.ASGITransport(app=downstream_app),
     )
     upstream_app = demo_app(downstream=downstream)

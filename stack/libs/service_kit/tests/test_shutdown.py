@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx2
 
-from service_kit.tests.demo_app import SECRET
+from service_kit.tests.demo_app import KEYS
 
 
 def free_port() -> int:
@@ -26,7 +26,7 @@ def test_sigterm_lets_a_slow_request_finish_then_exits_0(tmp_path: Path) -> None
         "PATH": os.environ.get("PATH", ""),
         "PYTHONPATH": os.pathsep.join(sys.path),
         "DEMO_PORT": str(port),
-        "SERVICE_AUTH_SECRET": SECRET,
+        **KEYS.env("demo"),
     }
     log = (tmp_path / "server.log").open("w+")
     server = subprocess.Popen(

@@ -7,13 +7,12 @@ from uuid import uuid4
 
 import httpx2
 import pytest
-from pydantic import SecretStr
 
 from inventory.backend.api.main import create_app
 from inventory.backend.config import Settings
 from inventory.backend.public import InventoryClient, ReservationItem, ReservationStatus
 from inventory.backend.public.testing import FakeInventoryClient
-from inventory.backend.tests.conftest import AUTH_SECRET
+from inventory.backend.tests.conftest import KEYS
 from service_kit.client import Conflict, NotFound
 
 pytestmark = pytest.mark.anyio
@@ -24,14 +23,12 @@ async def inventory(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIter
     if request.param == "fake":
         yield FakeInventoryClient()  # type: ignore[misc]
         return
-    settings = Settings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'c.db'}", auth_secret=SecretStr(AUTH_SECRET)
-    )
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'c.db'}", **KEYS.settings("inventory"))
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx2.ASGITransport(app=app)
         async with InventoryClient(
-            "http://inventory", caller="contract", auth_secret=AUTH_SECRET, transport=transport
+            "http://inventory", caller="contract", signing_key=KEYS.key("contract"), transport=transport
         ) as client:
             yield client
 

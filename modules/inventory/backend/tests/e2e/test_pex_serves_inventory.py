@@ -5,14 +5,12 @@ from pathlib import Path
 import httpx2
 
 from common.testing.pex import served_pex
-from service_kit.auth import mint_token
-
-SECRET = "e2e-" + "s" * 32
+from inventory.backend.tests.conftest import KEYS
 
 
 def test_the_pex_serves_inventory_and_stops_on_sigterm(tmp_path: Path) -> None:
-    env = {"INVENTORY_DATA_DIR": str(tmp_path / "data"), "SERVICE_AUTH_SECRET": SECRET}
-    headers = {"Authorization": f"Bearer {mint_token(SECRET, caller='e2e', audience='inventory')}"}
+    env = {"INVENTORY_DATA_DIR": str(tmp_path / "data"), **KEYS.env("inventory")}
+    headers = {"Authorization": f"Bearer {KEYS.token('e2e', 'inventory')}"}
     with served_pex("inventory", tmp_path, env) as inventory:
         assert (
             httpx2.put(

@@ -7,11 +7,10 @@ from uuid import uuid4
 
 import pytest
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
 
 from inventory.backend.api.main import create_app
 from inventory.backend.config import Settings
-from inventory.backend.tests.conftest import AUTH_SECRET, caller_headers
+from inventory.backend.tests.conftest import KEYS, caller_headers
 
 TTL = 0.3
 
@@ -19,7 +18,7 @@ TTL = 0.3
 def short_lived(tmp_path: Path, reap_every: float = 3600) -> Iterator[TestClient]:
     settings = Settings(
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'inventory.db'}",
-        auth_secret=SecretStr(AUTH_SECRET),
+        **KEYS.settings("inventory"),
         reservation_ttl_seconds=TTL,
         reservation_reap_interval_seconds=reap_every,
     )

@@ -12,7 +12,7 @@ from orders.backend.api.main import create_app
 from orders.backend.config import Settings
 from orders.backend.public import OrderPublic, OrdersClient, OrderStatus
 from orders.backend.public.testing import FakeOrdersClient
-from orders.backend.tests.conftest import AUTH_SECRET, caller_headers, stocked_inventory
+from orders.backend.tests.conftest import KEYS, caller_headers, stocked_inventory
 from service_kit.client import NotFound
 
 pytestmark = pytest.mark.anyio
@@ -38,7 +38,7 @@ async def orders_and_seed(
         transport = httpx2.ASGITransport(app=app)
         async with (
             OrdersClient(
-                "http://orders", caller="contract", auth_secret=AUTH_SECRET, transport=transport
+                "http://orders", caller="contract", signing_key=KEYS.key("contract"), transport=transport
             ) as client,
             httpx2.AsyncClient(
                 base_url="http://orders", transport=transport, headers=caller_headers()

@@ -12,19 +12,18 @@ from pathlib import Path
 import httpx2
 
 from common.testing.pex import SANDBOX_ROOT, served_pex
-from service_kit.auth import mint_token
 
-SECRET = "e2e-" + "s" * 32
+from orders.backend.tests.conftest import KEYS
 
 
 def test_the_pex_serves_orders_fails_safe_without_inventory_and_stops_on_sigterm(tmp_path: Path) -> None:
     env = {
         "ORDERS_DATA_DIR": str(tmp_path / "data"),
-        "SERVICE_AUTH_SECRET": SECRET,
+        **KEYS.env("orders"),
         "INVENTORY_URL": "http://127.0.0.1:9",  # nothing listens there
     }
     with served_pex("orders", tmp_path, env) as orders:
-        token = mint_token(SECRET, caller="e2e", audience="orders")
+        token = KEYS.token("e2e", "orders")
         created = httpx2.post(
             f"{orders.url}/api/v1/orders",
             json={"customer_id": "c1", "items": [{"product_id": "p1", "quantity": 1}]},
@@ -65,7 +64,7 @@ def test_deployed_without_inventory_url_the_pex_stops_at_start_naming_the_variab
         tmp_path,
         PANTSTACK_ENVIRONMENT="prod",
         ORDERS_DATA_DIR=str(tmp_path / "data"),
-        SERVICE_AUTH_SECRET=SECRET,
+        **KEYS.env("orders"),
     )
 
     assert started.returncode == 2, started.stderr
@@ -81,7 +80,7 @@ def test_migrate_brings_the_database_to_head_and_exits_without_serving(tmp_path:
         "--migrate",
         PANTSTACK_ENVIRONMENT="prod",
         ORDERS_DATABASE_URL=f"sqlite+aiosqlite:///{database}",
-        SERVICE_AUTH_SECRET=SECRET,
+        **KEYS.env("orders"),
     )
 
     assert migrated.returncode == 0, migrated.stderr

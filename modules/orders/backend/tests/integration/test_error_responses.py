@@ -11,13 +11,12 @@ from uuid import UUID
 
 import pytest
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
 
 from inventory.backend.public import ReservationItem, ReservationPublic
 from inventory.backend.public.testing import FakeInventoryClient
 from orders.backend.api.main import create_app
 from orders.backend.config import Settings
-from orders.backend.tests.conftest import AUTH_SECRET, caller_headers, stocked_inventory
+from orders.backend.tests.conftest import KEYS, caller_headers, stocked_inventory
 from service_kit.client import (
     BadRequest,
     Conflict,
@@ -73,9 +72,7 @@ class ChaoticInventory(FakeInventoryClient):
 def chaos(tmp_path: Path) -> Iterator[tuple[TestClient, ChaoticInventory, random.Random]]:
     rng = random.Random(17)
     inventory = ChaoticInventory(rng, failure_rate=0.5)
-    settings = Settings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'o.db'}", auth_secret=SecretStr(AUTH_SECRET)
-    )
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'o.db'}", **KEYS.settings("orders"))
     with TestClient(
         create_app(settings, stock=inventory), raise_server_exceptions=False, headers=caller_headers()
     ) as api:
@@ -115,9 +112,7 @@ def test_inventory_rate_limiting_is_503_with_retry_after(tmp_path: Path) -> None
         async def reserve(self, order_id: UUID, items: list[ReservationItem]) -> ReservationPublic:
             raise RateLimited(LEAKY, status=429, retry_after="7")
 
-    settings = Settings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'o.db'}", auth_secret=SecretStr(AUTH_SECRET)
-    )
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'o.db'}", **KEYS.settings("orders"))
     with TestClient(
         create_app(settings, stock=Busy()), raise_server_exceptions=False, headers=caller_headers()
     ) as api:

@@ -4,12 +4,11 @@ from pathlib import Path
 from uuid import uuid4
 
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
 
 from inventory.backend.public.testing import FakeInventoryClient
 from orders.backend.api.main import create_app
 from orders.backend.config import Settings
-from orders.backend.tests.conftest import AUTH_SECRET, caller_headers, stocked_inventory
+from orders.backend.tests.conftest import KEYS, caller_headers, stocked_inventory
 
 ORDER = {"customer_id": "customer-1", "items": [{"product_id": "sku-1", "quantity": 2}]}
 
@@ -75,7 +74,7 @@ def test_keys_are_scoped_to_the_caller(api: TestClient) -> None:
 def test_a_key_is_forgotten_after_its_ttl(tmp_path: Path) -> None:
     settings = Settings(
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'orders.db'}",
-        auth_secret=SecretStr(AUTH_SECRET),
+        **KEYS.settings("orders"),
         idempotency_ttl_seconds=0.001,
     )
     with TestClient(create_app(settings, stock=stocked_inventory()), headers=caller_headers()) as api:

@@ -9,7 +9,7 @@ import pytest
 from orders.backend.api.main import create_app
 from orders.backend.config import Settings
 from orders.backend.public import OrderPublic, OrdersClient, OrderStatus
-from orders.backend.tests.conftest import AUTH_SECRET, caller_headers, stocked_inventory
+from orders.backend.tests.conftest import KEYS, caller_headers, stocked_inventory
 from service_kit.client import NotFound, Unavailable
 
 pytestmark = pytest.mark.anyio
@@ -23,7 +23,7 @@ async def client(settings: Settings) -> AsyncIterator[tuple[OrdersClient, httpx2
         transport = httpx2.ASGITransport(app=app)
         async with (
             OrdersClient(
-                "http://orders", caller="tests", auth_secret=AUTH_SECRET, transport=transport
+                "http://orders", caller="tests", signing_key=KEYS.key("tests"), transport=transport
             ) as orders,
             httpx2.AsyncClient(
                 base_url="http://orders", transport=transport, headers=caller_headers()

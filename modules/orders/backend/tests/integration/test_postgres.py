@@ -4,12 +4,11 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
 
 from common.testing.postgres import INSTALL_HINT, ephemeral_postgres, find_postgres_bin
 from orders.backend.api.main import create_app
 from orders.backend.config import Settings
-from orders.backend.tests.conftest import AUTH_SECRET, caller_headers, stocked_inventory
+from orders.backend.tests.conftest import KEYS, caller_headers, stocked_inventory
 
 
 @pytest.fixture
@@ -21,7 +20,7 @@ def postgres_url() -> Iterator[str]:
 
 
 def test_orders_round_trip_and_survive_a_restart_on_postgres(postgres_url: str) -> None:
-    settings = Settings(database_url=postgres_url, auth_secret=SecretStr(AUTH_SECRET))
+    settings = Settings(database_url=postgres_url, **KEYS.settings("orders"))
     body = {
         "customer_id": "c1",
         "items": [{"product_id": "sku-1", "quantity": 2}, {"product_id": "sku-2", "quantity": 1}],

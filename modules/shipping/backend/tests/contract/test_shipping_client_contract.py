@@ -8,17 +8,15 @@ from uuid import UUID, uuid4
 
 import httpx2
 import pytest
-from pydantic import SecretStr
 
 from orders.backend.public import OrderStatus
 from orders.backend.public.testing import FakeOrdersClient
-from service_kit.auth import mint_token
 from service_kit.client import NotFound
 from shipping.backend.api.main import create_app
 from shipping.backend.config import Settings
 from shipping.backend.public import ShipmentPublic, ShipmentStatus, ShippingClient
 from shipping.backend.public.testing import FakeShippingClient
-from shipping.backend.tests.conftest import AUTH_SECRET
+from shipping.backend.tests.conftest import KEYS
 
 pytestmark = pytest.mark.anyio
 
@@ -38,16 +36,14 @@ async def shipping_and_seed(
         yield fake, seed_fake  # type: ignore[misc]
         return
     orders = FakeOrdersClient()
-    settings = Settings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 's.db'}", auth_secret=SecretStr(AUTH_SECRET)
-    )
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 's.db'}", **KEYS.settings("shipping"))
     app = create_app(settings, orders=orders)
-    headers = {"Authorization": f"Bearer {mint_token(AUTH_SECRET, caller='contract', audience='shipping')}"}
+    headers = {"Authorization": f"Bearer {KEYS.token('contract', 'shipping')}"}
     async with app.router.lifespan_context(app):
         transport = httpx2.ASGITransport(app=app)
         async with (
             ShippingClient(
-                "http://shipping", caller="contract", auth_secret=AUTH_SECRET, transport=transport
+                "http://shipping", caller="contract", signing_key=KEYS.key("contract"), transport=transport
             ) as client,
             httpx2.AsyncClient(base_url="http://shipping", transport=transport, headers=headers) as http,
         ):

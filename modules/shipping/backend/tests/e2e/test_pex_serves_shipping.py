@@ -5,14 +5,13 @@ from pathlib import Path
 import httpx2
 
 from common.testing.pex import served_pex
-
-SECRET = "e2e-" + "s" * 32
+from shipping.backend.tests.conftest import KEYS
 
 
 def test_the_pex_serves_shipping_and_is_not_ready_without_orders(tmp_path: Path) -> None:
     env = {
         "SHIPPING_DATA_DIR": str(tmp_path / "data"),
-        "SERVICE_AUTH_SECRET": SECRET,
+        **KEYS.env("shipping"),
         "ORDERS_URL": "http://127.0.0.1:9",  # nothing listens there
     }
     with served_pex("shipping", tmp_path, env) as shipping:
