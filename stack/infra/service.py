@@ -11,6 +11,7 @@ from infra.discovery import CONTAINER_PORT, DNS_TTL_SECONDS
 from infra.platform_outputs import PlatformOutputs, module_entry
 from infra.policies import ECS_TASKS_ASSUME_ROLE, execution_role_policy
 from infra.settings import ServiceSettings
+from infra.tracing import tracing_task_role_policy, with_collector
 
 # The load balancer checks this path.
 HEALTH_CHECK_PATH = "/health"
@@ -64,8 +65,8 @@ class ModuleService(pulumi.ComponentResource):
             opts=child,
         )
 
-        # The execution role is ECS's (pull, logs, secrets); the task role is the app's, and has no
-        # permissions until the module needs some.
+        # The execution role is ECS's (pull, logs, secrets); the task role is the app's, and has only
+        # what its tracing collector needs (infra/tracing.py) until the module needs more.
         execution_role = aws.iam.Role(
             f"{module}-execution",
             description=f"ECS starts {module} ({env}): image pull, logs, secrets",
@@ -96,6 +97,7 @@ class ModuleService(pulumi.ComponentResource):
             assume_role_policy=ECS_TASKS_ASSUME_ROLE,
             opts=child,
         )
+        aws.iam.RolePolicy(f"{module}-tracing", role=task_role.id, policy=tracing_task_role_policy(), opts=child)
 
         # Private by default: only a manifest's public_routes reach the internet-facing listener.
         public = (
@@ -145,7 +147,7 @@ class ModuleService(pulumi.ComponentResource):
                 database_url_secret_arn,
             ).apply(
                 lambda a: json.dumps(
-                    [
+                    with_collector(
                         _container_definition(
                             module,
                             settings,
@@ -157,8 +159,10 @@ class ModuleService(pulumi.ComponentResource):
                                 **({f"{_prefix(module)}_DATABASE_URL": a[5]} if a[5] else {}),
                             },
                             dependency_urls=a[4],
-                        )
-                    ]
+                        ),
+                        log_group=a[1],
+                        region=a[2],
+                    )
                 )
             ),
             opts=child,
