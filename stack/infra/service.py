@@ -97,7 +97,9 @@ class ModuleService(pulumi.ComponentResource):
             assume_role_policy=ECS_TASKS_ASSUME_ROLE,
             opts=child,
         )
-        aws.iam.RolePolicy(f"{module}-tracing", role=task_role.id, policy=tracing_task_role_policy(), opts=child)
+        aws.iam.RolePolicy(
+            f"{module}-tracing", role=task_role.id, policy=tracing_task_role_policy(), opts=child
+        )
 
         # Private by default: only a manifest's public_routes reach the internet-facing listener.
         public = (

@@ -102,7 +102,6 @@ def _handler(span_file: _SpanFile) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-
 @contextmanager
 def running_receiver(output: Path, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
     """Serve on a thread until the block ends; yields the endpoint for OTEL_EXPORTER_OTLP_ENDPOINT."""
@@ -117,7 +116,9 @@ def running_receiver(output: Path, host: str = "127.0.0.1", port: int = 0) -> It
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Receive OTLP/HTTP traces and write one JSON object per span.")
+    parser = argparse.ArgumentParser(
+        description="Receive OTLP/HTTP traces and write one JSON object per span."
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=4318, help="OTLP/HTTP's standard port (default 4318)")
     parser.add_argument("--output", type=Path, required=True, help="file the spans are appended to")

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from infra import ModuleService, PlatformOutputs, ServiceSettings
-from infra.tracing import XRAY_WRITE_ACTIONS
 from infra.testing import ACCOUNT_ID, END_USER_JWT_ISSUER, REGION, RecordingMocks, fake_platform, run_program
+from infra.tracing import XRAY_WRITE_ACTIONS
 
 PLATFORM = fake_platform(["orders", "inventory"], uses={"orders": ["inventory"]})
 SETTINGS = ServiceSettings(listener_priority=100, desired_count=2, min_count=1, max_count=4)
@@ -35,7 +35,7 @@ def declare(
 def container_of(mocks: RecordingMocks, name: str = "orders") -> dict[str, Any]:
     """The task definition's container `name` (the module's; the tracing collector runs beside it)."""
     containers = json.loads(mocks.one("aws:ecs/taskDefinition:TaskDefinition").inputs["containerDefinitions"])
-    (container,) = [container for container in containers if container["name"] == name]
+    (container,) = (container for container in containers if container["name"] == name)
     return dict(container)
 
 
@@ -166,14 +166,18 @@ def test_secrets_come_from_ssm_and_the_execution_role_may_read_only_those() -> N
 
     arn = f"arn:aws:ssm:{REGION}:{ACCOUNT_ID}:parameter{parameter}"
     assert container_of(mocks)["secrets"] == [{"name": "ORDERS_DATABASE_URL", "valueFrom": arn}]
-    statements = statements_of(mocks.named("aws:iam/rolePolicy:RolePolicy", "orders-execution").inputs["policy"])
+    statements = statements_of(
+        mocks.named("aws:iam/rolePolicy:RolePolicy", "orders-execution").inputs["policy"]
+    )
     assert {"Sid": "ReadSecrets", "Effect": "Allow", "Action": "ssm:GetParameters", "Resource": [arn]} in (
         statements
     )
 
 
 def test_without_secrets_the_execution_role_reads_no_parameters() -> None:
-    statements = statements_of(declare().named("aws:iam/rolePolicy:RolePolicy", "orders-execution").inputs["policy"])
+    statements = statements_of(
+        declare().named("aws:iam/rolePolicy:RolePolicy", "orders-execution").inputs["policy"]
+    )
 
     assert all(not action.startswith("ssm:") for s in statements for action in as_list(s["Action"]))
 

@@ -21,7 +21,9 @@ def declare() -> RecordingMocks:
 
 
 def containers_of(mocks: RecordingMocks) -> dict[str, dict[str, Any]]:
-    definitions = json.loads(mocks.one("aws:ecs/taskDefinition:TaskDefinition").inputs["containerDefinitions"])
+    definitions = json.loads(
+        mocks.one("aws:ecs/taskDefinition:TaskDefinition").inputs["containerDefinitions"]
+    )
     return {container["name"]: container for container in definitions}
 
 

@@ -110,5 +110,7 @@ def instrument_engine(engine: AsyncEngine, provider: TracerProvider | None) -> N
         return
     tracer = trace.get_tracer("opentelemetry.instrumentation.sqlalchemy", tracer_provider=provider)
     # The instrumentation also counts pool connections; /metrics is Prometheus', so that goes nowhere.
-    connections = NoOpMeterProvider().get_meter(__name__).create_up_down_counter("db.client.connections.usage")
-    EngineTracer(tracer, engine.sync_engine, connections)
+    connections = (
+        NoOpMeterProvider().get_meter(__name__).create_up_down_counter("db.client.connections.usage")
+    )
+    EngineTracer(tracer, engine.sync_engine, connections)  # type: ignore[no-untyped-call]  # untyped upstream

@@ -45,15 +45,17 @@ def test_a_placed_order_is_one_trace_through_orders_inventory_and_both_databases
     order = {"customer_id": customer, "items": [{"product_id": sku, "quantity": 2}]}
     assert orders.call("POST", "/api/v1/orders", order)[0] == 201
 
-    trace = _wait_for_trace(spans_file, lambda spans: _one(spans, "inventory", "server", "POST /api/v1/reservations"))
+    trace = _wait_for_trace(
+        spans_file, lambda spans: _one(spans, "inventory", "server", "POST /api/v1/reservations")
+    )
     order_span = _one(trace, "orders", "server", "POST /api/v1/orders")
     assert order_span is not None and order_span["parent_span_id"] == ""
-    (reservation_call,) = [
+    (reservation_call,) = (
         span
         for span in trace
         if (span["service"], span["kind"]) == ("orders", "client")
         and span["attributes"].get("http.url", "").endswith("/api/v1/reservations")
-    ]
+    )
     reservation = _one(trace, "inventory", "server", "POST /api/v1/reservations")
     assert reservation is not None and reservation["parent_span_id"] == reservation_call["span_id"]
     assert _ancestors(reservation_call, trace)[-1] == order_span
@@ -83,13 +85,15 @@ def test_with_inventory_down_the_trace_shows_the_failed_call_and_the_503_is_logg
     )
     failed_calls = [span for span in trace if (span["service"], span["kind"]) == ("orders", "client")]
     assert failed_calls and all(span["status"]["code"] == "error" for span in failed_calls)
-    (access,) = [
+    (access,) = (
         line for line in _request_log_lines(orders, "POST", "/api/v1/orders") if line.get("status") == 503
-    ]
+    )
     assert access["trace_id"] == trace[0]["trace_id"]
 
 
-def _one(spans: list[Span], service: str, kind: str, name: str, status_code: int | None = None) -> Span | None:
+def _one(
+    spans: list[Span], service: str, kind: str, name: str, status_code: int | None = None
+) -> Span | None:
     matching = [
         span
         for span in spans
@@ -100,7 +104,9 @@ def _one(spans: list[Span], service: str, kind: str, name: str, status_code: int
     return matching[0] if matching else None
 
 
-def _wait_for_trace(spans_file: Path, has: Callable[[list[Span]], Span | None], timeout: float = 20.0) -> list[Span]:
+def _wait_for_trace(
+    spans_file: Path, has: Callable[[list[Span]], Span | None], timeout: float = 20.0
+) -> list[Span]:
     """Every span of the trace that `has` finds a span of, once it has arrived at the receiver."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -134,6 +140,7 @@ def _request_log_lines(service: ModuleProcess, method: str, path: str) -> list[d
     request_ids = {
         line["request_id"]
         for line in lines
-        if line.get("logger") == "service_kit.access" and (line.get("method"), line.get("path")) == (method, path)
+        if line.get("logger") == "service_kit.access"
+        and (line.get("method"), line.get("path")) == (method, path)
     }
     return [line for line in lines if line.get("request_id") in request_ids]

@@ -9,7 +9,6 @@ import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Span, Status
-
 from otlp_receiver import read_spans, running_receiver
 
 
@@ -26,7 +25,9 @@ def _export_request() -> ExportTraceServiceRequest:
         attributes=[KeyValue(key="http.status_code", value=AnyValue(int_value=503))],
     )
     resource_spans = ResourceSpans(scope_spans=[ScopeSpans(spans=[span])])
-    resource_spans.resource.attributes.append(KeyValue(key="service.name", value=AnyValue(string_value="orders")))
+    resource_spans.resource.attributes.append(
+        KeyValue(key="service.name", value=AnyValue(string_value="orders"))
+    )
     return ExportTraceServiceRequest(resource_spans=[resource_spans])
 
 

@@ -10,7 +10,9 @@ import pytest
 def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No stray DEMO_*/SERVICE_*/OTEL_* variable or `.env` file from the developer's shell reaches a test."""
     for name in [
-        n for n in os.environ if n.startswith(("DEMO_", "SERVICE_", "OTEL_")) or n in ("HOST", "PORT", "SECRETS_DIR")
+        n
+        for n in os.environ
+        if n.startswith(("DEMO_", "SERVICE_", "OTEL_")) or n in ("HOST", "PORT", "SECRETS_DIR")
     ]:
         monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)

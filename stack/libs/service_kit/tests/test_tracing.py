@@ -2,6 +2,7 @@
 propagation, SQL spans without parameters, trace ids in log lines, and nothing at all when off."""
 
 import json
+import random
 from collections.abc import Iterator
 
 import httpx2
@@ -11,7 +12,7 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.sdk.trace.sampling import ParentBased
+from opentelemetry.sdk.trace.sampling import Decision
 from opentelemetry.trace import SpanKind, StatusCode
 from opentelemetry.util._once import Once
 from sqlalchemy import text
@@ -63,7 +64,9 @@ def test_the_server_span_covers_the_kits_auth_and_body_limit(spans: InMemorySpan
     client = TestClient(demo_app())
 
     unauthenticated = client.post("/api/v1/items/a")
-    too_large = client.post("/api/v1/items/b", content=b"x" * 2_000_000, headers={"Authorization": "Bearer x"})
+    too_large = client.post(
+        "/api/v1/items/b", content=b"x" * 2_000_000, headers={"Authorization": "Bearer x"}
+    )
 
     assert (unauthenticated.status_code, too_large.status_code) == (401, 413)
     statuses = [span.attributes["http.status_code"] for span in _server_spans(spans)]  # type: ignore[index]
@@ -97,7 +100,7 @@ def test_access_log_lines_carry_the_trace_and_span_of_their_request(
 
     (span,) = _server_spans(spans)
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    (access,) = [line for line in lines if line["logger"] == "service_kit.access"]
+    (access,) = (line for line in lines if line["logger"] == "service_kit.access")
     assert access["request_id"] == "traced-1"
     assert access["trace_id"] == trace.format_trace_id(span.context.trace_id)
     assert access["span_id"] == trace.format_span_id(span.context.span_id)
@@ -113,28 +116,37 @@ async def test_a_facade_call_is_a_client_span_that_sends_its_context_as_tracepar
         sent.append(request)
         return httpx2.Response(200, json={"request_id": "r"})
 
-    downstream = DemoClient("http://down", caller="up", auth_secret=SECRET, transport=httpx2.MockTransport(callee))
+    downstream = DemoClient(
+        "http://down", caller="up", auth_secret=SECRET, transport=httpx2.MockTransport(callee)
+    )
     upstream_app = demo_app(downstream=downstream)
-    async with httpx2.AsyncClient(transport=httpx2.ASGITransport(app=upstream_app), base_url="http://up") as http:
+    async with httpx2.AsyncClient(
+        transport=httpx2.ASGITransport(app=upstream_app), base_url="http://up"
+    ) as http:
         assert (await http.get("/api/v1/items/a/via-downstream")).status_code == 200
     await downstream.aclose()
 
     (server,) = _server_spans(spans)
-    (client_span,) = [span for span in spans.get_finished_spans() if span.kind == SpanKind.CLIENT]
+    (client_span,) = (span for span in spans.get_finished_spans() if span.kind == SpanKind.CLIENT)
     assert server.name == "GET /api/v1/items/{item_id}/via-downstream"
     assert client_span.parent is not None and client_span.parent.span_id == server.context.span_id
     # W3C trace context: the callee continues this trace as a child of the client span.
     context = client_span.context
-    expected = f"00-{trace.format_trace_id(context.trace_id)}-{trace.format_span_id(context.span_id)}-{context.trace_flags:02x}"
+    trace_id, span_id = trace.format_trace_id(context.trace_id), trace.format_span_id(context.span_id)
+    expected = f"00-{trace_id}-{span_id}-{context.trace_flags:02x}"
     assert sent[0].headers["traceparent"] == expected
 
 
 @pytest.mark.anyio
-async def test_a_failed_facade_call_is_a_client_span_with_an_error_status(spans: InMemorySpanExporter) -> None:
+async def test_a_failed_facade_call_is_a_client_span_with_an_error_status(
+    spans: InMemorySpanExporter,
+) -> None:
     def refuse(request: httpx2.Request) -> httpx2.Response:
         raise httpx2.ConnectError("connection refused", request=request)
 
-    client = DemoClient("http://down", caller="up", auth_secret=SECRET, retries=0, transport=httpx2.MockTransport(refuse))
+    client = DemoClient(
+        "http://down", caller="up", auth_secret=SECRET, retries=0, transport=httpx2.MockTransport(refuse)
+    )
     with pytest.raises(Exception, match="demo unreachable"):
         await client._request("GET", "/api/v1/items/a")
     await client.aclose()
@@ -151,21 +163,34 @@ async def test_sql_statements_are_spans_without_their_parameters(spans: InMemory
         await connection.execute(text("SELECT :card_number"), {"card_number": "4111-1111-1111-1111"})
     await engine.dispose()
 
-    (span,) = [span for span in spans.get_finished_spans() if "SELECT" in span.name]
+    (span,) = (span for span in spans.get_finished_spans() if "SELECT" in span.name)
     assert span.attributes is not None and span.attributes["db.statement"] == "SELECT ?"
     assert "4111" not in json.dumps(dict(span.attributes))
 
 
-def test_without_a_configured_sampler_a_tenth_of_new_traces_are_kept(
+def test_without_a_configured_sampler_a_tenth_of_new_traces_are_kept_and_callers_decide_the_rest(
     tracing_off: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9")
     monkeypatch.delenv("OTEL_TRACES_SAMPLER", raising=False)
+    ids = random.Random(19)
 
     provider = install_tracing("demo")
 
-    assert isinstance(provider, TracerProvider) and isinstance(provider.sampler, ParentBased)
-    assert "TraceIdRatioBased{0.1}" in provider.sampler.get_description()
+    assert isinstance(provider, TracerProvider)
+    sampler = provider.sampler
+    kept = sum(
+        sampler.should_sample(None, ids.getrandbits(128), "GET /x").decision == Decision.RECORD_AND_SAMPLE
+        for _ in range(2000)
+    )
+    assert 150 <= kept <= 250  # a tenth of 2000, give or take the spread of random ids
+    sampled_caller = trace.NonRecordingSpan(
+        trace.SpanContext(ids.getrandbits(128), 1, is_remote=True, trace_flags=trace.TraceFlags(1))
+    )
+    caller_context = trace.set_span_in_context(sampled_caller)
+    for _ in range(20):
+        result = sampler.should_sample(caller_context, ids.getrandbits(128), "GET /x")
+        assert result.decision == Decision.RECORD_AND_SAMPLE
     provider.shutdown()
 
 
