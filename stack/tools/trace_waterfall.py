@@ -46,8 +46,11 @@ def waterfall(spans: list[Span], trace_id: str) -> str:
 
     def walk(parent: str, depth: int) -> None:
         for span in sorted(children.get(parent, []), key=lambda s: s["start_unix_nano"]):
-            offset, duration = span["start_unix_nano"] - start, span["end_unix_nano"] - span["start_unix_nano"]
-            first = round(offset / total * BAR_WIDTH)
+            offset, duration = (
+                span["start_unix_nano"] - start,
+                span["end_unix_nano"] - span["start_unix_nano"],
+            )
+            first = min(round(offset / total * BAR_WIDTH), BAR_WIDTH - 1)
             bar = " " * first + "█" * max(1, round(duration / total * BAR_WIDTH))
             error = "  ERROR" if span["status"]["code"] == "error" else ""
             lines.append(

@@ -5,11 +5,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from trace_waterfall import main
 
 
-def span(span_id: str, parent: str, service: str, kind: str, name: str, start_ms: int, end_ms: int, **extra: Any) -> dict[str, Any]:
+def span(
+    span_id: str, parent: str, service: str, kind: str, name: str, start_ms: int, end_ms: int, **extra: Any
+) -> dict[str, Any]:
     return {
         "trace_id": "t1",
         "span_id": span_id,
@@ -28,10 +29,29 @@ def span(span_id: str, parent: str, service: str, kind: str, name: str, start_ms
 @pytest.fixture
 def span_file(tmp_path: Path) -> Path:
     spans = [
-        span("c", "a", "orders", "client", "POST", 2, 8, status="error", **{"http.url": "http://inv/api/v1/reservations"}),
+        span(
+            "c",
+            "a",
+            "orders",
+            "client",
+            "POST",
+            2,
+            8,
+            status="error",
+            **{"http.url": "http://inv/api/v1/reservations"},
+        ),
         span("a", "", "orders", "server", "POST /api/v1/orders", 0, 10),
         span("d", "c", "inventory", "server", "POST /api/v1/reservations", 3, 7),
-        span("b", "a", "orders", "client", "INSERT", 1, 2, **{"db.statement": "INSERT INTO orders (id) VALUES (?)"}),
+        span(
+            "b",
+            "a",
+            "orders",
+            "client",
+            "INSERT",
+            1,
+            2,
+            **{"db.statement": "INSERT INTO orders (id) VALUES (?)"},
+        ),
         {**span("x", "", "inventory", "server", "PUT /api/v1/products/{sku}", 0, 1), "trace_id": "t0"},
     ]
     path = tmp_path / "traces.jsonl"
@@ -46,7 +66,7 @@ def test_the_last_placed_order_is_drawn_parent_first_with_children_indented(
 
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "trace t1: 4 spans, 10.0 ms"
-    labels = [line.split("| ", 1)[1] for line in lines[2:]]
+    labels = [line.split("|")[2][1:] for line in lines[2:]]
     assert labels == [
         "orders server: POST /api/v1/orders",
         "  orders client: INSERT INTO orders (id) VALUES (?)",
@@ -58,7 +78,18 @@ def test_the_last_placed_order_is_drawn_parent_first_with_children_indented(
     assert lines[5].split("|")[1] == " " * 12 + "█" * 16 + " " * 12
 
 
-def test_a_file_without_a_placed_order_says_what_to_do(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_trace_in_the_architecture_doc_is_what_the_script_renders_from_its_span_file(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    traces = Path(__file__).resolve().parents[3] / "docs" / "traces"
+
+    assert main([str(traces / "placed-order.jsonl")]) == 0
+    assert capsys.readouterr().out == (traces / "placed-order.txt").read_text()
+
+
+def test_a_file_without_a_placed_order_says_what_to_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     empty = tmp_path / "traces.jsonl"
     empty.write_text("")
 
