@@ -21,11 +21,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import full_suite, images, pants_scaling, report, services
+from bench import full_suite, images, pants_scaling, report, services, tracing
 from bench.processes import BenchError, python311
 
-SECTIONS = ("service", "facade", "start", "pants", "images", "make-test")
-DEFAULT_SECTIONS = ("service", "facade", "start", "pants", "images")
+SECTIONS = ("service", "tracing", "facade", "start", "pants", "images", "make-test")
+DEFAULT_SECTIONS = ("service", "tracing", "facade", "start", "pants", "images")
 DOCUMENT = Path("docs/benchmarks.md")
 
 
@@ -153,6 +153,10 @@ def run_section(name: str, args: argparse.Namespace, partial: Callable[[str], No
     root: Path = args.root
     if name == "service":
         return services.service_section(
+            root, services.LoadSettings(args.duration, args.connections, args.rounds)
+        )
+    if name == "tracing":
+        return tracing.tracing_section(
             root, services.LoadSettings(args.duration, args.connections, args.rounds)
         )
     if name == "facade":

@@ -13,6 +13,7 @@ from infra.migration import ModuleMigration
 from infra.platform_outputs import PlatformOutputs, module_entry
 from infra.policies import ECS_TASKS_ASSUME_ROLE, execution_role_policy
 from infra.settings import ServiceSettings
+from infra.tracing import tracing_task_role_policy, with_collector
 
 # The load balancer checks this path.
 HEALTH_CHECK_PATH = "/health"
@@ -76,8 +77,8 @@ class ModuleService(pulumi.ComponentResource):
             opts=child,
         )
 
-        # The execution role is ECS's (pull, logs, secrets); the task role is the app's, and has no
-        # permissions until the module needs some.
+        # The execution role is ECS's (pull, logs, secrets); the task role is the app's, and has only
+        # what its tracing collector needs (infra/tracing.py) until the module needs more.
         execution_role = aws.iam.Role(
             f"{module}-execution",
             description=f"ECS starts {module} ({env}): image pull, logs, secrets",
@@ -107,6 +108,9 @@ class ModuleService(pulumi.ComponentResource):
             description=f"The {module} application ({env})",
             assume_role_policy=ECS_TASKS_ASSUME_ROLE,
             opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{module}-tracing", role=task_role.id, policy=tracing_task_role_policy(), opts=child
         )
 
         # Private by default: only a manifest's public_routes reach the internet-facing listener.
@@ -170,7 +174,10 @@ class ModuleService(pulumi.ComponentResource):
             ),
             execution_role_arn=execution_role.arn,
             task_role_arn=task_role.arn,
-            container_definitions=container.apply(lambda c: json.dumps([c])),
+            # The service beside its OpenTelemetry collector (stack/infra/tracing.py).
+            container_definitions=pulumi.Output.all(container, log_group.name, region).apply(
+                lambda a: json.dumps(with_collector(a[0], log_group=a[1], region=a[2]))
+            ),
             opts=child,
         )
         migration = (

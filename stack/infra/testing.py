@@ -25,6 +25,7 @@ from pulumi.runtime.mocks import MockMonitor
 
 from infra.discovery import namespace_name, service_url
 from infra.platform_outputs import PlatformOutputs
+from infra.tracing import COLLECTOR_CONTAINER
 
 ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
@@ -229,6 +230,12 @@ def service_sizes(mocks: RecordingMocks) -> dict[str, Any]:
         "memory": task["memory"],
         "bounds": (scaling["minCapacity"], scaling["maxCapacity"]),
     }
+
+
+def module_container(container_definitions: str) -> dict[str, Any]:
+    """The module's own container of a task definition's JSON (its tracing collector runs beside it)."""
+    (container,) = (c for c in json.loads(container_definitions) if c["name"] != COLLECTOR_CONTAINER)
+    return dict(container)
 
 
 def fake_platform(

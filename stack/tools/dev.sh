@@ -22,7 +22,7 @@ fi
 if [ -z "${DEV_PEX_DIR:-}" ]; then
   targets=()
   for m in "${modules[@]}"; do targets+=("modules/$m:$m"); done
-  ./pants package "${targets[@]}"
+  ./pants package "${targets[@]}" stack/tools:otlp_receiver
 fi
 
 # Each service signs its calls with its own Ed25519 key and trusts the JWKS of all public keys;
@@ -50,14 +50,30 @@ urls_of() {
 }
 
 pids=()
+receiver_pid=""
 stop_all() {
   trap - INT TERM EXIT
   [ "${#pids[@]}" -gt 0 ] && kill -TERM "${pids[@]}" 2>/dev/null || true
+  # The receiver outlives the services, so the spans they flush on the way out still land.
+  [ "${#pids[@]}" -gt 0 ] && wait "${pids[@]}" 2>/dev/null || true
+  [ -z "$receiver_pid" ] || kill -TERM "$receiver_pid" 2>/dev/null || true
   wait || true
 }
 interrupted=0
 trap 'interrupted=1' INT TERM
 trap stop_all EXIT
+
+# Traces: every service exports all its spans (OpenTelemetry's OTEL_* variables) to a local OTLP
+# receiver that appends them to .data/traces.jsonl, one JSON object per span. Without the receiver's
+# PEX (a DEV_PEX_DIR that lacks it) the services run untraced.
+receiver="$pex_dir/stack.tools/otlp_receiver.pex"
+if [ -e "$receiver" ]; then
+  otlp_port="${DEV_OTLP_PORT:-4318}"
+  # SIGINT ignored: Ctrl-C stops the services, then stop_all stops the receiver.
+  (trap '' INT; exec "$receiver" --port "$otlp_port" --output .data/traces.jsonl) &
+  receiver_pid="$!"
+  export OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$otlp_port" OTEL_TRACES_SAMPLER=parentbased_always_on
+fi
 
 port="$base_port"
 for m in "${modules[@]}"; do
@@ -76,6 +92,7 @@ for m in "${modules[@]}"; do
     --caller dev --key-file "$keys_dir/dev.pem" --audience "$m" --dev --ttl 43200)
   echo "  export $(echo "$m" | tr '[:lower:]' '[:upper:]')_TOKEN=$token"
 done
+[ -z "$receiver_pid" ] || echo "make dev: traces in .data/traces.jsonl (one JSON object per span)."
 echo "make dev: data in .data/; press Ctrl-C to stop all services."
 
 # If one service dies, stop the others too rather than leave a half-running system.

@@ -8,7 +8,7 @@ import pulumi
 import pytest
 
 from infra import DatabaseSettings, ModuleDatabase, ModuleService, ServiceSettings
-from infra.testing import MOCK_PASSWORD, RecordingMocks, fake_platform, run_program
+from infra.testing import MOCK_PASSWORD, RecordingMocks, fake_platform, module_container, run_program
 
 PLATFORM = fake_platform(["orders"])
 # How the engine marks a secret value (pulumi.runtime.rpc's signature key).
@@ -31,7 +31,7 @@ def declare(settings: DatabaseSettings = DISPOSABLE) -> RecordingMocks:
 
 
 def container_of(mocks: RecordingMocks) -> dict[str, Any]:
-    (container,) = json.loads(
+    container = module_container(
         mocks.named("aws:ecs/taskDefinition:TaskDefinition", "orders").inputs["containerDefinitions"]
     )
     return dict(container)
@@ -57,7 +57,9 @@ def test_the_generated_password_goes_into_the_url_secret_and_the_task_reads_that
     )
     secret_arn = "arn:aws:secretsmanager:us-east-1:123456789012:orders-database-url"
     assert {"name": "ORDERS_DATABASE_URL", "valueFrom": secret_arn} in container_of(mocks)["secrets"]
-    statements = json.loads(mocks.one("aws:iam/rolePolicy:RolePolicy").inputs["policy"])["Statement"]
+    statements = json.loads(
+        mocks.named("aws:iam/rolePolicy:RolePolicy", "orders-execution").inputs["policy"]
+    )["Statement"]
     assert {
         "Sid": "ReadDatabaseSecret",
         "Effect": "Allow",

@@ -1,11 +1,10 @@
 """deploy_module: a module's manifest decides its database and its public routes."""
 
-import json
 from pathlib import Path
 
 import pytest
 
-from infra.testing import RecordingMocks, deploy_module_program
+from infra.testing import RecordingMocks, deploy_module_program, module_container
 
 CONFIG = "config:\n  pantstack:org: organization\n  billing:listenerPriority: 120\n"
 
@@ -21,7 +20,7 @@ def project_dir(tmp_path: Path) -> Path:
 
 
 def secret_names(mocks: RecordingMocks) -> set[str]:
-    (container,) = json.loads(
+    container = module_container(
         mocks.named("aws:ecs/taskDefinition:TaskDefinition", "billing").inputs["containerDefinitions"]
     )
     return {secret["name"] for secret in container["secrets"]}

@@ -8,6 +8,7 @@ import pytest
 
 from infra import ModuleService, PlatformOutputs, ServiceSettings
 from infra.testing import ACCOUNT_ID, END_USER_JWT_ISSUER, REGION, RecordingMocks, fake_platform, run_program
+from infra.tracing import XRAY_WRITE_ACTIONS
 
 PLATFORM = fake_platform(["orders", "inventory"], uses={"orders": ["inventory"]})
 SETTINGS = ServiceSettings(listener_priority=100, desired_count=2, min_count=1, max_count=4)
@@ -32,10 +33,10 @@ def declare(
     )
 
 
-def container_of(mocks: RecordingMocks) -> dict[str, Any]:
-    (container,) = json.loads(
-        mocks.one("aws:ecs/taskDefinition:TaskDefinition").inputs["containerDefinitions"]
-    )
+def container_of(mocks: RecordingMocks, name: str = "orders") -> dict[str, Any]:
+    """The task definition's container `name` (the module's; the tracing collector runs beside it)."""
+    containers = json.loads(mocks.one("aws:ecs/taskDefinition:TaskDefinition").inputs["containerDefinitions"])
+    (container,) = (container for container in containers if container["name"] == name)
     return dict(container)
 
 
@@ -144,19 +145,20 @@ def test_role_policies_name_their_actions_and_resources() -> None:
         for statement in statements_of(policy.inputs["policy"]):
             actions = as_list(statement["Action"])
             assert all("*" not in action for action in actions), statement
-            # ECR's login call is the one action AWS offers no resource-level permission for.
-            if actions != ["ecr:GetAuthorizationToken"]:
+            # ECR's login call and X-Ray's writes are the actions AWS offers no resource-level
+            # permission for.
+            if actions not in (["ecr:GetAuthorizationToken"], sorted(XRAY_WRITE_ACTIONS)):
                 assert "*" not in as_list(statement["Resource"]), statement
     for role in mocks.of_type("aws:iam/role:Role"):
         (trust,) = statements_of(role.inputs["assumeRolePolicy"])
         assert trust["Principal"] == {"Service": "ecs-tasks.amazonaws.com"}
 
 
-def test_the_task_role_of_the_app_has_no_permissions_by_default() -> None:
+def test_the_task_role_of_the_app_has_only_its_tracing_collectors_permissions_by_default() -> None:
     mocks = declare()
 
-    (policy,) = mocks.of_type("aws:iam/rolePolicy:RolePolicy")
-    assert policy.inputs["role"] == "orders-execution-id"
+    roles = {policy.inputs["role"]: policy.name for policy in mocks.of_type("aws:iam/rolePolicy:RolePolicy")}
+    assert roles == {"orders-execution-id": "orders-execution", "orders-task-id": "orders-tracing"}
 
 
 def test_secrets_come_from_ssm_and_the_execution_role_may_read_only_those() -> None:
@@ -165,14 +167,18 @@ def test_secrets_come_from_ssm_and_the_execution_role_may_read_only_those() -> N
 
     arn = f"arn:aws:ssm:{REGION}:{ACCOUNT_ID}:parameter{parameter}"
     assert container_of(mocks)["secrets"] == [{"name": "ORDERS_DATABASE_URL", "valueFrom": arn}]
-    statements = statements_of(mocks.one("aws:iam/rolePolicy:RolePolicy").inputs["policy"])
+    statements = statements_of(
+        mocks.named("aws:iam/rolePolicy:RolePolicy", "orders-execution").inputs["policy"]
+    )
     assert {"Sid": "ReadSecrets", "Effect": "Allow", "Action": "ssm:GetParameters", "Resource": [arn]} in (
         statements
     )
 
 
 def test_without_secrets_the_execution_role_reads_no_parameters() -> None:
-    statements = statements_of(declare().one("aws:iam/rolePolicy:RolePolicy").inputs["policy"])
+    statements = statements_of(
+        declare().named("aws:iam/rolePolicy:RolePolicy", "orders-execution").inputs["policy"]
+    )
 
     assert all(not action.startswith("ssm:") for s in statements for action in as_list(s["Action"]))
 

@@ -22,6 +22,7 @@ from service_kit.problems import PROBLEM_JSON, document_problems, install_proble
 from service_kit.rate_limit import RateLimiter
 from service_kit.readiness import ReadinessCheck, run_checks
 from service_kit.settings import ServiceSettings
+from service_kit.tracing import instrument_app
 
 logger = logging.getLogger(__name__)
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -120,6 +121,8 @@ def create_service_app(
         return app.openapi_schema  # type: ignore[return-value]
 
     app.openapi = openapi  # type: ignore[method-assign]
+    # Last, once every middleware is in place, so the server span wraps all of them.
+    instrument_app(app, settings.service_name)
     return app
 
 

@@ -33,6 +33,7 @@ from service_kit.auth import mint_token
 from service_kit.idempotency import IDEMPOTENCY_HEADER, IN_FLIGHT
 from service_kit.identity import SigningKey, signing_key_variable
 from service_kit.request_context import REQUEST_ID_HEADER, current_request_id
+from service_kit.tracing import instrument_client
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRYABLE_STATUSES = frozenset({502, 503, 504})
@@ -188,6 +189,7 @@ class ServiceClient:
             timeout=settings.timeout_seconds if timeout_seconds is None else timeout_seconds,
             transport=transport,
         )
+        instrument_client(self._http)
 
     @property
     def base_url(self) -> str:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from common.database import create_engine, upgrade_to_head
 from service_kit.readiness import database_check
+from service_kit.tracing import instrument_engine
 
 
 def database_lifespan(migrations_dir: Path) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
@@ -21,6 +22,8 @@ def database_lifespan(migrations_dir: Path) -> Callable[[FastAPI], AbstractAsync
         engine = create_engine(app.state.settings.database_url)
         try:
             await upgrade_to_head(engine, migrations_dir)
+            # After migrating: startup DDL belongs to no request, so it would only add stray traces.
+            instrument_engine(engine, app.state.tracer_provider)
             app.state.engine = engine
             app.state.session_factory = async_sessionmaker(engine, expire_on_commit=False)
             yield

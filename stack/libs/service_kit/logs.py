@@ -1,10 +1,12 @@
-"""JSON logs: one object per line with timestamp, level, service, request id and any extras."""
+"""JSON logs: one object per line with timestamp, level, service, request and trace ids, and any extras."""
 
 import json
 import logging
 import sys
 from datetime import UTC, datetime
 from typing import Any
+
+from opentelemetry import trace
 
 from service_kit.request_context import current_request_id
 
@@ -28,6 +30,11 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
             "request_id": current_request_id.get(),
         }
+        span = trace.get_current_span().get_span_context()
+        if span.is_valid:
+            # The hex forms tracing backends show, so a log line leads straight to its trace.
+            entry["trace_id"] = trace.format_trace_id(span.trace_id)
+            entry["span_id"] = trace.format_span_id(span.span_id)
         entry.update({k: v for k, v in vars(record).items() if k not in _STANDARD_ATTRIBUTES})
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)

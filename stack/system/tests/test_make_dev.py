@@ -1,5 +1,6 @@
 """`make dev` itself (stack/tools/dev.sh, run on the PEXes under test): every service up on embedded
-SQLite, the order-to-delivery flow over the URLs and tokens it prints, and Ctrl-C stopping them all."""
+SQLite, the order-to-delivery flow over the URLs and tokens it prints, its traces written to
+.data/traces.jsonl, and Ctrl-C stopping them all."""
 
 import os
 import re
@@ -10,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+from otlp_receiver import read_spans
 from system.tests.api import SANDBOX_ROOT, Api, order_to_delivery, wait_ready
 
 
@@ -28,12 +30,16 @@ def free_port_run(count: int) -> int:
 
 def test_make_dev_serves_the_whole_flow_and_ctrl_c_stops_every_service(tmp_path: Path) -> None:
     log = tmp_path / "dev.log"
+    base_port = free_port_run(4)  # three services and the OTLP receiver
     env = {
         # dev.sh runs the PEXes directly: their `python3.11` shebang must be on PATH.
         "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '/usr/bin:/bin')}",
         "PEX_ROOT": str(tmp_path / "pex_root"),
         "DEV_PEX_DIR": str(SANDBOX_ROOT),
-        "DEV_BASE_PORT": str(free_port_run(3)),
+        "DEV_BASE_PORT": str(base_port),
+        "DEV_OTLP_PORT": str(base_port + 3),
+        # Spans reach the file within 0.1 s instead of the SDK's 5 s batches.
+        "OTEL_BSP_SCHEDULE_DELAY": "100",
     }
     with log.open("w") as out:
         dev = subprocess.Popen(
@@ -60,6 +66,8 @@ def test_make_dev_serves_the_whole_flow_and_ctrl_c_stops_every_service(tmp_path:
         _, order_id, shipment_id = order_to_delivery(apis["inventory"], apis["orders"], apis["shipping"])
         assert apis["shipping"].call("GET", f"/api/v1/shipments?order_id={order_id}")[1]["id"] == shipment_id
 
+        _wait_for_order_trace(SANDBOX_ROOT / ".data/traces.jsonl")
+
         os.killpg(dev.pid, signal.SIGINT)  # what Ctrl-C in the terminal sends
         assert dev.wait(timeout=60) == 0, log.read_text()
         assert "stopping all services" in log.read_text()
@@ -70,3 +78,17 @@ def test_make_dev_serves_the_whole_flow_and_ctrl_c_stops_every_service(tmp_path:
     finally:
         if dev.poll() is None:
             os.killpg(dev.pid, signal.SIGKILL)
+
+
+def _wait_for_order_trace(traces: Path, timeout: float = 20.0) -> None:
+    """Until the file holds a trace in which orders' POST /api/v1/orders reached inventory."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        spans = read_spans(traces)
+        order_traces = {
+            s["trace_id"] for s in spans if (s["service"], s["name"]) == ("orders", "POST /api/v1/orders")
+        }
+        if any(s["trace_id"] in order_traces and s["service"] == "inventory" for s in spans):
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"no trace of a placed order in {traces} within {timeout}s: {read_spans(traces)}")

@@ -1,11 +1,10 @@
 """The shipping Pulumi program, run offline on its real test and prod stack config."""
 
-import json
 from pathlib import Path
 
 import pytest
 
-from infra.testing import RecordingMocks, deploy_module_program, service_sizes
+from infra.testing import RecordingMocks, deploy_module_program, module_container, service_sizes
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 MODULE = "shipping"
@@ -37,7 +36,7 @@ def test_nothing_is_public_and_peers_reach_the_service_on_port_8000(
     assert mocks.of_type("aws:lb/listenerRule:ListenerRule") == []
     assert mocks.of_type("aws:lb/targetGroup:TargetGroup") == []
     task = mocks.named("aws:ecs/taskDefinition:TaskDefinition", MODULE).inputs
-    (container,) = json.loads(task["containerDefinitions"])
+    container = module_container(task["containerDefinitions"])
     assert container["portMappings"] == [{"containerPort": 8000, "protocol": "tcp"}]
     assert {"name": "SHIPPING_AUTH_PROTECT_READS", "value": "true"} in container["environment"]
     assert mocks.one("aws:servicediscovery/service:Service").inputs["name"] == "shipping"
@@ -60,7 +59,7 @@ def test_both_envs_read_the_url_of_their_own_database_from_its_secret(
 ) -> None:
     def secret_names(env: str) -> set[str]:
         task = deployed[env].named("aws:ecs/taskDefinition:TaskDefinition", MODULE).inputs
-        (container,) = json.loads(task["containerDefinitions"])
+        container = module_container(task["containerDefinitions"])
         return {secret["name"] for secret in container["secrets"]}
 
     assert secret_names("prod") == secret_names("test") == {"SHIPPING_DATABASE_URL", "SERVICE_AUTH_SECRET"}
@@ -85,7 +84,7 @@ def test_orders_is_reached_at_its_private_name_in_the_same_env(
     deployed: dict[str, RecordingMocks], env: str
 ) -> None:
     task = deployed[env].named("aws:ecs/taskDefinition:TaskDefinition", MODULE).inputs
-    (container,) = json.loads(task["containerDefinitions"])
+    container = module_container(task["containerDefinitions"])
     urls = {e["name"]: e["value"] for e in container["environment"] if e["name"].endswith("_URL")}
 
     assert urls == {"ORDERS_URL": f"http://orders.{env}.pantstack.internal:8000"}

@@ -1,0 +1,190 @@
+"""The tracing benchmark: orders' CPU per request untraced vs traced, exporting to a local receiver."""
+
+import secrets
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from bench import report
+from bench.processes import (
+    BenchError,
+    Process,
+    free_port,
+    http,
+    mint_token,
+    package,
+    post_script,
+    python311,
+    start,
+    wrk,
+)
+from bench.services import INVENTORY, ORDER_BODY, ORDERS, SKU, LoadRun, LoadSettings, place_order
+from bench.stats import median, ratio
+
+RECEIVER = "stack/tools:otlp_receiver"
+FULL_SAMPLING_TARGET = 0.10  # at most 10 % more CPU per request with every trace kept
+DEFAULT_SAMPLING_TARGET = 0.02  # at most 2 % with the kit's default sampler
+# Each variant of orders: None is untraced (no endpoint); otherwise the OpenTelemetry variables it
+# gets beside the receiver's endpoint.
+VARIANTS: dict[str, dict[str, str] | None] = {
+    "untraced": None,
+    "traced, every trace kept": {"OTEL_TRACES_SAMPLER": "parentbased_always_on"},
+    "traced, kit default sampler": {},
+}
+
+
+@contextmanager
+def running_variants(root: Path, workdir: Path) -> Iterator[tuple[dict[str, Process], str]]:
+    """Inventory, one orders per variant (the traced ones exporting to a receiver), stocked."""
+    pexes = package(root, [INVENTORY, ORDERS, RECEIVER])
+    secret = secrets.token_hex(32)
+    common = {"SERVICE_AUTH_SECRET": secret, "PEX_ROOT": str(Path.home() / ".cache" / "pantstack-bench-pex")}
+    receiver_port = free_port()
+    receiver_url = f"http://127.0.0.1:{receiver_port}"
+    receiver = subprocess.Popen(
+        [
+            python311(),
+            str(pexes[RECEIVER]),
+            "--port",
+            str(receiver_port),
+            "--output",
+            str(workdir / "spans.jsonl"),
+        ],
+        env={"PATH": "/usr/bin:/bin", **common},
+        stdout=subprocess.DEVNULL,
+    )
+    processes: list[Process] = []
+    try:
+        inventory = start(
+            "inventory",
+            pexes[INVENTORY],
+            {
+                **common,
+                "INVENTORY_DATA_DIR": str(workdir / "inventory"),
+                "INVENTORY_RATE_LIMIT_ENABLED": "false",
+            },
+            workdir / "inventory.log",
+        )
+        processes.append(inventory)
+        inventory.wait_until("/ready")
+        orders: dict[str, Process] = {}
+        for number, (variant, otel) in enumerate(VARIANTS.items()):
+            tracing = {} if otel is None else {"OTEL_EXPORTER_OTLP_ENDPOINT": receiver_url, **otel}
+            orders[variant] = start(
+                f"orders ({variant})",
+                pexes[ORDERS],
+                {
+                    **common,
+                    **tracing,
+                    "INVENTORY_URL": inventory.url,
+                    "ORDERS_DATA_DIR": str(workdir / f"orders-{number}"),
+                    "ORDERS_RATE_LIMIT_ENABLED": "false",
+                },
+                workdir / f"orders-{number}.log",
+            )
+            processes.append(orders[variant])
+        for process in orders.values():
+            process.wait_until("/ready")
+        status, body = http(
+            "PUT",
+            f"{inventory.url}/api/v1/products/{SKU}",
+            {"on_hand": 1_000_000_000},
+            _token(secret, "inventory"),
+        )
+        if status != 200:
+            raise BenchError(f"stocking {SKU} at inventory answered {status}: {body}")
+        yield orders, secret
+    finally:
+        for process in reversed(processes):
+            process.stop()
+        receiver.terminate()
+        receiver.wait(timeout=30)
+
+
+def _token(secret: str, audience: str) -> str:
+    return mint_token(secret, caller="bench", audience=audience)
+
+
+def tracing_section(root: Path, load: LoadSettings) -> str:
+    """CPU per request of orders' GET by id and POST in each variant, alternating in rounds."""
+    with tempfile.TemporaryDirectory(prefix="bench-tracing-") as tmp, running_variants(root, Path(tmp)) as (
+        orders,
+        secret,
+    ):
+        token = _token(secret, "orders")
+        script = post_script(Path(tmp) / "post.lua", ORDER_BODY, token)
+        endpoints = {
+            "GET /api/v1/orders/{id}": {
+                variant: (f"{app.url}/api/v1/orders/{place_order(app, token)}", None)
+                for variant, app in orders.items()
+            },
+            "POST /api/v1/orders": {
+                variant: (f"{app.url}/api/v1/orders", script) for variant, app in orders.items()
+            },
+        }
+        for targets in endpoints.values():
+            for url, lua in targets.values():  # warm-up: imports, pools, caches
+                wrk(url, duration=2, connections=load.connections, script=lua, token=token)
+        results: dict[tuple[str, str], list[LoadRun]] = {}
+        names = list(VARIANTS)
+        for round_number in range(load.rounds):
+            # Rotate who goes first so drift on a shared machine hits every variant alike.
+            order = names[round_number % len(names) :] + names[: round_number % len(names)]
+            for endpoint, targets in endpoints.items():
+                for variant in order:
+                    url, lua = targets[variant]
+                    print(
+                        f"bench: round {round_number + 1} {endpoint} {variant}", file=sys.stderr, flush=True
+                    )
+                    cpu_before = orders[variant].cpu_seconds()
+                    result = wrk(
+                        url, duration=load.duration, connections=load.connections, script=lua, token=token
+                    )
+                    cpu_ms = (orders[variant].cpu_seconds() - cpu_before) * 1000 / max(result.requests, 1)
+                    results.setdefault((endpoint, variant), []).append(LoadRun(result, cpu_ms))
+    return render_tracing(results, load)
+
+
+def render_tracing(results: dict[tuple[str, str], list[LoadRun]], load: LoadSettings) -> str:
+    rows = []
+    for endpoint in dict.fromkeys(endpoint for endpoint, _ in results):
+        untraced = median([run.cpu_ms_per_request for run in results[(endpoint, "untraced")]])
+        for variant, target in (
+            ("traced, every trace kept", FULL_SAMPLING_TARGET),
+            ("traced, kit default sampler", DEFAULT_SAMPLING_TARGET),
+        ):
+            runs = results[(endpoint, variant)]
+            traced = median([run.cpu_ms_per_request for run in runs])
+            extra = ratio(traced, untraced) - 1
+            rows.append(
+                [
+                    f"`{endpoint}`",
+                    variant,
+                    f"{traced:.2f} / {untraced:.2f}",
+                    f"**{extra * 100:+.1f} %**",
+                    f"≤ {target * 100:.0f} % {report.verdict(extra <= target)}",
+                    f"{median([r.wrk.requests_per_second for r in runs]):.0f}",
+                    f"{sum(r.wrk.errors for r in runs)}",
+                ]
+            )
+    header = [
+        "endpoint",
+        "orders",
+        "CPU ms/request traced / untraced",
+        "extra CPU per request",
+        "target",
+        "req/s traced",
+        "errors traced",
+    ]
+    return (
+        f"wrk, 1 thread, {load.connections} connections, {load.duration:.0f} s per run, {load.rounds} rounds "
+        "rotating the three orders processes (medians shown), each warmed up for 2 s first. All three are "
+        "orders' own PEX against one untraced inventory; the traced ones export every sampled span over "
+        "OTLP/HTTP to `stack/tools/otlp_receiver.py` (a PEX on loopback, writing the spans to a file), "
+        "the kit's BatchSpanProcessor doing the export on its own thread, so its CPU is counted. CPU "
+        "ms/request is the orders process's user+system time (all threads, from /proc) over the requests "
+        "it served during the run.\n\n" + report.table(header, rows)
+    )

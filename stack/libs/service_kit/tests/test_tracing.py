@@ -1,0 +1,210 @@
+"""Tracing: server spans by route template around the kit's middleware, client spans with W3C
+propagation, SQL spans without parameters, trace ids in log lines, and nothing at all when off."""
+
+import json
+import random
+from collections.abc import Iterator
+
+import httpx2
+import pytest
+from fastapi.testclient import TestClient
+from opentelemetry import trace
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.sdk.trace.sampling import Decision
+from opentelemetry.trace import SpanKind, StatusCode
+from opentelemetry.util._once import Once
+from sqlalchemy import text
+
+from common.database import create_engine
+from service_kit.logs import configure_logging
+from service_kit.tests.demo_app import SECRET, DemoClient, demo_app
+from service_kit.tracing import install_tracing, instrument_engine
+
+
+def _reset_global_tracer_provider() -> None:
+    # OpenTelemetry lets a process set its provider once; its own test utilities reset it this way.
+    trace._TRACER_PROVIDER_SET_ONCE = Once()
+    trace._TRACER_PROVIDER = None
+
+
+@pytest.fixture
+def spans(monkeypatch: pytest.MonkeyPatch) -> Iterator[InMemorySpanExporter]:
+    """Tracing on (every trace sampled), finished spans collected in memory."""
+    monkeypatch.setenv("OTEL_TRACES_SAMPLER", "always_on")
+    _reset_global_tracer_provider()
+    exporter = InMemorySpanExporter()
+    install_tracing("demo", SimpleSpanProcessor(exporter))
+    yield exporter
+    _reset_global_tracer_provider()
+
+
+@pytest.fixture
+def tracing_off() -> Iterator[None]:
+    _reset_global_tracer_provider()
+    yield
+    _reset_global_tracer_provider()
+
+
+def _server_spans(exporter: InMemorySpanExporter) -> list[ReadableSpan]:
+    return [span for span in exporter.get_finished_spans() if span.kind == SpanKind.SERVER]
+
+
+def test_a_request_gets_a_server_span_named_by_its_route_template(spans: InMemorySpanExporter) -> None:
+    TestClient(demo_app()).get("/api/v1/items/a-17")
+
+    (span,) = _server_spans(spans)
+    assert span.name == "GET /api/v1/items/{item_id}"
+    assert span.attributes is not None and span.attributes["http.route"] == "/api/v1/items/{item_id}"
+    assert span.resource.attributes["service.name"] == "demo"
+
+
+def test_the_server_span_covers_the_kits_auth_and_body_limit(spans: InMemorySpanExporter) -> None:
+    client = TestClient(demo_app())
+
+    unauthenticated = client.post("/api/v1/items/a")
+    too_large = client.post(
+        "/api/v1/items/b", content=b"x" * 2_000_000, headers={"Authorization": "Bearer x"}
+    )
+
+    assert (unauthenticated.status_code, too_large.status_code) == (401, 413)
+    statuses = [span.attributes["http.status_code"] for span in _server_spans(spans)]  # type: ignore[index]
+    assert statuses == [401, 413]
+
+
+def test_probes_and_metrics_scrapes_are_not_traced(spans: InMemorySpanExporter) -> None:
+    client = TestClient(demo_app())
+
+    for path in ("/health", "/ready", "/metrics"):
+        assert client.get(path).status_code == 200
+
+    assert _server_spans(spans) == []
+
+
+def test_request_metrics_keep_working_when_traced(spans: InMemorySpanExporter) -> None:
+    client = TestClient(demo_app())
+    client.get("/api/v1/items/a")
+
+    metrics = client.get("/metrics").text
+
+    assert 'http_request_duration_seconds_count{method="GET",route="/api/v1/items/{item_id}"} 1.0' in metrics
+
+
+def test_access_log_lines_carry_the_trace_and_span_of_their_request(
+    spans: InMemorySpanExporter, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configure_logging("demo")
+
+    TestClient(demo_app()).get("/api/v1/items/a", headers={"X-Request-ID": "traced-1"})
+
+    (span,) = _server_spans(spans)
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    (access,) = (line for line in lines if line["logger"] == "service_kit.access")
+    assert access["request_id"] == "traced-1"
+    assert access["trace_id"] == trace.format_trace_id(span.context.trace_id)
+    assert access["span_id"] == trace.format_span_id(span.context.span_id)
+
+
+@pytest.mark.anyio
+async def test_a_facade_call_is_a_client_span_that_sends_its_context_as_traceparent(
+    spans: InMemorySpanExporter,
+) -> None:
+    sent: list[httpx2.Request] = []
+
+    def callee(request: httpx2.Request) -> httpx2.Response:
+        sent.append(request)
+        return httpx2.Response(200, json={"request_id": "r"})
+
+    downstream = DemoClient(
+        "http://down", caller="up", auth_secret=SECRET, transport=httpx2.MockTransport(callee)
+    )
+    upstream_app = demo_app(downstream=downstream)
+    async with httpx2.AsyncClient(
+        transport=httpx2.ASGITransport(app=upstream_app), base_url="http://up"
+    ) as http:
+        assert (await http.get("/api/v1/items/a/via-downstream")).status_code == 200
+    await downstream.aclose()
+
+    (server,) = _server_spans(spans)
+    (client_span,) = (span for span in spans.get_finished_spans() if span.kind == SpanKind.CLIENT)
+    assert server.name == "GET /api/v1/items/{item_id}/via-downstream"
+    assert client_span.parent is not None and client_span.parent.span_id == server.context.span_id
+    # W3C trace context: the callee continues this trace as a child of the client span.
+    context = client_span.context
+    trace_id, span_id = trace.format_trace_id(context.trace_id), trace.format_span_id(context.span_id)
+    expected = f"00-{trace_id}-{span_id}-{context.trace_flags:02x}"
+    assert sent[0].headers["traceparent"] == expected
+
+
+@pytest.mark.anyio
+async def test_a_failed_facade_call_is_a_client_span_with_an_error_status(
+    spans: InMemorySpanExporter,
+) -> None:
+    def refuse(request: httpx2.Request) -> httpx2.Response:
+        raise httpx2.ConnectError("connection refused", request=request)
+
+    client = DemoClient(
+        "http://down", caller="up", auth_secret=SECRET, retries=0, transport=httpx2.MockTransport(refuse)
+    )
+    with pytest.raises(Exception, match="demo unreachable"):
+        await client._request("GET", "/api/v1/items/a")
+    await client.aclose()
+
+    (span,) = spans.get_finished_spans()
+    assert span.kind == SpanKind.CLIENT and span.status.status_code == StatusCode.ERROR
+
+
+@pytest.mark.anyio
+async def test_sql_statements_are_spans_without_their_parameters(spans: InMemorySpanExporter) -> None:
+    engine = create_engine("sqlite+aiosqlite:///:memory:")
+    instrument_engine(engine, install_tracing("demo"))
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT :card_number"), {"card_number": "4111-1111-1111-1111"})
+    await engine.dispose()
+
+    (span,) = (span for span in spans.get_finished_spans() if "SELECT" in span.name)
+    assert span.attributes is not None and span.attributes["db.statement"] == "SELECT ?"
+    assert "4111" not in json.dumps(dict(span.attributes))
+
+
+def test_without_a_configured_sampler_a_tenth_of_new_traces_are_kept_and_callers_decide_the_rest(
+    tracing_off: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9")
+    monkeypatch.delenv("OTEL_TRACES_SAMPLER", raising=False)
+    ids = random.Random(19)
+
+    provider = install_tracing("demo")
+
+    assert isinstance(provider, TracerProvider)
+    sampler = provider.sampler
+    kept = sum(
+        sampler.should_sample(None, ids.getrandbits(128), "GET /x").decision == Decision.RECORD_AND_SAMPLE
+        for _ in range(2000)
+    )
+    assert 150 <= kept <= 250  # a tenth of 2000, give or take the spread of random ids
+    sampled_caller = trace.NonRecordingSpan(
+        trace.SpanContext(ids.getrandbits(128), 1, is_remote=True, trace_flags=trace.TraceFlags(1))
+    )
+    caller_context = trace.set_span_in_context(sampled_caller)
+    for _ in range(20):
+        result = sampler.should_sample(caller_context, ids.getrandbits(128), "GET /x")
+        assert result.decision == Decision.RECORD_AND_SAMPLE
+    provider.shutdown()
+
+
+def test_without_an_endpoint_nothing_is_installed_and_logs_carry_no_trace(
+    tracing_off: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("OTEL_EXPORTER_OTLP_ENDPOINT", raising=False)
+    monkeypatch.delenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", raising=False)
+    configure_logging("demo")
+
+    app = demo_app()
+    TestClient(app).get("/api/v1/items/a")
+
+    assert app.state.tracer_provider is None
+    assert not isinstance(trace.get_tracer_provider(), TracerProvider)
+    access = [json.loads(line) for line in capsys.readouterr().out.splitlines()][-1]
+    assert access["logger"] == "service_kit.access" and "trace_id" not in access
