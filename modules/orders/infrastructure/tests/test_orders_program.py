@@ -100,6 +100,6 @@ def test_each_deploy_migrates_in_a_one_off_task_before_the_service_rolls_out(
     service = mocks.one("aws:ecs/service:Service")
     assert ("command:local:Command", f"{MODULE}-migrate") in service.waits_for
     task = mocks.named("aws:ecs/taskDefinition:TaskDefinition", f"{MODULE}-migrate").inputs
-    (container,) = json.loads(task["containerDefinitions"])
+    container = module_container(task["containerDefinitions"])
     assert container["command"] == ["--migrate"]
     assert task["family"] == f"{MODULE}-{env}-migrate"

@@ -167,9 +167,7 @@ def test_a_peer_url_that_is_set_is_used_in_any_environment(monkeypatch: pytest.M
 
     require_peer_urls(DemoClient)
 
-    assert DemoClient(caller="tests").base_url.rstrip("/") == (
-        "http://demo.prod.pantstack.internal:8000"
-    )
+    assert DemoClient(caller="tests").base_url.rstrip("/") == ("http://demo.prod.pantstack.internal:8000")
 
 
 def test_local_development_keeps_its_default_peer_url() -> None:

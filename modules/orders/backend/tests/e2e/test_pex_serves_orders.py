@@ -12,7 +12,6 @@ from pathlib import Path
 import httpx2
 
 from common.testing.pex import SANDBOX_ROOT, served_pex
-
 from orders.backend.tests.conftest import KEYS
 
 
