@@ -116,7 +116,7 @@ def tracing_section(root: Path, load: LoadSettings) -> str:
     ):
         token = _token(secret, "orders")
         script = post_script(Path(tmp) / "post.lua", ORDER_BODY, token)
-        endpoints = {
+        endpoints: dict[str, dict[str, tuple[str, Path | None]]] = {
             "GET /api/v1/orders/{id}": {
                 variant: (f"{app.url}/api/v1/orders/{place_order(app, token)}", None)
                 for variant, app in orders.items()

@@ -33,7 +33,7 @@ def test_sections_and_scales_are_chosen() -> None:
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--only", "service,speed"], "unknown section(s) speed; choose from service, facade"),
+        (["--only", "service,speed"], "unknown section(s) speed; choose from service, tracing, facade"),
         (["--only", ","], "unknown section(s) (none given)"),
         (["--modules", "ten"], "comma-separated counts"),
         (["--modules", "500"], "counts must be 0..200"),
@@ -53,7 +53,7 @@ def test_bad_arguments_exit_2_naming_the_problem(
 def test_help_lists_the_sections(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         parse_args(["--help"])
-    assert "service, facade, start, pants, images, make-test" in capsys.readouterr().out
+    assert "service, tracing, facade, start, pants, images, make-test" in capsys.readouterr().out
 
 
 def test_pex_paths_follow_pants_dist_layout() -> None:
