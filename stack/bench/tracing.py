@@ -1,6 +1,5 @@
 """The tracing benchmark: orders' CPU per request untraced vs traced, exporting to a local receiver."""
 
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -12,8 +11,10 @@ from bench import report
 from bench.processes import (
     BenchError,
     Process,
+    ensure_keys,
     free_port,
     http,
+    identity_env,
     mint_token,
     package,
     post_script,
@@ -37,11 +38,12 @@ VARIANTS: dict[str, dict[str, str] | None] = {
 
 
 @contextmanager
-def running_variants(root: Path, workdir: Path) -> Iterator[tuple[dict[str, Process], str]]:
-    """Inventory, one orders per variant (the traced ones exporting to a receiver), stocked."""
+def running_variants(root: Path, workdir: Path) -> Iterator[tuple[dict[str, Process], Path, Path]]:
+    """Inventory, one orders per variant (the traced ones exporting to a receiver), stocked; with the
+    orders PEX and the keys directory that mint the bench's tokens."""
     pexes = package(root, [INVENTORY, ORDERS, RECEIVER])
-    secret = secrets.token_hex(32)
-    common = {"SERVICE_AUTH_SECRET": secret, "PEX_ROOT": str(Path.home() / ".cache" / "pantstack-bench-pex")}
+    keys_dir = ensure_keys(pexes[ORDERS], workdir / "keys")
+    common = {"PEX_ROOT": str(Path.home() / ".cache" / "pantstack-bench-pex")}
     receiver_port = free_port()
     receiver_url = f"http://127.0.0.1:{receiver_port}"
     receiver = subprocess.Popen(
@@ -63,6 +65,7 @@ def running_variants(root: Path, workdir: Path) -> Iterator[tuple[dict[str, Proc
             pexes[INVENTORY],
             {
                 **common,
+                **identity_env(keys_dir, "inventory"),
                 "INVENTORY_DATA_DIR": str(workdir / "inventory"),
                 "INVENTORY_RATE_LIMIT_ENABLED": "false",
             },
@@ -78,6 +81,7 @@ def running_variants(root: Path, workdir: Path) -> Iterator[tuple[dict[str, Proc
                 pexes[ORDERS],
                 {
                     **common,
+                    **identity_env(keys_dir, "orders"),
                     **tracing,
                     "INVENTORY_URL": inventory.url,
                     "ORDERS_DATA_DIR": str(workdir / f"orders-{number}"),
@@ -92,11 +96,11 @@ def running_variants(root: Path, workdir: Path) -> Iterator[tuple[dict[str, Proc
             "PUT",
             f"{inventory.url}/api/v1/products/{SKU}",
             {"on_hand": 1_000_000_000},
-            _token(secret, "inventory"),
+            mint_token(pexes[ORDERS], keys_dir, audience="inventory"),
         )
         if status != 200:
             raise BenchError(f"stocking {SKU} at inventory answered {status}: {body}")
-        yield orders, secret
+        yield orders, pexes[ORDERS], keys_dir
     finally:
         for process in reversed(processes):
             process.stop()
@@ -104,17 +108,14 @@ def running_variants(root: Path, workdir: Path) -> Iterator[tuple[dict[str, Proc
         receiver.wait(timeout=30)
 
 
-def _token(secret: str, audience: str) -> str:
-    return mint_token(secret, caller="bench", audience=audience)
-
-
 def tracing_section(root: Path, load: LoadSettings) -> str:
     """CPU per request of orders' GET by id and POST in each variant, alternating in rounds."""
     with tempfile.TemporaryDirectory(prefix="bench-tracing-") as tmp, running_variants(root, Path(tmp)) as (
         orders,
-        secret,
+        orders_pex,
+        keys_dir,
     ):
-        token = _token(secret, "orders")
+        token = mint_token(orders_pex, keys_dir, audience="orders")
         script = post_script(Path(tmp) / "post.lua", ORDER_BODY, token)
         endpoints: dict[str, dict[str, tuple[str, Path | None]]] = {
             "GET /api/v1/orders/{id}": {

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from service_kit.server import service_main
-from service_kit.tests.demo_app import SECRET, DemoSettings, demo_app
+from service_kit.tests.demo_app import KEYS, DemoSettings, demo_app
 
 ENV_PY = """from alembic import context
 
@@ -42,7 +42,8 @@ def test_migrate_applies_the_migrations_to_the_configured_database_and_returns_w
 ) -> None:
     database = tmp_path / "demo.db"
     monkeypatch.setenv("DEMO_DATABASE_URL", f"sqlite+aiosqlite:///{database}")
-    monkeypatch.setenv("SERVICE_AUTH_SECRET", SECRET)
+    for name, value in KEYS.env("demo").items():
+        monkeypatch.setenv(name, value)
 
     service_main(demo_app, DemoSettings, ["--migrate"], migrations_dir=migrations_dir)
 
@@ -52,7 +53,8 @@ def test_migrate_applies_the_migrations_to_the_configured_database_and_returns_w
 def test_migrate_in_a_module_without_migrations_is_refused(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("SERVICE_AUTH_SECRET", SECRET)
+    for name, value in KEYS.env("demo").items():
+        monkeypatch.setenv(name, value)
 
     with pytest.raises(SystemExit) as exited:
         service_main(demo_app, DemoSettings, ["--migrate"])

@@ -19,7 +19,7 @@ from sqlalchemy import text
 
 from common.database import create_engine
 from service_kit.logs import configure_logging
-from service_kit.tests.demo_app import SECRET, DemoClient, demo_app
+from service_kit.tests.demo_app import DemoClient, demo_app
 from service_kit.tracing import install_tracing, instrument_engine
 
 
@@ -116,9 +116,7 @@ async def test_a_facade_call_is_a_client_span_that_sends_its_context_as_tracepar
         sent.append(request)
         return httpx2.Response(200, json={"request_id": "r"})
 
-    downstream = DemoClient(
-        "http://down", caller="up", auth_secret=SECRET, transport=httpx2.MockTransport(callee)
-    )
+    downstream = DemoClient("http://down", caller="up", transport=httpx2.MockTransport(callee))
     upstream_app = demo_app(downstream=downstream)
     async with httpx2.AsyncClient(
         transport=httpx2.ASGITransport(app=upstream_app), base_url="http://up"
@@ -144,9 +142,7 @@ async def test_a_failed_facade_call_is_a_client_span_with_an_error_status(
     def refuse(request: httpx2.Request) -> httpx2.Response:
         raise httpx2.ConnectError("connection refused", request=request)
 
-    client = DemoClient(
-        "http://down", caller="up", auth_secret=SECRET, retries=0, transport=httpx2.MockTransport(refuse)
-    )
+    client = DemoClient("http://down", caller="up", retries=0, transport=httpx2.MockTransport(refuse))
     with pytest.raises(Exception, match="demo unreachable"):
         await client._request("GET", "/api/v1/items/a")
     await client.aclose()
