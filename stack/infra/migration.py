@@ -55,8 +55,15 @@ def migration_container(service_container: Mapping[str, Any]) -> dict[str, Any]:
     }
     log_options = dict(service_container["logConfiguration"]["options"])
     log_options["awslogs-stream-prefix"] = f"{service_container['name']}-migrate"
+    # It serves no request and calls no peer, so it holds no signing key and trusts no key ring.
+    prefix = str(service_container["name"]).upper().replace("-", "_")
+    environment = sorted(
+        [*container.get("environment", []), {"name": f"{prefix}_AUTH_ENABLED", "value": "false"}],
+        key=lambda e: e["name"],
+    )
     return {
         **container,
+        "environment": environment,
         "command": MIGRATE_ARGUMENTS,
         "logConfiguration": {**service_container["logConfiguration"], "options": log_options},
     }

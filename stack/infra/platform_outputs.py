@@ -38,6 +38,10 @@ class PlatformOutputs:
     service_security_group_ids: pulumi.Input[Mapping[str, pulumi.Input[str]]]
     # Keyed by module name: <DEP>_URL → private URL of each module in its manifest's `uses`.
     dependency_urls: pulumi.Input[Mapping[str, Mapping[str, str]]]
+    # Keyed by module name: the Secrets Manager secret of its service-signing key (infra/identity.py).
+    signing_key_secret_arns: pulumi.Input[Mapping[str, pulumi.Input[str]]]
+    # The secret holding every module's public key as a JWKS: the key ring each task reads.
+    jwks_secret_arn: pulumi.Input[str]
 
     def as_stack_outputs(self) -> dict[str, Any]:
         return {output_name(field.name): getattr(self, field.name) for field in fields(self)}

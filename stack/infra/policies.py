@@ -58,7 +58,7 @@ def execution_role_policy(
     if secrets_manager_arns:
         statements.append(
             {
-                "Sid": "ReadDatabaseSecret",
+                "Sid": "ReadSecrets",
                 "Effect": "Allow",
                 "Action": "secretsmanager:GetSecretValue",
                 "Resource": sorted(secrets_manager_arns),

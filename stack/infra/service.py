@@ -9,6 +9,7 @@ import pulumi_aws as aws
 
 from infra.database import ModuleDatabase
 from infra.discovery import CONTAINER_PORT, DNS_TTL_SECONDS
+from infra.identity import KEY_RING_VOLUME, key_ring_task_role_policy, with_key_ring
 from infra.migration import ModuleMigration
 from infra.platform_outputs import PlatformOutputs, module_entry
 from infra.policies import ECS_TASKS_ASSUME_ROLE, execution_role_policy
@@ -64,6 +65,7 @@ class ModuleService(pulumi.ComponentResource):
         repository_arn = module_entry(platform.repository_arns, module, env, "ECR repository")
         security_group_id = module_entry(platform.service_security_group_ids, module, env, "security group")
         dependency_urls = module_entry(platform.dependency_urls, module, env, "service wiring")
+        signing_key_secret_arn = module_entry(platform.signing_key_secret_arns, module, env, "signing key")
         self.image = (
             pulumi.Output.from_input(settings.image)
             if settings.image
@@ -92,13 +94,17 @@ class ModuleService(pulumi.ComponentResource):
             f"{module}-execution",
             role=execution_role.id,
             policy=pulumi.Output.all(
-                repository_arn, log_group.arn, secret_parameter_arns, database_url_secret_arn
+                repository_arn,
+                log_group.arn,
+                secret_parameter_arns,
+                database_url_secret_arn,
+                signing_key_secret_arn,
             ).apply(
                 lambda a: execution_role_policy(
                     repository_arn=a[0],
                     log_group_arn=a[1],
                     secret_parameter_arns=a[2],
-                    secrets_manager_arns=[a[3]] if a[3] else [],
+                    secrets_manager_arns=[*([a[3]] if a[3] else []), a[4]],
                 )
             ),
             opts=child,
@@ -111,6 +117,12 @@ class ModuleService(pulumi.ComponentResource):
         )
         aws.iam.RolePolicy(
             f"{module}-tracing", role=task_role.id, policy=tracing_task_role_policy(), opts=child
+        )
+        aws.iam.RolePolicy(
+            f"{module}-key-ring",
+            role=task_role.id,
+            policy=pulumi.Output.from_input(platform.jwks_secret_arn).apply(key_ring_task_role_policy),
+            opts=child,
         )
 
         # Private by default: only a manifest's public_routes reach the internet-facing listener.
@@ -174,10 +186,23 @@ class ModuleService(pulumi.ComponentResource):
             ),
             execution_role_arn=execution_role.arn,
             task_role_arn=task_role.arn,
-            # The service beside its OpenTelemetry collector (stack/infra/tracing.py).
-            container_definitions=pulumi.Output.all(container, log_group.name, region).apply(
-                lambda a: json.dumps(with_collector(a[0], log_group=a[1], region=a[2]))
+            # The service beside its OpenTelemetry collector (infra/tracing.py) and its key ring's
+            # refresher (infra/identity.py), sharing the key ring's volume.
+            container_definitions=pulumi.Output.all(
+                container, log_group.name, region, signing_key_secret_arn, platform.jwks_secret_arn
+            ).apply(
+                lambda a: json.dumps(
+                    with_key_ring(
+                        with_collector(a[0], log_group=a[1], region=a[2]),
+                        module=module,
+                        signing_key_secret_arn=a[3],
+                        jwks_secret_arn=a[4],
+                        log_group=a[1],
+                        region=a[2],
+                    )
+                )
             ),
+            volumes=[aws.ecs.TaskDefinitionVolumeArgs(name=KEY_RING_VOLUME)],
             opts=child,
         )
         migration = (

@@ -24,6 +24,7 @@ from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
 from pulumi.runtime.mocks import MockMonitor
 
 from infra.discovery import namespace_name, service_url
+from infra.identity import KEY_RING_CONTAINER
 from infra.platform_outputs import PlatformOutputs
 from infra.tracing import COLLECTOR_CONTAINER
 
@@ -233,9 +234,21 @@ def service_sizes(mocks: RecordingMocks) -> dict[str, Any]:
 
 
 def module_container(container_definitions: str) -> dict[str, Any]:
-    """The module's own container of a task definition's JSON (its tracing collector runs beside it)."""
-    (container,) = (c for c in json.loads(container_definitions) if c["name"] != COLLECTOR_CONTAINER)
+    """The module's own container of a task definition's JSON (its tracing collector and key-ring
+    refresher run beside it)."""
+    sidecars = (COLLECTOR_CONTAINER, KEY_RING_CONTAINER)
+    (container,) = (c for c in json.loads(container_definitions) if c["name"] not in sidecars)
     return dict(container)
+
+
+# RFC 8037's Ed25519 example public key (appendix A.2), whose RFC 7638 thumbprint the RFC gives.
+MOCK_ED25519_PUBLIC_KEY_PEM = "\n".join(
+    [
+        "-----BEGIN PUBLIC KEY-----",
+        "MCowBQYDK2VwAyEA11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=",
+        "-----END PUBLIC KEY-----\n",
+    ]
+)
 
 
 def fake_platform(
@@ -266,6 +279,10 @@ def fake_platform(
         service_namespace_id="ns-services",
         service_security_group_ids={m: f"sg-{m}" for m in modules},
         dependency_urls=dependency_urls(manifests, lambda used: service_url(used, namespace)),
+        signing_key_secret_arns={
+            m: arn.format("secretsmanager", f"secret:pantstack/{env}/{m}/signing-key") for m in modules
+        },
+        jwks_secret_arn=arn.format("secretsmanager", f"secret:pantstack/{env}/service-jwks"),
     )
 
 
@@ -283,6 +300,9 @@ def _computed_outputs(
         outputs["repositoryUrl"] = f"{ACCOUNT_ID}.dkr.ecr.{REGION}.amazonaws.com/{outputs['name']}"
     if type_token == "random:index/randomPassword:RandomPassword":
         outputs["result"] = MOCK_PASSWORD
+    if type_token == "tls:index/privateKey:PrivateKey":
+        outputs["privateKeyPem"] = f"MOCK PRIVATE KEY OF {name}"
+        outputs["publicKeyPem"] = MOCK_ED25519_PUBLIC_KEY_PEM
     if type_token == "aws:rds/instance:Instance":
         outputs["address"] = f"{name}.abcdefghij.{REGION}.rds.amazonaws.com"
     if type_token == "aws:lb/loadBalancer:LoadBalancer":

@@ -1,7 +1,6 @@
 """ModuleMigration: each deploy migrates a module's database in a one-off ECS task, and the service
 rolls out only after that task exited 0."""
 
-import json
 import os
 import subprocess
 from pathlib import Path
@@ -11,7 +10,7 @@ import pytest
 
 from infra import DatabaseSettings, ModuleDatabase, ModuleService, ServiceSettings
 from infra.migration import RUN_TASK_SCRIPT
-from infra.testing import RecordingMocks, fake_platform, run_program
+from infra.testing import RecordingMocks, fake_platform, module_container, run_program
 
 PLATFORM = fake_platform(["orders"])
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
@@ -27,8 +26,7 @@ def declare(*, database: bool = True) -> RecordingMocks:
 
 
 def container(mocks: RecordingMocks, task_definition: str) -> dict[str, Any]:
-    (only,) = json.loads(mocks.named(TASK_DEFINITION, task_definition).inputs["containerDefinitions"])
-    return dict(only)
+    return module_container(mocks.named(TASK_DEFINITION, task_definition).inputs["containerDefinitions"])
 
 
 def test_the_service_rolls_out_only_after_the_migration_ran_on_a_database_that_is_up() -> None:
@@ -46,12 +44,16 @@ def test_the_migration_task_is_the_service_container_running_migrate_without_a_p
 
     service, migration = container(mocks, "orders"), container(mocks, "orders-migrate")
     assert migration["command"] == ["--migrate"]
-    assert (migration["image"], migration["environment"], migration["secrets"]) == (
-        service["image"],
-        service["environment"],
-        service["secrets"],
-    )
-    assert "ORDERS_DATABASE_URL" in {secret["name"] for secret in migration["secrets"]}
+    assert migration["image"] == service["image"]
+    # It serves nothing and calls no peer: no signing key, no key ring, auth off; the rest as the service.
+    environment = {e["name"]: e["value"] for e in migration["environment"]}
+    assert environment.pop("ORDERS_AUTH_ENABLED") == "false"
+    service_environment = {e["name"]: e["value"] for e in service["environment"]}
+    assert service_environment.pop("SERVICE_JWKS_FILE") == "/identity/jwks.json"
+    service_environment.pop("OTEL_EXPORTER_OTLP_ENDPOINT")
+    assert environment == service_environment
+    assert [s["name"] for s in migration["secrets"]] == ["ORDERS_DATABASE_URL"]
+    assert "mountPoints" not in migration
     assert "portMappings" not in migration and "healthCheck" not in migration
     assert migration["logConfiguration"]["options"]["awslogs-stream-prefix"] == "orders-migrate"
     task = mocks.named(TASK_DEFINITION, "orders-migrate").inputs

@@ -154,11 +154,17 @@ def test_role_policies_name_their_actions_and_resources() -> None:
         assert trust["Principal"] == {"Service": "ecs-tasks.amazonaws.com"}
 
 
-def test_the_task_role_of_the_app_has_only_its_tracing_collectors_permissions_by_default() -> None:
+def test_the_task_role_of_the_app_has_only_its_sidecars_permissions_by_default() -> None:
     mocks = declare()
 
-    roles = {policy.inputs["role"]: policy.name for policy in mocks.of_type("aws:iam/rolePolicy:RolePolicy")}
-    assert roles == {"orders-execution-id": "orders-execution", "orders-task-id": "orders-tracing"}
+    roles = sorted(
+        (policy.inputs["role"], policy.name) for policy in mocks.of_type("aws:iam/rolePolicy:RolePolicy")
+    )
+    assert roles == [
+        ("orders-execution-id", "orders-execution"),
+        ("orders-task-id", "orders-key-ring"),
+        ("orders-task-id", "orders-tracing"),
+    ]
 
 
 def test_secrets_come_from_ssm_and_the_execution_role_may_read_only_those() -> None:
@@ -166,7 +172,10 @@ def test_secrets_come_from_ssm_and_the_execution_role_may_read_only_those() -> N
     mocks = declare(ServiceSettings(listener_priority=100, secrets={"ORDERS_DATABASE_URL": parameter}))
 
     arn = f"arn:aws:ssm:{REGION}:{ACCOUNT_ID}:parameter{parameter}"
-    assert container_of(mocks)["secrets"] == [{"name": "ORDERS_DATABASE_URL", "valueFrom": arn}]
+    assert container_of(mocks)["secrets"] == [
+        {"name": "ORDERS_DATABASE_URL", "valueFrom": arn},
+        {"name": "ORDERS_SIGNING_KEY", "valueFrom": PLATFORM.signing_key_secret_arns["orders"]},  # type: ignore[index]
+    ]
     statements = statements_of(
         mocks.named("aws:iam/rolePolicy:RolePolicy", "orders-execution").inputs["policy"]
     )

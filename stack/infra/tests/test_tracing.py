@@ -5,6 +5,7 @@ import json
 from typing import Any
 
 from infra import ModuleService, ServiceSettings
+from infra.identity import KEY_RING_CONTAINER
 from infra.testing import REGION, RecordingMocks, fake_platform, run_program
 from infra.tracing import ADOT_COLLECTOR_IMAGE, COLLECTOR_CONTAINER
 
@@ -34,7 +35,7 @@ def environment_of(container: dict[str, Any]) -> dict[str, str]:
 def test_the_task_runs_the_adot_collector_beside_the_service() -> None:
     containers = containers_of(declare())
 
-    assert sorted(containers) == sorted(["orders", COLLECTOR_CONTAINER])
+    assert sorted(containers) == sorted(["orders", COLLECTOR_CONTAINER, KEY_RING_CONTAINER])
     collector = containers[COLLECTOR_CONTAINER]
     assert collector["image"] == ADOT_COLLECTOR_IMAGE
     assert collector["image"].startswith("public.ecr.aws/aws-observability/aws-otel-collector:v")
@@ -58,7 +59,7 @@ def test_the_service_exports_its_spans_to_the_collector_started_before_it() -> N
     service = containers_of(declare())["orders"]
 
     assert environment_of(service)["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://127.0.0.1:4318"
-    assert service["dependsOn"] == [{"containerName": COLLECTOR_CONTAINER, "condition": "START"}]
+    assert {"containerName": COLLECTOR_CONTAINER, "condition": "START"} in service["dependsOn"]
     # The service's own settings are still there beside the tracing endpoint.
     assert environment_of(service)["ORDERS_PORT"] == "8000"
 

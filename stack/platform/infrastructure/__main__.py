@@ -12,6 +12,7 @@ import pulumi_aws as aws
 from manifest import check_deployable, dependency_urls, load_all
 
 from infra import CONTAINER_PORT, PlatformOutputs, namespace_name, service_url
+from infra.identity import PlatformIdentity
 
 ZONES = 2
 # Every module with a Pulumi project gets an ECR repository: the same rule `make stack-*` uses.
@@ -185,6 +186,9 @@ for consumer in manifests:
             to_port=CONTAINER_PORT,
         )
 
+# Each module's own signing key, and the key ring of their public keys every task trusts.
+identity = PlatformIdentity(modules, config.get_object("signingKeyGenerations") or {})
+
 PlatformOutputs(
     vpc_id=vpc.id,
     private_subnet_ids=[subnet.id for subnet in private_subnets],
@@ -204,6 +208,8 @@ PlatformOutputs(
     dependency_urls=dependency_urls(
         manifests, lambda used: service_url(used, namespace_name(pulumi.get_stack()))
     ),
+    signing_key_secret_arns=identity.signing_key_secret_arns,
+    jwks_secret_arn=identity.jwks_secret_arn,
 ).export()
 pulumi.export("publicSubnetIds", [subnet.id for subnet in public_subnets])
 pulumi.export("albDnsName", alb.dns_name)

@@ -62,7 +62,7 @@ def test_both_envs_read_the_url_of_their_own_database_from_its_secret(
         container = module_container(task["containerDefinitions"])
         return {secret["name"] for secret in container["secrets"]}
 
-    assert secret_names("prod") == secret_names("test") == {"SHIPPING_DATABASE_URL", "SERVICE_AUTH_SECRET"}
+    assert secret_names("prod") == secret_names("test") == {"SHIPPING_DATABASE_URL", "SHIPPING_SIGNING_KEY"}
 
 
 def test_prod_protects_and_backs_up_its_database_and_test_is_small_and_disposable(
