@@ -251,6 +251,7 @@ def run_checks(pex_dir: Path, work_dir: Path, scale: Scale) -> list[Outcome]:
         settled_again = sum(r.linked_successes(link) for link in checks.SETTLED_AGAIN)
         rows = [
             ("scenarios / steps / 5xx", f"{r.scenarios} / {r.steps} / {r.server_errors}"),
+            ("Hypothesis runs restarted (FlakyStrategyDefinition)", str(r.generation_restarts)),
             ("settled orders changed again (2xx)", str(settled_again)),
         ]
         rows += [(f"via {name}", _statuses(statuses)) for name, statuses in sorted(r.linked.items())]
