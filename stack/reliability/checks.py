@@ -208,6 +208,10 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "idempotent-replayed"
 # How long one client keeps retrying one create before the check counts it as given up.
 RETRY_DEADLINE_SECONDS = 180.0
+# The client discards the first 201 of every n-th create, as if it was lost on the way back, and
+# retries: with the key honoured that retry is a replay, without it a second order. A kill -9 between
+# commit and answer does the same, but too rarely to rely on.
+LOSE_FIRST_ANSWER_EVERY = 10
 
 
 @dataclass
@@ -219,6 +223,7 @@ class RetryDurabilityResult:
     attempts: int = 0
     retried_keys: int = 0  # keys that took more than one attempt
     unanswered_attempts: int = 0  # connection refused or dropped: the kill, orders restarting
+    answers_lost: int = 0  # first 201s the client discarded (LOSE_FIRST_ANSWER_EVERY) and retried
     replayed: int = 0  # 201s answered from the stored first response (Idempotent-Replayed: true)
     statuses: Counter[int] = field(default_factory=Counter)
     server_errors: int = 0
@@ -234,6 +239,8 @@ class RetryDurabilityResult:
             self.acknowledged == self.keys
             and 0 < self.acknowledged_before_kill < self.keys
             and self.retried_keys > 0
+            and self.answers_lost > 0
+            and self.replayed >= self.answers_lost
             and not self.gave_up
             and self.server_errors == 0
             and self.duplicates == 0
@@ -247,8 +254,9 @@ def durability_with_retries(
 ) -> RetryDurabilityResult:
     """`workers` clients create `keys` orders, each with its own Idempotency-Key, and retry every
     create (same key, same body) until it is acknowledged, while orders gets kill -9 once half are
-    and is restarted at once. Then orders is killed again and its database (SQLite or PostgreSQL)
-    is read: exactly one order per key, and every acknowledged one there."""
+    and is restarted at once; every LOSE_FIRST_ANSWER_EVERY-th first 201 is discarded and retried.
+    Then orders is killed again and its database (SQLite or PostgreSQL) is read: exactly one order
+    per key, and every acknowledged one there."""
     result = RetryDurabilityResult(engine, keys)
     skus = [f"retry-{n}" for n in range(10)]
     acknowledged: dict[str, str] = {}  # customer_id (one per key) -> order id of the 201
@@ -266,6 +274,7 @@ def durability_with_retries(
             customer = f"retry-{number}"
             body, key = order_body(customer, skus, rng), f"reliability-{uuid.uuid4()}"
             deadline, backoff, attempts, last = time.monotonic() + RETRY_DEADLINE_SECONDS, 0.05, 0, ""
+            lost_one = False
             while time.monotonic() < deadline:
                 attempts += 1
                 try:
@@ -279,6 +288,11 @@ def durability_with_retries(
                     with lock:
                         result.statuses[reply.status] += 1
                         result.server_errors += reply.status >= 500 and reply.status != 503
+                    if reply.status == 201 and number % LOSE_FIRST_ANSWER_EVERY == 0 and not lost_one:
+                        lost_one = True  # as if the answer never made it back: the client retries
+                        with lock:
+                            result.answers_lost += 1
+                        continue
                     if reply.status == 201:
                         with lock:
                             result.attempts += attempts

@@ -16,6 +16,7 @@ from typing import Any
 
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.errors import FlakyStrategyDefinition
 from hypothesis.stateful import Bundle, rule
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
@@ -48,6 +49,7 @@ CHECKS = [
 STATEFUL_CHECKS = [*CHECKS, ensure_resource_availability, use_after_free]
 # Enough for create -> read -> confirm -> read -> cancel and a few more; Hypothesis' default is 50.
 STEPS_PER_SCENARIO = 10
+MAX_GENERATION_RESTARTS = 5
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 HTTP_METHODS = ("GET", "PUT", "POST", "DELETE", "PATCH")
 
@@ -183,6 +185,7 @@ class StatefulResult:
     # Steps that followed an OpenAPI link, by link ("POST /x -> 201 -> GetX"), with their answers.
     linked: dict[str, Counter[int]] = field(default_factory=dict)
     failures: dict[str, str] = field(default_factory=dict)
+    generation_restarts: int = 0  # Hypothesis stopped on FlakyStrategyDefinition and a new run went on
 
     @property
     def ok(self) -> bool:
@@ -263,15 +266,23 @@ def fuzz_stateful(
                 for failure in group.exceptions:
                     _record(result.failures, f"{case.operation.label} (stateful)", failure, case)
 
-    Workflow.run(
-        settings=settings(
-            max_examples=scenarios,
-            stateful_step_count=STEPS_PER_SCENARIO,
-            deadline=None,
-            database=None,
-            derandomize=False,
-            phases=[Phase.generate],
-            suppress_health_check=list(HealthCheck),
-        )
-    )
+    while result.scenarios < scenarios:
+        try:
+            Workflow.run(
+                settings=settings(
+                    max_examples=scenarios - result.scenarios,
+                    stateful_step_count=STEPS_PER_SCENARIO,
+                    deadline=None,
+                    database=None,
+                    derandomize=False,
+                    phases=[Phase.generate],
+                    suppress_health_check=list(HealthCheck),
+                )
+            )
+        except FlakyStrategyDefinition:
+            # Which rules can run depends on what the live server answered, so Hypothesis may see
+            # a scenario's choices play out differently and stop; the run goes on with a fresh one.
+            result.generation_restarts += 1
+            if result.generation_restarts > MAX_GENERATION_RESTARTS:
+                raise
     return result

@@ -126,6 +126,10 @@ def run_checks(pex_dir: Path, work_dir: Path, scale: Scale) -> list[Outcome]:
                     ("acknowledged when kill -9 hit mid-run", str(r.acknowledged_before_kill)),
                     ("attempts / keys retried", f"{r.attempts} / {r.retried_keys}"),
                     ("attempts without an answer (the kill, the restart)", str(r.unanswered_attempts)),
+                    (
+                        f"first 201s discarded (1 key in {checks.LOSE_FIRST_ANSWER_EVERY}) and retried",
+                        str(r.answers_lost),
+                    ),
                     ("201s replayed from the stored first answer", str(r.replayed)),
                     ("answers", _statuses(r.statuses)),
                     ("keys given up on", str(len(r.gave_up))),
@@ -247,6 +251,7 @@ def run_checks(pex_dir: Path, work_dir: Path, scale: Scale) -> list[Outcome]:
         settled_again = sum(r.linked_successes(link) for link in checks.SETTLED_AGAIN)
         rows = [
             ("scenarios / steps / 5xx", f"{r.scenarios} / {r.steps} / {r.server_errors}"),
+            ("Hypothesis runs restarted (FlakyStrategyDefinition)", str(r.generation_restarts)),
             ("settled orders changed again (2xx)", str(settled_again)),
         ]
         rows += [(f"via {name}", _statuses(statuses)) for name, statuses in sorted(r.linked.items())]
@@ -321,6 +326,8 @@ def machine() -> list[tuple[str, str]]:
         ("RAM", memory or "unknown"),
         ("OS", platform.platform()),
         ("Python (checks and services)", f"{platform.python_implementation()} {platform.python_version()}"),
+        # The machine may be shared: its load over the run puts the timings in context.
+        ("load average 1 / 5 / 15 min, when written", " / ".join(f"{load:.2f}" for load in os.getloadavg())),
     ]
 
 
@@ -397,9 +404,11 @@ _NOTES = [
     "which the next check measures.",
     "- **Durability with retries**: every create carries its own Idempotency-Key and each client retries "
     "it (same key, same body, exponential backoff) through connection errors, 409 in flight and 503 "
-    "until it is answered 201; once half are, orders gets SIGKILL and is restarted at once while the "
+    "until it is answered 201, and discards the first 201 of every tenth create (an answer lost on "
+    "the way back) and retries it too; once half are, orders gets SIGKILL and is restarted at once while the "
     "clients keep retrying. Then orders is killed again and its database is read directly: duplicates "
-    "(orders beyond one per key) and missing (acknowledged keys without their order) must both be 0. "
+    "(orders beyond one per key) and missing (acknowledged keys without their order) must both be 0, "
+    "and every retry of a discarded 201 must have been a replay (Idempotent-Replayed). "
     "Run on SQLite and on a throwaway PostgreSQL server (Debian's packages; ORDERS_DATABASE_URL).",
     "- **Downstream failure**: inventory is SIGKILLed (connection refused) or SIGSTOPped (connection "
     "accepted, nothing answers). Placing an order must answer 503 within "

@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from reliability.checks import RetryDurabilityResult, durability_with_retries
+from reliability.checks import LOSE_FIRST_ANSWER_EVERY, RetryDurabilityResult, durability_with_retries
 from reliability.run import Scale
 
 
@@ -12,6 +12,8 @@ def check_retries_across_kill_9(
     assert result.acknowledged == scale.orders_before_kill, result.gave_up
     assert 0 < result.acknowledged_before_kill < result.acknowledged, "the kill was not mid-run"
     assert result.retried_keys > 0 and result.unanswered_attempts > 0, "no create was retried across the kill"
+    assert result.answers_lost == scale.orders_before_kill // LOSE_FIRST_ANSWER_EVERY
+    assert result.replayed >= result.answers_lost, result
     assert (result.duplicates, result.missing, result.stored_orders) == (
         0,
         [],

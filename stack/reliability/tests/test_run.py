@@ -23,6 +23,7 @@ def test_the_report_has_the_machine_the_commands_and_each_checks_counts() -> Non
 
     assert "1 of 2 checks passed" in report
     assert "| cores |" in report and "| Python (checks and services) |" in report
+    assert "| load average 1 / 5 / 15 min, when written |" in report
     assert "./pants run stack/reliability:run" in report
     assert "| Durability: kill -9 under load | passed | 2000 | 0 | 12.5 s |" in report
     assert "| API fuzzing (schemathesis) | **FAILED** | 700 | 2 | 3.0 s |" in report
