@@ -29,6 +29,16 @@ def create_engine(url: str) -> AsyncEngine:
         # Concurrent writers wait for the lock instead of failing at once.
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
+        # SQLAlchemy, not the driver, begins each transaction (below).
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin_immediately(connection: Any) -> None:
+        # A deferred transaction that reads, then writes (an Idempotency-Key lookup, then the order)
+        # fails at once with "database is locked" if another writer committed in between: the
+        # busy timeout can't help an upgrade. BEGIN IMMEDIATE takes the write lock first, waiting
+        # for it under the busy timeout. WAL readers still read while it is held.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
