@@ -16,14 +16,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, Route, expect, sync_playwright
+from manifest import load_all
+from playwright.sync_api import Page, Route, ViewportSize, expect, sync_playwright
 from portal.site import build
 from system.tests.api import SANDBOX_ROOT
 from system.tests.browser import CHROMIUM_ARGS, PNG_SIGNATURE, chromium_or_skip
 
-from manifest import load_all
-
-VIEWPORT = {"width": 1280, "height": 800}
+VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
 NOT_A_FILE = re.compile(r"^(?!file:)")
 
 
@@ -40,7 +39,8 @@ def portal(tmp_path: Path) -> Path:
 
 def horizontal_overflow(page: Page) -> int:
     """How many pixels the page is wider than the window (0: no horizontal scroll)."""
-    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    overflow: int = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    return overflow
 
 
 def test_the_index_leads_to_orders_which_shows_its_endpoints_and_that_it_uses_inventory(

@@ -31,7 +31,7 @@ def lifecycle(version: str) -> str:
     return "experimental" if version.startswith("0.") else "production"
 
 
-def entities(manifest: Manifest, contract: dict | None, provides_api: set[str]) -> list[Entity]:
+def entities(manifest: Manifest, contract: dict[str, Any] | None, provides_api: set[str]) -> list[Entity]:
     """The module's Component, then its API if it has a contract; `provides_api`: the modules that do."""
     owner, stage = owner_ref(manifest.owners[0]), lifecycle(manifest.version)
     component: Entity = {
@@ -93,5 +93,5 @@ _Dumper.add_representer(str, _string)
 
 
 def dump(documents: list[Entity]) -> str:
-    body = yaml.dump_all(documents, Dumper=_Dumper, sort_keys=False, explicit_start=True, width=100)
+    body: str = yaml.dump_all(documents, Dumper=_Dumper, sort_keys=False, explicit_start=True, width=100)
     return GENERATED + "\n" + body

@@ -10,8 +10,12 @@ from portal.site import build
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make portal", description=__doc__)
-    parser.add_argument("--root", type=Path, required=True, help="the repository (modules/ and its git history)")
-    parser.add_argument("--out", type=Path, required=True, help="the directory to write (replaced if a portal)")
+    parser.add_argument(
+        "--root", type=Path, required=True, help="the repository (modules/ and its git history)"
+    )
+    parser.add_argument(
+        "--out", type=Path, required=True, help="the directory to write (replaced if a portal)"
+    )
     args = parser.parse_args(argv)
     try:
         pages = build(args.root.resolve(), args.out.resolve())

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 
 from manifest import Manifest, used_by
+
 from portal.errors import PortalError
 
 # Event edges will get their own style once modules publish events; facade calls are the only edges.
@@ -45,7 +46,7 @@ def dot_source(manifests: list[Manifest], link: str, focus: str | None = None) -
     for m in manifests:
         fill = ', fillcolor="#fde68a"' if m.name == focus else ""
         owners = " ".join(m.owners)
-        label = f"<<b>{_html(m.name)}</b><br/><font point-size=\"9\">{_html(owners)}</font>>"
+        label = f'<<b>{_html(m.name)}</b><br/><font point-size="9">{_html(owners)}</font>>'
         lines.append(
             f'  "{m.name}" [label={label}, URL="{link.format(name=m.name)}", '
             f'tooltip="{_quoted(m.description)}"{fill}];'
@@ -53,7 +54,9 @@ def dot_source(manifests: list[Manifest], link: str, focus: str | None = None) -
     for m in manifests:
         for used in m.uses:
             if used in shown:
-                lines.append(f'  "{m.name}" -> "{used}" [{FACADE_EDGE}, tooltip="{m.name} calls {used}\'s facade"];')
+                lines.append(
+                    f'  "{m.name}" -> "{used}" [{FACADE_EDGE}, tooltip="{m.name} calls {used}\'s facade"];'
+                )
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -61,9 +64,7 @@ def dot_source(manifests: list[Manifest], link: str, focus: str | None = None) -
 def render_svg(source: str) -> str:
     """`dot -Tsvg` of `source`, without the XML prolog so that it can sit inline in a page."""
     env = {**os.environ, "SOURCE_DATE_EPOCH": "0"}
-    result = subprocess.run(
-        [dot_binary(), "-Tsvg"], input=source, capture_output=True, text=True, env=env
-    )
+    result = subprocess.run([dot_binary(), "-Tsvg"], input=source, capture_output=True, text=True, env=env)
     if result.returncode != 0:
         raise PortalError(f"dot could not lay out the module graph: {result.stderr.strip()}")
     return _XML_PROLOG.sub("", result.stdout)

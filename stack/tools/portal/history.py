@@ -4,6 +4,7 @@ import json
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from common.openapi_diff import compare
 from portal.errors import PortalError
@@ -32,7 +33,7 @@ def contract_history(root: Path, snapshot: Path) -> list[ContractChange]:
     version before it, classified by common.openapi_diff as `make test`'s contract check does."""
     log = _git(root, "log", "--reverse", "--format=%H%x09%cs%x09%s", "--", str(snapshot))
     changes: list[ContractChange] = []
-    previous: dict | None = None
+    previous: dict[str, Any] | None = None
     for line in log.splitlines():
         commit, date, subject = line.split("\t", 2)
         text = _git(root, "show", f"{commit}:{snapshot}", check=False)

@@ -17,6 +17,7 @@ from typing import Any
 import jinja2
 from manifest import Manifest, ManifestError, load_all, used_by
 from markdown_it import MarkdownIt
+
 from portal import backstage, graph
 from portal.errors import PortalError
 from portal.history import ContractChange, contract_history, is_git_checkout
@@ -59,7 +60,8 @@ def operations(contract: dict[str, Any]) -> tuple[Operation, ...]:
 
 def render_markdown(text: str) -> str:
     """CommonMark with GitHub's tables; raw HTML in a README is shown as text, never run."""
-    return MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"]).render(text)
+    html: str = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"]).render(text)
+    return html
 
 
 def swagger_ui_directory() -> Path:
@@ -108,7 +110,12 @@ def build(root: Path, out: Path) -> list[Path]:
         keep_trailing_newline=True,
     )
     full_graph = graph.render_svg(graph.dot_source(manifests, link="modules/{name}.html"))
-    written = [_write(out / "index.html", env.get_template("index.html").render(pages=pages, graph_svg=full_graph, base=""))]
+    written = [
+        _write(
+            out / "index.html",
+            env.get_template("index.html").render(pages=pages, graph_svg=full_graph, base=""),
+        )
+    ]
     (out / "module-graph.svg").write_text(full_graph)
     for page in pages:
         html = env.get_template("module.html").render(page=page, base="../")
@@ -127,16 +134,23 @@ def _write_catalog(directory: Path, pages: list[ModulePage]) -> None:
     for page in pages:
         documents = backstage.entities(page.manifest, page.contract, provides_api)
         _write(directory / page.manifest.name / "catalog-info.yaml", backstage.dump(documents))
-    _write(directory / "catalog-info.yaml", backstage.dump([backstage.location([p.manifest.name for p in pages])]))
+    _write(
+        directory / "catalog-info.yaml",
+        backstage.dump([backstage.location([p.manifest.name for p in pages])]),
+    )
 
 
 def _read_contract(path: Path) -> dict[str, Any] | None:
     if not path.is_file():
         return None
+    fix = "rewrite it with make contract-accept"
     try:
-        return json.loads(path.read_text())
+        document = json.loads(path.read_text())
     except json.JSONDecodeError as error:
-        raise PortalError(f"{path} is not valid JSON ({error}); rewrite it with make contract-accept.") from None
+        raise PortalError(f"{path} is not valid JSON ({error}); {fix}.") from None
+    if not isinstance(document, dict):
+        raise PortalError(f"{path} holds a JSON {type(document).__name__}, not an OpenAPI document; {fix}.")
+    return document
 
 
 def _clear(out: Path) -> None:

@@ -1,17 +1,16 @@
-"""A module's contract history: each commit that changed its openapi.json, classified like make test's check."""
+"""A module's contract history: each commit that changed its openapi.json, classified as make test does."""
 
+import subprocess
 from pathlib import Path
 
 from portal.history import contract_history, is_git_checkout
 from portal.site import build
-from portal.tests.conftest import commit, contract, write_contract
+from portal.tests.scratch_repo import commit, contract, write_contract
 
 SNAPSHOT = Path("modules/orders/openapi.json")
 
 
 def test_each_commit_to_the_snapshot_is_classified_against_the_one_before_newest_first(repo: Path) -> None:
-    import subprocess
-
     subprocess.run(["git", "init", "--quiet", str(repo)], check=True)
     commit(repo, "orders: first contract")
     write_contract(repo, "orders", contract("/api/v1/orders", "/health", "/ready"))
@@ -34,8 +33,6 @@ def test_each_commit_to_the_snapshot_is_classified_against_the_one_before_newest
 
 
 def test_the_module_page_lists_the_history_and_marks_breaking_changes(repo: Path, tmp_path: Path) -> None:
-    import subprocess
-
     subprocess.run(["git", "init", "--quiet", str(repo)], check=True)
     commit(repo, "orders: first contract")
     write_contract(repo, "orders", contract("/api/v1/orders"))
@@ -44,7 +41,9 @@ def test_the_module_page_lists_the_history_and_marks_breaking_changes(repo: Path
     html = (tmp_path / "portal/modules/orders.html").read_text()
 
     assert '<ol class="history" id="history">' in html
-    assert "orders: drop /health" in html and '<li class="breaking">GET /health: operation removed</li>' in html
+    assert (
+        "orders: drop /health" in html and '<li class="breaking">GET /health: operation removed</li>' in html
+    )
     assert "snapshot created" in html
 
 

@@ -6,9 +6,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+
 from portal.errors import PortalError
 from portal.site import MARKER, build
-from portal.tests.conftest import write_module
+from portal.tests.scratch_repo import write_module
 
 
 class Page(HTMLParser):
@@ -90,13 +91,22 @@ def test_raw_html_in_a_readme_is_shown_as_text_not_run(repo: Path, tmp_path: Pat
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert(1)" not in html
 
 
-def test_the_contract_is_in_the_page_and_swagger_ui_beside_it_with_no_other_host(portal: Path, repo: Path) -> None:
+def test_the_contract_is_in_the_page_and_swagger_ui_beside_it_with_no_other_host(
+    portal: Path, repo: Path
+) -> None:
     page = read(portal, "modules/orders.html")
 
-    assert json.loads(page.json_scripts["contract"]) == json.loads((repo / "modules/orders/openapi.json").read_text())
-    endpoints = (portal / "modules/orders.html").read_text().split('id="endpoints"', 1)[1].split("</table>")[0]
+    assert json.loads(page.json_scripts["contract"]) == json.loads(
+        (repo / "modules/orders/openapi.json").read_text()
+    )
+    endpoints = (
+        (portal / "modules/orders.html").read_text().split('id="endpoints"', 1)[1].split("</table>")[0]
+    )
     rows = [re.sub(r"<[^>]+>", " ", row).split() for row in re.findall(r"<tr>(.*?)</tr>", endpoints)]
-    assert rows[1:] == [["GET", "/api/v1/orders", "Read", "/api/v1/orders"], ["GET", "/health", "Read", "/health"]]
+    assert rows[1:] == [
+        ["GET", "/api/v1/orders", "Read", "/api/v1/orders"],
+        ["GET", "/health", "Read", "/health"],
+    ]
     assert set(page.references) == {
         "../assets/portal.css",
         "../assets/swagger-ui.css",
@@ -172,4 +182,11 @@ def test_a_broken_manifest_is_reported_by_file(repo: Path, tmp_path: Path) -> No
     (repo / "modules/orders/module.toml").write_text('description = "x"\n')
 
     with pytest.raises(PortalError, match=r"modules/orders/module.toml: missing"):
+        build(repo, tmp_path / "portal")
+
+
+def test_a_contract_that_is_not_an_openapi_object_is_reported_with_the_fix(repo: Path, tmp_path: Path) -> None:
+    (repo / "modules/orders/openapi.json").write_text("[]")
+
+    with pytest.raises(PortalError, match=r"openapi.json holds a JSON list.*make contract-accept"):
         build(repo, tmp_path / "portal")
