@@ -185,7 +185,9 @@ def test_a_broken_manifest_is_reported_by_file(repo: Path, tmp_path: Path) -> No
         build(repo, tmp_path / "portal")
 
 
-def test_a_contract_that_is_not_an_openapi_object_is_reported_with_the_fix(repo: Path, tmp_path: Path) -> None:
+def test_a_contract_that_is_not_an_openapi_object_is_reported_with_the_fix(
+    repo: Path, tmp_path: Path
+) -> None:
     (repo / "modules/orders/openapi.json").write_text("[]")
 
     with pytest.raises(PortalError, match=r"openapi.json holds a JSON list.*make contract-accept"):
