@@ -13,7 +13,7 @@ SCAFFOLD := PYTHONPATH=stack/tools python3 -m scaffold.cli --root .
 REQUIRE_MODULE = $(SCAFFOLD) validate --target "make $@" -- "$$M"
 
 .DEFAULT_GOAL := help
-.PHONY: help test test-quick sync fmt locks package new-module gh-new-module-pr update-module update-modules adopt-module remove-module check-module contract-accept graph ide dev base-image images up down logs stack-preview stack-up stack-destroy affected-demo bench reliability
+.PHONY: help test test-quick sync fmt locks package new-module gh-new-module-pr update-module update-modules adopt-module remove-module check-module contract-accept graph portal ide dev base-image images up down logs stack-preview stack-up stack-destroy affected-demo bench reliability
 
 help: ## Show this help
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -77,6 +77,9 @@ contract-accept: ## Accept an intended change of a module's HTTP contract: rewri
 
 graph: sync ## Module graph from the manifests (docs/module-graph.{mmd,svg}, written by make sync)
 	python3 stack/tools/module_graph.py
+
+portal: ## Developer portal into dist/portal/ (open index.html, no server): modules, owners, APIs, contract history, graph, Backstage catalog
+	$(PANTS) run stack/tools/portal:portal -- --root "$$PWD" --out "$$PWD/dist/portal"
 
 ide: ## Editor settings: a virtualenv per resolve (./pants export) and pyrightconfig.json, one environment per module
 	python3 stack/tools/ide.py --export

@@ -1,10 +1,9 @@
 """orders' /api/docs in a real browser (Debian's chromium, driven by Playwright) against its running
 PEX: every operation listed, GET /health tried out, and not one request to any other host.
 
-Without chromium the test is skipped with a banner, except under CI (CI=true), where it fails:
-`.ci/run` installs chromium, so a missing one there is a broken pipeline, not a missing tool.
-PANTSTACK_CHROMIUM names another binary; PANTSTACK_DOCS_SCREENSHOT, a path to copy the screenshot
-to (how docs/images/orders-api-docs.png is made, see README.md).
+Without chromium it is skipped, or fails under CI (system/tests/browser.py).
+PANTSTACK_DOCS_SCREENSHOT is a path to copy the screenshot to (how docs/images/orders-api-docs.png
+is made, see README.md).
 """
 
 import os
@@ -16,25 +15,14 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Page, Route, expect, sync_playwright
 from system.tests.api import SANDBOX_ROOT
+from system.tests.browser import CHROMIUM_ARGS, PNG_SIGNATURE, chromium_or_skip
 
 from reliability.processes import ModuleProcess, running_modules
-
-CHROMIUM = os.environ.get("PANTSTACK_CHROMIUM", "/usr/bin/chromium")
-# Background networking (updates, safe browsing, field trials) would reach for Google's hosts.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update"]
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture
 def chromium_path() -> str:
-    if os.access(CHROMIUM, os.X_OK):
-        return CHROMIUM
-    reason = f"no chromium at {CHROMIUM} (apt-get install chromium, or set PANTSTACK_CHROMIUM)"
-    if os.environ.get("CI", "").lower() in ("true", "1"):
-        pytest.fail(f"{reason}; CI must run the browser test (.ci/run installs chromium)")
-    message = f"NO CHROMIUM, the API docs browser test did NOT run: {reason}. .ci/run installs it."
-    print(f"\n{'!' * 100}\n{message}\n{'!' * 100}")
-    pytest.skip(message)
+    return chromium_or_skip("API docs")
 
 
 @pytest.fixture
