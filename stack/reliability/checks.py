@@ -754,6 +754,12 @@ def stateful_fuzzing(pex_dir: Path, work_dir: Path, scenarios: int = 30) -> Stat
                     except OSError:
                         continue
 
+        created = "POST /api/v1/orders -> [201] "
         return fuzz_stateful(
-            "orders", services["orders"], scenarios, ("POST", ORDERS), stock_what_the_order_names
+            "orders",
+            services["orders"],
+            scenarios,
+            ("POST", ORDERS),
+            stock_what_the_order_names,
+            required_links=[created + link for link in ("GetOrder", "ConfirmOrder", "CancelOrder")],
         )

@@ -10,7 +10,7 @@ Paths are also probed with methods they don't have: 405 naming the allowed metho
 import http.client
 import urllib.parse
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,6 +49,8 @@ CHECKS = [
 STATEFUL_CHECKS = [*CHECKS, ensure_resource_availability, use_after_free]
 # Enough for create -> read -> confirm -> read -> cancel and a few more; Hypothesis' default is 50.
 STEPS_PER_SCENARIO = 10
+# A run that has not covered its required links after this many times its scenarios stops anyway.
+MAX_SCENARIOS_FACTOR = 4
 MAX_GENERATION_RESTARTS = 5
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 HTTP_METHODS = ("GET", "PUT", "POST", "DELETE", "PATCH")
@@ -208,12 +210,16 @@ def fuzz_stateful(
     scenarios: int,
     create: tuple[str, str],
     before_call: Callable[[Any], None] = lambda case: None,
+    required_links: Sequence[str] = (),
 ) -> StatefulResult:
     """schemathesis's state machine over one running module: sequences of calls that feed each
     answer's ids into the next call through the OpenAPI links (e.g. create -> read -> confirm), with
     schemathesis's default checks, stateful ones included (a created resource can be read, a deleted
     one is gone). Every scenario may start with `create` (method, path) on valid input;
-    `before_call` may prepare what a generated case needs (e.g. stock for an order)."""
+    `before_call` may prepare what a generated case needs (e.g. stock for an order). The run goes on
+    past `scenarios` (up to MAX_SCENARIOS_FACTOR times as many) until every link named by a prefix in
+    `required_links` has been followed to a 2xx at least once: which sequences Hypothesis draws is
+    random, and a small run may otherwise never confirm an order it created."""
     result = StatefulResult(module)
     schema = schemathesis.openapi.from_url(api.url + OPENAPI_PATH, timeout=15)
     authorized = {"Authorization": f"Bearer {api.token}"}
@@ -266,11 +272,21 @@ def fuzz_stateful(
                 for failure in group.exceptions:
                     _record(result.failures, f"{case.operation.label} (stateful)", failure, case)
 
-    while result.scenarios < scenarios:
+    def covered() -> bool:
+        return all(result.linked_successes(link) > 0 for link in required_links)
+
+    def wanted() -> int:
+        if result.scenarios < scenarios:
+            return scenarios - result.scenarios
+        if covered() or result.scenarios >= scenarios * MAX_SCENARIOS_FACTOR:
+            return 0
+        return max(1, scenarios // 2)
+
+    while wanted():
         try:
             Workflow.run(
                 settings=settings(
-                    max_examples=scenarios - result.scenarios,
+                    max_examples=wanted(),
                     stateful_step_count=STEPS_PER_SCENARIO,
                     deadline=None,
                     database=None,
