@@ -40,7 +40,9 @@ if [ "$from_sources" -eq 1 ] && [ -z "${DEV_VENV_DIR:-}" ]; then
     venv="$(venv_of "$m" || true)"
     if [ -z "$venv" ] || [ "3rdparty/python/$m.lock" -nt "$venv/pyvenv.cfg" ]; then stale+=("--resolve=$m"); fi
   done
-  [ "${#stale[@]}" -eq 0 ] || ./pants export "${stale[@]}"
+  # Links into Pants' cache of resolve venvs: no copy, so the first start is no slower than the PEX
+  # build it replaces. (`make ide` exports mutable copies to the same place; either serves.)
+  [ "${#stale[@]}" -eq 0 ] || ./pants export --py-resolve-format=symlinked_immutable_virtualenv "${stale[@]}"
   ./pants package stack/tools:otlp_receiver
 elif [ "$from_sources" -eq 0 ] && [ -z "${DEV_PEX_DIR:-}" ]; then
   targets=()

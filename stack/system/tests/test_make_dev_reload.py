@@ -26,15 +26,15 @@ RELOAD_TARGET_SECONDS = 3.0
 
 
 def scratch_repo(root: Path) -> Path:
-    """A repository laid out like this one, with the sources each module's PEX carries: its own code
-    under modules/<m>/, the shared libraries under stack/libs/, and dev.sh."""
+    """A repository laid out like this one, with the sources the modules' PEXes carry (each its own
+    code and the facades it uses) under modules/, the shared libraries under stack/libs/, and dev.sh."""
     for module in MODULES:
         with zipfile.ZipFile(SANDBOX_ROOT / f"modules.{module}/{module}.pex") as pex:
             for name in pex.namelist():
                 top = name.split("/", 1)[0]
-                if name.endswith("/") or (top in MODULES and top != module):
-                    continue  # another module's facade: that module's own PEX has all of it
-                if top == module:
+                if name.endswith("/"):
+                    continue
+                if top in MODULES:
                     target = root / "modules" / name
                 elif "/" in name and not top.startswith((".", "__")):
                     target = root / "stack/libs" / name
@@ -102,7 +102,10 @@ def test_make_dev_reloads_a_saved_module_and_survives_a_syntax_error(tmp_path: P
         tokens = {m.lower(): t for m, t in re.findall(r"export (\w+)_TOKEN=(\S+)", printed)}
         apis = {m: Api(urls[m], tokens[m]) for m in MODULES}
         for api in apis.values():
-            wait_ready(api, alive=lambda: dev.poll() is None)
+            try:
+                wait_ready(api, alive=lambda: dev.poll() is None)
+            except AssertionError as error:
+                raise AssertionError(f"{error}\n{log.read_text()}") from None
         assert list_description(apis["orders"]) == OLD_DOCSTRING
         # A keep-alive connection to inventory, which must survive orders' reloads.
         inventory = http.client.HTTPConnection(
