@@ -12,7 +12,7 @@ base_port="${DEV_BASE_PORT:-8001}"
 # the system tests use it to run this script on the PEXes under test.
 pex_dir="${DEV_PEX_DIR:-dist}"
 from_sources=1
-if [ -n "${DEV_PEX_DIR:-}" ] || [ -n "${PEX:-}" ]; then from_sources=0; fi
+if [ -n "${DEV_PEX_DIR:-}" ] || [ "${PEX:-}" = 1 ]; then from_sources=0; fi
 modules=()
 if [ -n "${DEV_PEX_DIR:-}" ]; then
   for pex in "$pex_dir"/modules.*/*.pex; do [ -e "$pex" ] && modules+=("$(basename "$pex" .pex)"); done
@@ -48,6 +48,15 @@ elif [ "$from_sources" -eq 0 ] && [ -z "${DEV_PEX_DIR:-}" ]; then
   targets=()
   for m in "${modules[@]}"; do targets+=("modules/$m:$m"); done
   ./pants package "${targets[@]}" stack/tools:otlp_receiver
+fi
+if [ "$from_sources" -eq 1 ]; then
+  for m in "${modules[@]}"; do
+    if [ ! -x "$(venv_of "$m" || true)/bin/python" ]; then
+      echo "make dev: no virtualenv for $m's resolve in ${DEV_VENV_DIR:-$exports}/$m:" \
+        "run \`./pants export --resolve=$m\` (or \`make dev PEX=1\`)." >&2
+      exit 1
+    fi
+  done
 fi
 # `in_module M PACKAGE ARGS...`: runs `python -m PACKAGE ARGS...` with module M's code and packages:
 # its virtualenv's python with the source roots on PYTHONPATH, or its PEX.
