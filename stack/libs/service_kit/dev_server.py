@@ -129,7 +129,8 @@ def _serve(config: uvicorn.Config, sock: socket.socket) -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     roots = _first_party_roots()
     for name, loaded in list(sys.modules.items()):
-        if (path := getattr(loaded, "__file__", None)) and str(Path(path).resolve()).startswith(roots):
+        path = getattr(loaded, "__file__", None)
+        if name != "__main__" and path and str(Path(path).resolve()).startswith(roots):
             del sys.modules[name]
     uvicorn.Server(config).run(sockets=[sock])
 
@@ -177,7 +178,8 @@ def supervise(module: str, host: str, port: int, reload_dirs: list[Path]) -> Non
             preloaded = True
         current = _snapshot(reload_dirs)
         if current == seen:
-            if worker.exitcode is not None and not exit_reported:
+            # 0 is a worker that stopped on Ctrl-C (sent to the whole group) just before the reloader.
+            if worker.exitcode not in (None, 0) and not exit_reported:
                 logger.error("%s's worker exited (%s); it restarts on the next save", module, worker.exitcode)
                 exit_reported = True
             continue
