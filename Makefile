@@ -4,7 +4,7 @@ TYPE ?= http-api
 ENV ?=
 # Variables users set (M=, TYPE=, ...) reach recipes only through the environment, as "$$M": never
 # pasted into shell text, and never expanded by make either (`$(value ...)` keeps `$(shell ...)` inert).
-USER_VARIABLES := M TYPE FEATURES USES OWNERS DESCRIPTION ENV ARGS FORCE BENCH_ARGS BASE_IMAGE
+USER_VARIABLES := M TYPE FEATURES USES OWNERS DESCRIPTION ENV ARGS FORCE BENCH_ARGS BASE_IMAGE PEX
 $(foreach variable,$(USER_VARIABLES),$(eval override $(variable) := $$(value $(variable))))
 export $(USER_VARIABLES)
 # check and remove need only the standard library; new renders jinja2 templates, so it runs in Pants.
@@ -84,7 +84,7 @@ portal: ## Developer portal into dist/portal/ (open index.html, no server): modu
 ide: ## Editor settings: a virtualenv per resolve (./pants export) and pyrightconfig.json, one environment per module
 	python3 stack/tools/ide.py --export
 
-dev: ## Run every module locally on embedded defaults (SQLite in .data/); Ctrl-C stops all
+dev: ## Run every module from its sources, reloading one on save (PEX=1: from PEXes); SQLite in .data/; Ctrl-C stops all
 	stack/tools/dev.sh
 
 # Docker: each module's image is built by Pants from its PEX (stack/docker); docker-compose runs them.

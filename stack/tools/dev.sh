@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# `make dev`: builds every module's PEX and runs them all on embedded defaults (SQLite under .data/),
-# each on its own port, with each facade it uses (module.toml) pointed at its sibling. Ctrl-C stops them all.
+# `make dev`: runs every module on embedded defaults (SQLite under .data/), each on its own port, with
+# each facade it uses (module.toml) pointed at its sibling. Ctrl-C stops them all.
+# From sources (the default): each module runs with its resolve's virtualenv (`./pants export`) under
+# uvicorn's reloader (service_kit.dev_server), so saving a file under modules/<m>/ restarts <m> alone.
+# PEX=1: builds every module's PEX and runs those instead, as `make up` and deploys do.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -8,28 +11,71 @@ base_port="${DEV_BASE_PORT:-8001}"
 # DEV_PEX_DIR: run PEXes already built into that directory (laid out like dist/) instead of building;
 # the system tests use it to run this script on the PEXes under test.
 pex_dir="${DEV_PEX_DIR:-dist}"
+from_sources=1
+if [ -n "${DEV_PEX_DIR:-}" ] || [ "${PEX:-}" = 1 ]; then from_sources=0; fi
 modules=()
 if [ -n "${DEV_PEX_DIR:-}" ]; then
   for pex in "$pex_dir"/modules.*/*.pex; do [ -e "$pex" ] && modules+=("$(basename "$pex" .pex)"); done
 else
-  for build in modules/*/BUILD; do modules+=("$(basename "$(dirname "$build")")"); done
+  for build in modules/*/BUILD; do [ -e "$build" ] && modules+=("$(basename "$(dirname "$build")")"); done
 fi
 if [ "${#modules[@]}" -eq 0 ]; then
   echo "make dev: no modules under modules/ (or PEXes in DEV_PEX_DIR); create one with 'make new-module M=name'." >&2
   exit 1
 fi
 
-if [ -z "${DEV_PEX_DIR:-}" ]; then
+# From sources, a module's code comes from modules/ and stack/libs (pants.toml's source roots) and its
+# third-party packages from its resolve's virtualenv: DEV_VENV_DIR/<module>/ if set (the system tests
+# build them from the PEXes under test, and no Pants runs), else `./pants export`'s, re-exported only
+# when missing or older than the module's lockfile.
+exports=dist/export/python/virtualenvs
+venv_of() {
+  if [ -n "${DEV_VENV_DIR:-}" ]; then echo "$DEV_VENV_DIR/$1"; return; fi
+  local found=("$exports/$1"/*/pyvenv.cfg)
+  [ -e "${found[-1]}" ] && dirname "${found[-1]}"
+}
+if [ "$from_sources" -eq 1 ] && [ -z "${DEV_VENV_DIR:-}" ]; then
+  stale=()
+  for m in "${modules[@]}"; do
+    venv="$(venv_of "$m" || true)"
+    if [ -z "$venv" ] || [ "3rdparty/python/$m.lock" -nt "$venv/pyvenv.cfg" ]; then stale+=("--resolve=$m"); fi
+  done
+  # Links into Pants' cache of resolve venvs: no copy, so the first start is no slower than the PEX
+  # build it replaces. (`make ide` exports mutable copies to the same place; either serves.)
+  [ "${#stale[@]}" -eq 0 ] || ./pants export --py-resolve-format=symlinked_immutable_virtualenv "${stale[@]}"
+  ./pants package stack/tools:otlp_receiver
+elif [ "$from_sources" -eq 0 ] && [ -z "${DEV_PEX_DIR:-}" ]; then
   targets=()
   for m in "${modules[@]}"; do targets+=("modules/$m:$m"); done
   ./pants package "${targets[@]}" stack/tools:otlp_receiver
 fi
+if [ "$from_sources" -eq 1 ]; then
+  for m in "${modules[@]}"; do
+    if [ ! -x "$(venv_of "$m" || true)/bin/python" ]; then
+      echo "make dev: no virtualenv for $m's resolve in ${DEV_VENV_DIR:-$exports}/$m:" \
+        "run \`./pants export --resolve=$m\` (or \`make dev PEX=1\`)." >&2
+      exit 1
+    fi
+  done
+fi
+# `in_module M PACKAGE ARGS...`: runs `python -m PACKAGE ARGS...` with module M's code and packages:
+# its virtualenv's python with the source roots on PYTHONPATH, or its PEX.
+source_path="$PWD/modules:$PWD/stack/libs"
+in_module() {
+  local m="$1" package="$2"
+  shift 2
+  if [ "$from_sources" -eq 1 ]; then
+    PYTHONPATH="$source_path" "$(venv_of "$m")/bin/python" -m "$package" "$@"
+  else
+    PEX_MODULE="$package" "$pex_dir/modules.$m/$m.pex" "$@"
+  fi
+}
 
 # Each service signs its calls with its own Ed25519 key and trusts the JWKS of all public keys;
 # `dev` signs the curl tokens printed below. Kept across runs in .data/keys (private keys 0600);
-# any module's PEX carries the generator. Rotate one with --rotate (docs/module-guide.md).
+# any module carries the generator. Rotate one with --rotate (docs/module-guide.md).
 keys_dir="${DEV_KEYS_DIR:-$PWD/.data/keys}"
-PEX_MODULE=service_kit.keys "$pex_dir/modules.${modules[0]}/${modules[0]}.pex" --dir "$keys_dir" "${modules[@]}" dev
+in_module "${modules[0]}" service_kit.keys --dir "$keys_dir" "${modules[@]}" dev
 export SERVICE_JWKS_FILE="$keys_dir/public/jwks.json"
 signing_key_of() { echo "$(echo "$1" | tr '[:lower:]-' '[:upper:]_')_SIGNING_KEY=$(cat "$keys_dir/$1.pem")"; }
 
@@ -81,14 +127,27 @@ for m in "${modules[@]}"; do
   urls_text="$(urls_of "$m")"
   urls=()
   [ -z "$urls_text" ] || mapfile -t urls <<<"$urls_text"
-  env "${urls[@]}" "$(signing_key_of "$m")" PORT="$port" "$pex_dir/modules.$m/$m.pex" &
+  if [ "$from_sources" -eq 1 ]; then
+    # A module reloads when its own code, the shared libraries or a facade it calls changes.
+    watched=(--reload-dir "modules/$m" --reload-dir stack/libs)
+    for url in "${urls[@]}"; do
+      used="$(echo "${url%%_URL=*}" | tr '[:upper:]' '[:lower:]')"
+      for facade in "modules/$used/backend/public" "modules/$used/backend/schemas"; do
+        [ ! -d "$facade" ] || watched+=(--reload-dir "$facade")
+      done
+    done
+    env "${urls[@]}" "$(signing_key_of "$m")" PORT="$port" PYTHONPATH="$source_path" \
+      "$(venv_of "$m")/bin/python" -m service_kit.dev_server "$m" --port "$port" "${watched[@]}" &
+  else
+    env "${urls[@]}" "$(signing_key_of "$m")" PORT="$port" "$pex_dir/modules.$m/$m.pex" &
+  fi
   pids+=("$!")
   printf 'make dev: %-12s http://127.0.0.1:%s  (API docs: http://127.0.0.1:%s/api/docs)\n' "$m" "$port" "$port"
   port=$((port + 1))
 done
 echo "make dev: writes need a service token; for curl, export these dev tokens (valid 12 h, local only):"
 for m in "${modules[@]}"; do
-  token=$(PEX_MODULE=service_kit.auth "$pex_dir/modules.$m/$m.pex" \
+  token=$(in_module "$m" service_kit.auth \
     --caller dev --key-file "$keys_dir/dev.pem" --audience "$m" --dev --ttl 43200)
   echo "  export $(echo "$m" | tr '[:lower:]' '[:upper:]')_TOKEN=$token"
 done
