@@ -60,28 +60,45 @@ class Stack:
         return self.tokens[audience]
 
 
+# Every service the bench starts shares one PEX_ROOT, so warm runs skip unpacking.
+PEX_ENV = {"PEX_ROOT": str(Path.home() / ".cache" / "pantstack-bench-pex")}
+
+
+def start_inventory(pex: Path, keys_dir: Path, workdir: Path) -> Process:
+    """Inventory with its own key and rate limits off, ready."""
+    inventory = start(
+        "inventory",
+        pex,
+        {
+            **PEX_ENV,
+            **identity_env(keys_dir, "inventory"),
+            "INVENTORY_DATA_DIR": str(workdir / "inventory"),
+            "INVENTORY_RATE_LIMIT_ENABLED": "false",
+        },
+        workdir / "inventory.log",
+    )
+    inventory.wait_until("/ready")
+    return inventory
+
+
+def stock(inventory: Process, token: str) -> None:
+    """Enough of SKU that no benchmark runs out."""
+    status, body = http("PUT", f"{inventory.url}/api/v1/products/{SKU}", {"on_hand": 1_000_000_000}, token)
+    if status != 200:
+        raise BenchError(f"stocking {SKU} at inventory answered {status}: {body}")
+
+
 @contextmanager
 def running_stack(root: Path, workdir: Path, *, with_bare: bool) -> Iterator[Stack]:
     """Inventory, orders (kit, rate limit off) and optionally the bare app, stocked for orders."""
     targets = [INVENTORY, ORDERS, *([BARE_ORDERS] if with_bare else [])]
     pexes = package(root, targets)
     keys_dir = ensure_keys(pexes[ORDERS], workdir / "keys")
-    common = {"PEX_ROOT": str(Path.home() / ".cache" / "pantstack-bench-pex")}
+    common = PEX_ENV
     processes: list[Process] = []
     try:
-        inventory = start(
-            "inventory",
-            pexes[INVENTORY],
-            {
-                **common,
-                **identity_env(keys_dir, "inventory"),
-                "INVENTORY_DATA_DIR": str(workdir / "inventory"),
-                "INVENTORY_RATE_LIMIT_ENABLED": "false",
-            },
-            workdir / "inventory.log",
-        )
+        inventory = start_inventory(pexes[INVENTORY], keys_dir, workdir)
         processes.append(inventory)
-        inventory.wait_until("/ready")
         with_inventory = {**common, "INVENTORY_URL": inventory.url}
         orders = start(
             "orders",
@@ -112,14 +129,7 @@ def running_stack(root: Path, workdir: Path, *, with_bare: bool) -> Iterator[Sta
         for process in processes:
             process.wait_until("/ready" if process is not bare else "/health")
         stack = Stack(inventory, orders, bare, pexes[ORDERS], keys_dir, workdir)
-        status, body = http(
-            "PUT",
-            f"{inventory.url}/api/v1/products/{SKU}",
-            {"on_hand": 1_000_000_000},
-            stack.token("inventory"),
-        )
-        if status != 200:
-            raise BenchError(f"stocking {SKU} at inventory answered {status}: {body}")
+        stock(inventory, stack.token("inventory"))
         yield stack
     finally:
         for process in reversed(processes):

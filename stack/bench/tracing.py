@@ -9,11 +9,9 @@ from pathlib import Path
 
 from bench import report
 from bench.processes import (
-    BenchError,
     Process,
     ensure_keys,
     free_port,
-    http,
     identity_env,
     mint_token,
     package,
@@ -22,7 +20,17 @@ from bench.processes import (
     start,
     wrk,
 )
-from bench.services import INVENTORY, ORDER_BODY, ORDERS, SKU, LoadRun, LoadSettings, place_order
+from bench.services import (
+    INVENTORY,
+    ORDER_BODY,
+    ORDERS,
+    PEX_ENV,
+    LoadRun,
+    LoadSettings,
+    place_order,
+    start_inventory,
+    stock,
+)
 from bench.stats import median, ratio
 
 RECEIVER = "stack/tools:otlp_receiver"
@@ -43,7 +51,7 @@ def running_variants(root: Path, workdir: Path) -> Iterator[tuple[dict[str, Proc
     orders PEX and the keys directory that mint the bench's tokens."""
     pexes = package(root, [INVENTORY, ORDERS, RECEIVER])
     keys_dir = ensure_keys(pexes[ORDERS], workdir / "keys")
-    common = {"PEX_ROOT": str(Path.home() / ".cache" / "pantstack-bench-pex")}
+    common = PEX_ENV
     receiver_port = free_port()
     receiver_url = f"http://127.0.0.1:{receiver_port}"
     receiver = subprocess.Popen(
@@ -60,19 +68,8 @@ def running_variants(root: Path, workdir: Path) -> Iterator[tuple[dict[str, Proc
     )
     processes: list[Process] = []
     try:
-        inventory = start(
-            "inventory",
-            pexes[INVENTORY],
-            {
-                **common,
-                **identity_env(keys_dir, "inventory"),
-                "INVENTORY_DATA_DIR": str(workdir / "inventory"),
-                "INVENTORY_RATE_LIMIT_ENABLED": "false",
-            },
-            workdir / "inventory.log",
-        )
+        inventory = start_inventory(pexes[INVENTORY], keys_dir, workdir)
         processes.append(inventory)
-        inventory.wait_until("/ready")
         orders: dict[str, Process] = {}
         for number, (variant, otel) in enumerate(VARIANTS.items()):
             tracing = {} if otel is None else {"OTEL_EXPORTER_OTLP_ENDPOINT": receiver_url, **otel}
@@ -92,14 +89,7 @@ def running_variants(root: Path, workdir: Path) -> Iterator[tuple[dict[str, Proc
             processes.append(orders[variant])
         for process in orders.values():
             process.wait_until("/ready")
-        status, body = http(
-            "PUT",
-            f"{inventory.url}/api/v1/products/{SKU}",
-            {"on_hand": 1_000_000_000},
-            mint_token(pexes[ORDERS], keys_dir, audience="inventory"),
-        )
-        if status != 200:
-            raise BenchError(f"stocking {SKU} at inventory answered {status}: {body}")
+        stock(inventory, mint_token(pexes[ORDERS], keys_dir, audience="inventory"))
         yield orders, pexes[ORDERS], keys_dir
     finally:
         for process in reversed(processes):
