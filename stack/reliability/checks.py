@@ -732,6 +732,9 @@ SETTLED_AGAIN = (
 )
 
 
+READ = "GET /api/v1/orders/{order_id} -> [200] "
+
+
 def stateful_fuzzing(pex_dir: Path, work_dir: Path, scenarios: int = 30) -> StatefulResult:
     """schemathesis's state machine over orders: create -> read -> confirm/cancel on the ids orders
     answered (its OpenAPI links), against a real inventory that has whatever each generated order names
@@ -761,5 +764,9 @@ def stateful_fuzzing(pex_dir: Path, work_dir: Path, scenarios: int = 30) -> Stat
             scenarios,
             ("POST", ORDERS),
             stock_what_the_order_names,
-            required_links=[created + link for link in ("GetOrder", "ConfirmOrder", "CancelOrder")],
+            required_links=[
+                *(created + link for link in ("GetOrder", "ConfirmOrder", "CancelOrder")),
+                # ...and a read order went on to a confirm or a cancel.
+                READ,
+            ],
         )
