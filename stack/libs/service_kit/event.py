@@ -4,15 +4,15 @@ A producer declares its events in `backend/public/events.py` as subclasses of Ev
 them from there, as they import the typed client. Which broker carries them is not the event's concern.
 """
 
-from datetime import datetime, timezone
-from typing import ClassVar
+from datetime import UTC, datetime
+from typing import Any, ClassVar
 from uuid import UUID, uuid4
 
 from pydantic import BaseModel, ConfigDict, Field
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Event(BaseModel):
@@ -32,8 +32,9 @@ class Event(BaseModel):
     occurred_at: datetime = Field(default_factory=_now)
     key: str = Field(min_length=1, max_length=200)
 
-    def __init_subclass__(cls, **kwargs: object) -> None:
-        super().__init_subclass__(**kwargs)
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
         if "event_type" not in cls.__dict__:
             cls.event_type = cls.__name__
 

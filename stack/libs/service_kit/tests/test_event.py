@@ -2,6 +2,7 @@ from uuid import uuid4
 
 import pytest
 from pydantic import ValidationError
+
 from service_kit.event import Event
 
 
