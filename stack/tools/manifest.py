@@ -24,7 +24,9 @@ _OWNER = re.compile(r"@[A-Za-z0-9][A-Za-z0-9_.-]*(/[A-Za-z0-9][A-Za-z0-9_.-]*)?"
 _VERSION = re.compile(r"\d+\.\d+\.\d+", re.ASCII)
 _ROUTE = re.compile(r"/api(/[A-Za-z0-9][A-Za-z0-9._-]*)+", re.ASCII)
 # Keys a manifest may leave out; see Manifest for their defaults.
-OPTIONAL_FIELDS = frozenset({"public_routes"})
+OPTIONAL_FIELDS = frozenset({"public_routes", "coverage_floor"})
+# The line coverage CI holds a module to unless its manifest sets `coverage_floor`.
+DEFAULT_COVERAGE_FLOOR = 80
 MAX_PUBLIC_ROUTES = 2
 EXAMPLE = """description = "Payments: charges and refunds per order."
 owners = ["@acme/payments"]
@@ -50,6 +52,8 @@ class Manifest:
     # Optional key: URL prefixes the internet-facing load balancer routes to this module. None by
     # default: a module is reachable only from the modules that `use` it, inside the VPC.
     public_routes: tuple[str, ...] = ()
+    # Optional key: the line coverage (percent) CI holds this module's code to; see coverage_floors.py.
+    coverage_floor: int = DEFAULT_COVERAGE_FLOOR
 
     @property
     def path(self) -> Path:
@@ -136,7 +140,16 @@ def load(root: Path, name: str) -> Manifest:
         data["version"],
         tuple(uses),
         _public_routes(path, data.get("public_routes", [])),
+        _coverage_floor(path, data.get("coverage_floor", DEFAULT_COVERAGE_FLOOR)),
     )
+
+
+def _coverage_floor(path: Path, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
+        raise ManifestError(
+            f"{path}: `coverage_floor` must be a whole percentage from 0 to 100, not {value!r}."
+        )
+    return value
 
 
 def _public_routes(path: Path, routes: object) -> tuple[str, ...]:
