@@ -1,27 +1,41 @@
 #!/usr/bin/env bash
 # The scaffolder end to end on a scratch copy of this repo: `make new-module` for each TYPE and
-# FEATURES, Pants lint/check/test/package on the result, then `make remove-module` must leave
-# the copy byte-identical to before. Run by .ci/run; takes a few minutes.
+# FEATURES, then one Pants lint/check/test/package run over all the generated modules (one Pants
+# start, their work in parallel), then `make remove-module`, newest first: each removal must leave
+# the copy byte-identical to the commit made just before that module was generated. Run by .ci/run.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../../.." && pwd)"
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
 git -C "$repo" ls-files -z | (cd "$repo" && xargs -0 cp --parents -t "$scratch")
 cd "$scratch"
-git init -q && git add -A && git -c user.name=ci -c user.email=ci@example.com commit -qm scratch
+commit() { git add -A && git -c user.name=ci -c user.email=ci@example.com commit -qm "$1"; }
+git init -q && commit scratch
 
-for variant in "ledger OWNERS=@ci/ledger" "payments OWNERS=@ci/payments FEATURES=database USES=inventory" "jobrunner OWNERS=@ci/jobs TYPE=worker"; do
+variants=("ledger OWNERS=@ci/ledger" "payments OWNERS=@ci/payments FEATURES=database USES=inventory" "jobrunner OWNERS=@ci/jobs TYPE=worker")
+names=() specs=()
+for variant in "${variants[@]}"; do
   read -r name options <<<"$variant"
+  git tag "before-$name"
   echo "scaffold check: make new-module M=$name $options"
   # shellcheck disable=SC2086
   make --no-print-directory new-module M="$name" $options
-  ./pants --no-pantsd tailor --check update-build-files --check lint check test package "modules/$name::"
   make --no-print-directory check-module M="$name"
+  commit "$name"
+  names+=("$name") specs+=("modules/$name::")
+done
+
+./pants --no-pantsd tailor --check update-build-files --check lint check test package "${specs[@]}"
+
+for ((i = ${#names[@]} - 1; i >= 0; i--)); do
+  name="${names[$i]}"
   make --no-print-directory remove-module M="$name"
-  if [ -n "$(git status --porcelain)" ]; then
-    echo "scaffold check: remove-module M=$name left changes:" >&2
-    git status --porcelain >&2
+  git add -A
+  if ! git diff --cached --quiet "before-$name"; then
+    echo "scaffold check: remove-module M=$name did not restore the tree from before new-module:" >&2
+    git diff --cached --stat "before-$name" >&2
     exit 1
   fi
+  git reset -q --hard "before-$name"
 done
-echo "scaffold check: 3 generated modules green, and removed without a trace"
+echo "scaffold check: ${#names[@]} generated modules green, and removed without a trace"
