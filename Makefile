@@ -133,7 +133,7 @@ affected-demo: ## Show Pants selects only what one change affects (scratch copy)
 
 # Numbers, not tests: benchmarks and the full-scale reliability checks write docs/*.md.
 bench: ## Benchmarks into docs/benchmarks.md: kit vs bare FastAPI, tracing cost, facade calls, PEX start, Pants scaling, images (BENCH_ARGS=--help)
-	set -f; PYTHONPATH=stack python3 -m bench.run --root "$$PWD" $$BENCH_ARGS
+	set -f; PYTHONPATH=stack:stack/libs python3 -m bench.run --root "$$PWD" $$BENCH_ARGS
 
 reliability: ## kill -9 (with retries, SQLite and PostgreSQL), inventory down, SIGTERM, concurrency, rate limits, API fuzzing (stateful too) at full scale -> docs/reliability.md
 	$(PANTS) package modules::

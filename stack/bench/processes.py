@@ -3,7 +3,6 @@
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -14,18 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from bench.stats import WrkResult, parse_wrk
+from common.testing import processes as shared
+from common.testing.processes import free_port
 
 WRK_MISSING = "wrk is not installed: `apt-get install -y wrk` (Debian/Ubuntu) or `brew install wrk`"
 
 
 class BenchError(RuntimeError):
     """A benchmark could not run; the message says what to do."""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def pex_path(root: Path, target: str) -> Path:
@@ -56,13 +51,16 @@ def python311() -> str:
 # The benchmarks call the services as this identity; the probes play orders (bare) and shipping.
 BENCH_CALLER = "bench"
 KEY_OWNERS = ("inventory", "orders", "shipping", BENCH_CALLER)
+PEX_ROOT = Path.home() / ".cache" / "pantstack-bench-pex"
 
 
 def ensure_keys(pex: Path, keys_dir: Path) -> Path:
     """Ed25519 keys for KEY_OWNERS and the JWKS trusting them (kept if present), made by
     service_kit.keys inside a module's PEX, since bench.run itself is standard library only."""
-    run_kit(pex, "service_kit.keys", "--dir", str(keys_dir), *KEY_OWNERS)
-    return keys_dir
+    try:
+        return shared.make_keys(pex, keys_dir, KEY_OWNERS, pex_root=PEX_ROOT, python=python311())
+    except shared.KitCommandFailed as error:
+        raise BenchError(str(error)) from None
 
 
 def identity_env(keys_dir: Path, service: str) -> dict[str, str]:
@@ -77,23 +75,27 @@ def mint_token(pex: Path, keys_dir: Path, *, audience: str, ttl_seconds: int = 3
     """A dev token (labelled, local only: benchmarks outlast 15-minute service tokens) of the bench's
     identity, minted by service_kit.auth inside a module's PEX."""
     key_file = keys_dir / f"{BENCH_CALLER}.pem"
-    options = ["--caller", BENCH_CALLER, "--key-file", str(key_file), "--audience", audience]
-    return run_kit(pex, "service_kit.auth", *options, "--dev", "--ttl", str(ttl_seconds)).strip()
+    try:
+        tokens = shared.mint_dev_tokens(
+            pex,
+            key_file,
+            BENCH_CALLER,
+            [audience],
+            ttl_seconds=ttl_seconds,
+            pex_root=PEX_ROOT,
+            python=python311(),
+        )
+    except shared.KitCommandFailed as error:
+        raise BenchError(str(error)) from None
+    return tokens[audience]
 
 
 def run_kit(pex: Path, module: str, *args: str) -> str:
     """Run a service_kit command line inside a module's PEX; its stdout."""
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "PEX_ROOT": str(Path.home() / ".cache" / "pantstack-bench-pex"),
-        "PEX_MODULE": module,
-    }
-    done = subprocess.run([python311(), str(pex), *args], env=env, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise BenchError(
-            f"{module} (in {pex.name}) failed with exit {done.returncode}: {done.stderr.strip()}"
-        )
-    return done.stdout
+    try:
+        return shared.run_kit(pex, module, *args, pex_root=PEX_ROOT, python=python311())
+    except shared.KitCommandFailed as error:
+        raise BenchError(str(error)) from None
 
 
 def http(
@@ -121,18 +123,15 @@ class Process:
 
     def wait_until(self, path: str, timeout: float = 120, interval: float = 0.05) -> float:
         """Poll until `path` answers 200; seconds since the process was started."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.popen.poll() is not None:
-                raise BenchError(f"{self.name} exited with {self.popen.returncode}; its log: {self.log}")
-            try:
-                with urllib.request.urlopen(self.url + path, timeout=2) as response:
-                    if response.status == 200:
-                        return time.perf_counter() - self.started
-            except (OSError, urllib.error.HTTPError):
-                pass
-            time.sleep(interval)
-        raise BenchError(f"{self.name} did not answer 200 on {path} within {timeout:.0f} s; log: {self.log}")
+        try:
+            shared.wait_until_answers(
+                self.url + path, alive=lambda: self.popen.poll() is None, timeout=timeout, interval=interval
+            )
+        except shared.NotAnswering as error:
+            raise BenchError(
+                f"{self.name}: {error} (exit status {self.popen.poll()}); its log: {self.log}"
+            ) from None
+        return time.perf_counter() - self.started
 
     def cpu_seconds(self, *, with_children: bool = False) -> float:
         """User + system CPU time of the process so far, all threads (Linux /proc); with_children
@@ -159,10 +158,8 @@ def start(name: str, pex: Path, env: dict[str, str], log: Path) -> Process:
     port = free_port()
     full_env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", ""), **env}
     full_env["PORT"] = str(port)
-    out = log.open("wb")
     started = time.perf_counter()
-    popen = subprocess.Popen([python311(), str(pex)], env=full_env, stdout=out, stderr=subprocess.STDOUT)
-    out.close()
+    popen = shared.start_pex(pex, full_env, log, python=python311())
     return Process(name, f"http://127.0.0.1:{port}", popen, log, started)
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from unittest import mock
 
 import pulumi
+import pytest
 import yaml
 from manifest import Manifest, dependency_urls
 from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
@@ -217,6 +218,102 @@ def deploy_module_program(
         config=load_stack_config(project_dir, env),
         stack_references={f"organization/platform/{env}": platform.as_stack_outputs()},
     )
+
+
+ENVS = ("test", "prod")
+
+
+def assert_service_basics(
+    mocks: RecordingMocks,
+    module: str,
+    env: str,
+    stack_config: Mapping[str, Any],
+    *,
+    uses: Sequence[str] = (),
+    database: bool = True,
+) -> None:
+    """What every module program must declare in `env` (`mocks` from deploy_module_program, on the
+    `stack_config` of that env): the platform stack of its own env; nothing on the load balancer;
+    port 8000; reads protected; registered under its name and reaching exactly the modules it
+    `uses` at their private names; sized and scaled as its stack config says; its signing key, and
+    with a database the database's URL, read from secrets; with a database, an encrypted instance
+    (in prod protected from deletion, in two zones, with at least a week of backups) migrated by a
+    one-off task before the service rolls out, and without one neither."""
+    name = module.upper()
+    (reference,) = mocks.of_type("pulumi:pulumi:StackReference")
+    assert reference.name == f"organization/platform/{env}"
+    assert mocks.of_type("aws:lb/listenerRule:ListenerRule") == []
+    assert mocks.of_type("aws:lb/targetGroup:TargetGroup") == []
+    container = module_container(
+        mocks.named("aws:ecs/taskDefinition:TaskDefinition", module).inputs["containerDefinitions"]
+    )
+    assert container["portMappings"] == [{"containerPort": 8000, "protocol": "tcp"}]
+    environment = {variable["name"]: variable["value"] for variable in container["environment"]}
+    assert environment[f"{name}_AUTH_PROTECT_READS"] == "true"
+    assert environment["PANTSTACK_ENVIRONMENT"] == env
+    assert {key: value for key, value in environment.items() if key.endswith("_URL")} == {
+        f"{used.upper()}_URL": f"http://{used}.{env}.pantstack.internal:8000" for used in uses
+    }
+    assert mocks.one("aws:servicediscovery/service:Service").inputs["name"] == module
+    assert mocks.outputs["serviceName"] == module
+    assert mocks.outputs["image"].endswith(f"/pantstack/{module}:{module}-latest")
+    assert service_sizes(mocks) == {
+        "desired": stack_config[f"{module}:desiredCount"],
+        "cpu": str(stack_config[f"{module}:cpu"]),
+        "memory": str(stack_config[f"{module}:memory"]),
+        "bounds": (stack_config[f"{module}:minCount"], stack_config[f"{module}:maxCount"]),
+    }
+    secrets = {secret["name"] for secret in container["secrets"]}
+    assert secrets == {f"{name}_SIGNING_KEY", *([f"{name}_DATABASE_URL"] if database else [])}
+    migrations = [
+        t for t in mocks.of_type("aws:ecs/taskDefinition:TaskDefinition") if t.name == f"{module}-migrate"
+    ]
+    if not database:
+        assert mocks.of_type("aws:rds/instance:Instance") == [] and migrations == []
+        return
+    instance = mocks.one("aws:rds/instance:Instance").inputs
+    assert instance["storageEncrypted"] is True
+    if env == "prod":
+        assert (instance["deletionProtection"], instance["multiAz"]) == (True, True)
+        assert instance["backupRetentionPeriod"] >= 7
+    assert ("command:local:Command", f"{module}-migrate") in mocks.one("aws:ecs/service:Service").waits_for
+    (migration,) = migrations
+    assert module_container(migration.inputs["containerDefinitions"])["command"] == ["--migrate"]
+    assert migration.inputs["family"] == f"{module}-{env}-migrate"
+
+
+class ModuleProgramTests:
+    """The tests every module's Pulumi program gets: subclass it as `Test<Module>Program` in
+    modules/<m>/infrastructure/tests, setting `module`, `uses` (as its module.toml says; the
+    platform wires these from the manifests) and `database`; add the module's own tests beside."""
+
+    module: str
+    uses: tuple[str, ...] = ()
+    database: bool = True
+
+    @pytest.fixture(scope="class")
+    def project_dir(self, request: pytest.FixtureRequest) -> Path:
+        return Path(request.path).resolve().parents[1]
+
+    @pytest.fixture(scope="class")
+    def deployed(self, project_dir: Path) -> dict[str, RecordingMocks]:
+        return {
+            env: deploy_module_program(project_dir, self.module, env, self.uses, database=self.database)
+            for env in ENVS
+        }
+
+    @pytest.mark.parametrize("env", ENVS)
+    def test_the_program_declares_a_private_service_wired_to_its_peers_as_its_config_says(
+        self, deployed: dict[str, RecordingMocks], project_dir: Path, env: str
+    ) -> None:
+        assert_service_basics(
+            deployed[env],
+            self.module,
+            env,
+            load_stack_config(project_dir, env),
+            uses=self.uses,
+            database=self.database,
+        )
 
 
 def service_sizes(mocks: RecordingMocks) -> dict[str, Any]:

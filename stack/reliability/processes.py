@@ -7,10 +7,7 @@ kill -9 and a restart; `System` starts the modules a check needs with one shared
 import json
 import os
 import signal
-import socket
 import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable, Iterator
@@ -19,18 +16,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from common.testing import processes as shared
+from common.testing.processes import free_port
+
 MODULES = ("inventory", "orders", "shipping")
 # The checks call the services as this identity, with its own key beside the modules' keys.
 CALLER = "reliability"
 # Dev tokens (labelled, accepted only where PANTSTACK_ENVIRONMENT is local, as here): a full-scale
 # check outlives a 15-minute service token.
 TOKEN_TTL_SECONDS = 4 * 3600
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -58,16 +52,7 @@ class Api:
 
 def wait_ready(api: Api, timeout: float = 90.0, alive: Callable[[], bool] = lambda: True) -> None:
     """Until /ready answers 200; `alive` says whether the service can still come up."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert alive(), f"{api.url} stopped before it was ready"
-        try:
-            if api.call("GET", "/ready", timeout=5)[0] == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"{api.url} not ready within {timeout}s")
+    shared.wait_until_answers(f"{api.url}/ready", alive=alive, timeout=timeout)
 
 
 def pex_path(pex_dir: Path, module: str) -> Path:
@@ -83,12 +68,15 @@ def keys_dir(work_dir: Path) -> Path:
     return work_dir.parent / "keys"
 
 
+def pex_root(work_dir: Path) -> Path:
+    """Shared by the checks of one run (work dirs are siblings): each PEX's venv is built once."""
+    return work_dir.parent / "pex_root"
+
+
 def ensure_keys(pex: Path, work_dir: Path) -> Path:
     """Each module's Ed25519 key, the checks' own and the JWKS trusting them (kept if present),
     made by service_kit.keys inside a module's PEX: the checks' resolve has no `cryptography`."""
-    directory = keys_dir(work_dir)
-    _run_kit(pex, work_dir, "service_kit.keys", "--dir", str(directory), *MODULES, CALLER)
-    return directory
+    return shared.make_keys(pex, keys_dir(work_dir), (*MODULES, CALLER), pex_root=pex_root(work_dir))
 
 
 def mint_token(audience: str, pex: Path, work_dir: Path, ttl_seconds: int = TOKEN_TTL_SECONDS) -> str:
@@ -101,27 +89,13 @@ def mint_tokens(
 ) -> dict[str, str]:
     """One token per audience from a single run of service_kit.auth (a PEX start costs seconds)."""
     key_file = keys_dir(work_dir) / f"{CALLER}.pem"
-    options = ["--caller", CALLER, "--key-file", str(key_file), "--dev", "--ttl", str(ttl_seconds)]
-    printed = _run_kit(
-        pex, work_dir, "service_kit.auth", *options, *(arg for a in audiences for arg in ("--audience", a))
+    return shared.mint_dev_tokens(
+        pex, key_file, CALLER, audiences, ttl_seconds=ttl_seconds, pex_root=pex_root(work_dir)
     )
-    return dict(zip(audiences, printed.split(), strict=True))
 
 
 def _run_kit(pex: Path, work_dir: Path, module: str, *args: str) -> str:
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "PEX_ROOT": str(work_dir.parent / "pex_root"),
-        "PEX_MODULE": module,
-    }
-    done = subprocess.run(
-        [sys.executable, str(pex), *args], env=env, capture_output=True, text=True, timeout=300
-    )
-    if done.returncode != 0:
-        raise RuntimeError(
-            f"{module} (in {pex.name}) failed with exit {done.returncode}: {done.stderr.strip()}"
-        )
-    return done.stdout
+    return shared.run_kit(pex, module, *args, pex_root=pex_root(work_dir))
 
 
 @dataclass
@@ -144,10 +118,7 @@ class ModuleProcess(Api):
 
     def start(self) -> None:
         assert not self.running(), f"{self.module} is already running"
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, str(self.pex)], env=self.env, stdout=log, stderr=log
-            )
+        self.process = shared.start_pex(self.pex, self.env, self.log_path, append=True)
 
     def wait_ready(self, timeout: float = 90.0) -> None:
         try:
@@ -205,8 +176,7 @@ def module_env(work_dir: Path, ports: dict[str, int], extra: dict[str, str] | No
     Each module's own signing key is added per module (`signing_key_env`)."""
     env = {
         "PATH": os.environ.get("PATH", ""),
-        # Shared by the checks of one run (work dirs are siblings): each PEX's venv is built once.
-        "PEX_ROOT": str(work_dir.parent / "pex_root"),
+        "PEX_ROOT": str(pex_root(work_dir)),
         "SERVICE_JWKS_FILE": str(keys_dir(work_dir) / "public" / "jwks.json"),
     }
     for module, port in ports.items():

@@ -2,15 +2,13 @@
 
 import os
 import signal
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from common.testing.processes import NotAnswering, free_port, start_pex, wait_until_answers
 
 # Pants lays tests out at their repo paths and puts packaged PEXes at the sandbox root; tests
 # may chdir elsewhere, so the root is found from this file rather than the working directory.
@@ -22,12 +20,6 @@ class ServedPex:
     url: str
     process: subprocess.Popen[bytes]
     log: Path
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextmanager
@@ -43,32 +35,16 @@ def served_pex(module: str, workdir: Path, env: dict[str, str], timeout: float =
         **env,
     }
     pex = SANDBOX_ROOT / f"modules.{module}" / f"{module}.pex"
-    with log.open("w") as log_file:
-        process = subprocess.Popen(
-            [sys.executable, str(pex)], env=full_env, cwd=workdir, stdout=log_file, stderr=log_file
-        )
+    process = start_pex(pex, full_env, log, cwd=workdir)
     served = ServedPex(f"http://127.0.0.1:{port}", process, log)
     try:
-        _wait_healthy(served, timeout)
+        try:
+            wait_until_answers(f"{served.url}/health", alive=lambda: process.poll() is None, timeout=timeout)
+        except NotAnswering as error:
+            raise AssertionError(f"{error} (exit status {process.poll()}):\n{log.read_text()}") from None
         yield served
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
         returncode = process.wait(timeout=30)
     assert returncode == 0, f"{module} exited with {returncode}:\n{log.read_text()[-2000:]}"
-
-
-def _wait_healthy(served: ServedPex, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if served.process.poll() is not None:
-            raise AssertionError(
-                f"the PEX exited early with {served.process.returncode}:\n{served.log.read_text()}"
-            )
-        try:
-            with urllib.request.urlopen(f"{served.url}/health", timeout=1) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError(f"{served.url}/health did not answer within {timeout}s")

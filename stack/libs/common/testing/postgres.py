@@ -3,12 +3,13 @@
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from common.testing.processes import free_port
 
 INSTALL_HINT = "install PostgreSQL (Debian: 'apt-get install -y postgresql'); .ci/run does this in CI"
 
@@ -20,12 +21,6 @@ def find_postgres_bin() -> Path | None:
         return Path(initdb).parent
     candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
     return Path(candidates[-1]).parent if candidates else None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextmanager
@@ -40,7 +35,7 @@ def ephemeral_postgres() -> Iterator[str]:
     workdir = Path(tempfile.mkdtemp(prefix="pantstack-postgres-"))
     if as_user:
         shutil.chown(workdir, user="postgres")
-    data, port = workdir / "data", _free_port()
+    data, port = workdir / "data", free_port()
 
     def run(*argv: str) -> None:
         result = subprocess.run([*as_user, *argv], capture_output=True, text=True, timeout=120)

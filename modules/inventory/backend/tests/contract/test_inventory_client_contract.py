@@ -2,35 +2,29 @@
 FakeInventoryClient must behave alike, so consumers' tests on the fake stay truthful."""
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from uuid import uuid4
 
-import httpx2
 import pytest
 
+from common.testing.module_fixtures import real_and_fake
 from inventory.backend.api.main import create_app
-from inventory.backend.config import Settings
 from inventory.backend.public import InventoryClient, ReservationItem, ReservationStatus
 from inventory.backend.public.testing import FakeInventoryClient
-from inventory.backend.tests.conftest import KEYS
+from inventory.backend.tests.conftest import FIXTURES
 from service_kit.client import Conflict, NotFound
 
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture(params=["real", "fake"])
-async def inventory(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[InventoryClient]:
-    if request.param == "fake":
-        yield FakeInventoryClient()  # type: ignore[misc]
-        return
-    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'c.db'}", **KEYS.settings("inventory"))
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx2.ASGITransport(app=app)
-        async with InventoryClient(
-            "http://inventory", caller="contract", signing_key=KEYS.key("contract"), transport=transport
-        ) as client:
-            yield client
+@asynccontextmanager
+async def real_inventory(tmp_path: Path) -> AsyncIterator[InventoryClient]:
+    async with FIXTURES.serving(create_app(FIXTURES.settings(tmp_path)), InventoryClient) as (client, _):
+        yield client
+
+
+inventory = real_and_fake(real_inventory, FakeInventoryClient)
 
 
 def items(**quantities: int) -> list[ReservationItem]:

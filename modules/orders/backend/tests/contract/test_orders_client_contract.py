@@ -2,17 +2,18 @@
 FakeOrdersClient must behave alike, so consumers' tests on the fake stay truthful."""
 
 from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
-import httpx2
 import pytest
 
+from common.testing.module_fixtures import real_and_fake
 from orders.backend.api.main import create_app
-from orders.backend.config import Settings
 from orders.backend.public import OrderPublic, OrdersClient, OrderStatus
 from orders.backend.public.testing import FakeOrdersClient
-from orders.backend.tests.conftest import KEYS, caller_headers, stocked_inventory
+from orders.backend.tests.conftest import FIXTURES, stocked_inventory
 from service_kit.client import NotFound
 
 pytestmark = pytest.mark.anyio
@@ -21,42 +22,33 @@ pytestmark = pytest.mark.anyio
 Seed = Callable[[OrderStatus], Coroutine[Any, Any, OrderPublic]]
 
 
-@pytest.fixture(params=["real", "fake"])
-async def orders_and_seed(
-    request: pytest.FixtureRequest, settings: Settings
-) -> AsyncIterator[tuple[OrdersClient, Seed]]:
-    if request.param == "fake":
-        fake = FakeOrdersClient()
+def fake_orders() -> tuple[OrdersClient, Seed]:
+    fake = FakeOrdersClient()
 
-        async def seed_fake(status: OrderStatus) -> OrderPublic:
-            return fake.add(status)
+    async def seed(status: OrderStatus) -> OrderPublic:
+        return fake.add(status)
 
-        yield fake, seed_fake  # type: ignore[misc]
-        return
-    app = create_app(settings, stock=stocked_inventory())
-    async with app.router.lifespan_context(app):
-        transport = httpx2.ASGITransport(app=app)
-        async with (
-            OrdersClient(
-                "http://orders", caller="contract", signing_key=KEYS.key("contract"), transport=transport
-            ) as client,
-            httpx2.AsyncClient(
-                base_url="http://orders", transport=transport, headers=caller_headers()
-            ) as http,
-        ):
+    return fake, seed  # type: ignore[return-value]
 
-            async def seed_real(status: OrderStatus) -> OrderPublic:
-                body = {"customer_id": "customer-1", "items": [{"product_id": "sku-1", "quantity": 1}]}
-                order = OrderPublic.model_validate_json(
-                    (await http.post("/api/v1/orders", json=body)).content
-                )
-                if status is OrderStatus.CONFIRMED:
-                    await http.post(f"/api/v1/orders/{order.id}/confirm")
-                if status is OrderStatus.CANCELLED:
-                    await http.post(f"/api/v1/orders/{order.id}/cancel")
-                return await client.get_order(order.id)
 
-            yield client, seed_real
+@asynccontextmanager
+async def real_orders(tmp_path: Path) -> AsyncIterator[tuple[OrdersClient, Seed]]:
+    app = create_app(FIXTURES.settings(tmp_path), stock=stocked_inventory())
+    async with FIXTURES.serving(app, OrdersClient) as (client, http):
+
+        async def seed(status: OrderStatus) -> OrderPublic:
+            body = {"customer_id": "customer-1", "items": [{"product_id": "sku-1", "quantity": 1}]}
+            order = OrderPublic.model_validate_json((await http.post("/api/v1/orders", json=body)).content)
+            if status is OrderStatus.CONFIRMED:
+                await http.post(f"/api/v1/orders/{order.id}/confirm")
+            if status is OrderStatus.CANCELLED:
+                await http.post(f"/api/v1/orders/{order.id}/cancel")
+            return await client.get_order(order.id)
+
+        yield client, seed
+
+
+orders_and_seed = real_and_fake(real_orders, fake_orders)
 
 
 @pytest.mark.parametrize("status", list(OrderStatus))

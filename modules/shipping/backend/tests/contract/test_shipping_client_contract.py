@@ -2,59 +2,55 @@
 FakeShippingClient must behave alike."""
 
 from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
-import httpx2
 import pytest
 
+from common.testing.module_fixtures import real_and_fake
 from orders.backend.public import OrderStatus
 from orders.backend.public.testing import FakeOrdersClient
 from service_kit.client import NotFound
 from shipping.backend.api.main import create_app
-from shipping.backend.config import Settings
 from shipping.backend.public import ShipmentPublic, ShipmentStatus, ShippingClient
 from shipping.backend.public.testing import FakeShippingClient
-from shipping.backend.tests.conftest import KEYS
+from shipping.backend.tests.conftest import FIXTURES
 
 pytestmark = pytest.mark.anyio
 
+# Creates a shipment of the given (confirmed) order the way each implementation allows.
 Seed = Callable[[UUID], Coroutine[Any, Any, ShipmentPublic]]
 
 
-@pytest.fixture(params=["real", "fake"])
-async def shipping_and_seed(
-    request: pytest.FixtureRequest, tmp_path: Path
-) -> AsyncIterator[tuple[ShippingClient, Seed]]:
-    if request.param == "fake":
-        fake = FakeShippingClient()
+def fake_shipping() -> tuple[ShippingClient, Seed]:
+    fake = FakeShippingClient()
 
-        async def seed_fake(order_id: UUID) -> ShipmentPublic:
-            return fake.add(order_id)
+    async def seed(order_id: UUID) -> ShipmentPublic:
+        return fake.add(order_id)
 
-        yield fake, seed_fake  # type: ignore[misc]
-        return
+    return fake, seed  # type: ignore[return-value]
+
+
+@asynccontextmanager
+async def real_shipping(tmp_path: Path) -> AsyncIterator[tuple[ShippingClient, Seed]]:
     orders = FakeOrdersClient()
-    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 's.db'}", **KEYS.settings("shipping"))
-    app = create_app(settings, orders=orders)
-    headers = {"Authorization": f"Bearer {KEYS.token('contract', 'shipping')}"}
-    async with app.router.lifespan_context(app):
-        transport = httpx2.ASGITransport(app=app)
-        async with (
-            ShippingClient(
-                "http://shipping", caller="contract", signing_key=KEYS.key("contract"), transport=transport
-            ) as client,
-            httpx2.AsyncClient(base_url="http://shipping", transport=transport, headers=headers) as http,
-        ):
+    async with FIXTURES.serving(create_app(FIXTURES.settings(tmp_path), orders=orders), ShippingClient) as (
+        client,
+        http,
+    ):
 
-            async def seed_real(order_id: UUID) -> ShipmentPublic:
-                order = orders.add(OrderStatus.CONFIRMED)
-                orders.orders[order_id] = order.model_copy(update={"id": order_id})
-                response = await http.post("/api/v1/shipments", json={"order_id": str(order_id)})
-                return ShipmentPublic.model_validate_json(response.content)
+        async def seed(order_id: UUID) -> ShipmentPublic:
+            order = orders.add(OrderStatus.CONFIRMED)
+            orders.orders[order_id] = order.model_copy(update={"id": order_id})
+            response = await http.post("/api/v1/shipments", json={"order_id": str(order_id)})
+            return ShipmentPublic.model_validate_json(response.content)
 
-            yield client, seed_real
+        yield client, seed
+
+
+shipping_and_seed = real_and_fake(real_shipping, fake_shipping)
 
 
 async def test_a_shipment_is_found_by_id_and_by_order(shipping_and_seed: tuple[ShippingClient, Seed]) -> None:
