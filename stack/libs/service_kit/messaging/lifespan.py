@@ -15,12 +15,12 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from event_bus.consumer import consume_feed, consume_streams, feed_client
-from event_bus.inbox import InboxProcessor, RetryPolicy, Subscriptions
-from event_bus.metrics import EventMetrics
-from event_bus.relay import Relay, purge_sent
-from event_bus.settings import EventSettings
-from event_bus.transport import RedisStreams
+from service_kit.messaging.consumer import consume_feed, consume_streams, feed_client
+from service_kit.messaging.inbox import InboxProcessor, RetryPolicy, Subscriptions
+from service_kit.messaging.metrics import EventMetrics
+from service_kit.messaging.relay import Relay, purge_sent
+from service_kit.messaging.settings import EventSettings
+from service_kit.messaging.transport import RedisStreams
 from service_kit.periodic import periodic
 
 PURGE_INTERVAL_SECONDS = 3600.0

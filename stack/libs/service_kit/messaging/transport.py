@@ -13,7 +13,7 @@ from typing import cast
 import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
-from event_bus.envelope import Envelope
+from service_kit.messaging.envelope import Envelope
 
 logger = logging.getLogger(__name__)
 

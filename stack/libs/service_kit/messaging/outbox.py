@@ -5,7 +5,7 @@
         await uow.events.publish(OrderConfirmed(key=str(order.id), ...))
         await uow.commit()      # both, or neither
 
-The relay (`event_bus.relay`) sends committed rows later, so a crash after the commit still delivers.
+The relay (`service_kit.messaging.relay`) sends committed rows later: a crash after the commit still delivers.
 """
 
 import abc
@@ -16,9 +16,9 @@ import sqlalchemy as sa
 from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from event_bus.envelope import payload_of
-from event_bus.tables import outbox
 from service_kit.event import Event
+from service_kit.messaging.envelope import payload_of
+from service_kit.messaging.tables import outbox
 
 
 class AbstractOutbox(abc.ABC):

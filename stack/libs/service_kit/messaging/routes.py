@@ -7,12 +7,14 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from event_bus import inbox
-from event_bus.envelope import Envelope
-from event_bus.relay import read_feed
 from service_kit.auth import AuthGuard
+from service_kit.messaging import inbox
+from service_kit.messaging.envelope import Envelope
+from service_kit.messaging.relay import read_feed
 
 MAX_PAGE = 500
+# Positions and offsets beyond a 64-bit integer are no rows, and SQLite would overflow on them.
+MAX_POSITION = 2**62
 
 
 async def any_service(request: Request) -> str | None:
@@ -33,8 +35,10 @@ def feed_router() -> APIRouter:
     @router.get("")
     async def read_events(
         request: Request,
-        topic: Annotated[list[str], Query(min_length=1)],
-        after: Annotated[int, Query(ge=0)] = 0,
+        topic: Annotated[
+            list[Annotated[str, Field(min_length=1, max_length=200)]], Query(min_length=1, max_length=50)
+        ],
+        after: Annotated[int, Query(ge=0, le=MAX_POSITION)] = 0,
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
     ) -> EventFeed:
         """Relayed events of these topics after `after`, in the order they were relayed."""
@@ -85,7 +89,7 @@ def dead_letter_router() -> APIRouter:
     async def list_dead_letters(
         request: Request,
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=MAX_POSITION)] = 0,
     ) -> DeadLetterPage:
         """Events whose handler failed every attempt, oldest first."""
         items, total = await inbox.list_dead_letters(

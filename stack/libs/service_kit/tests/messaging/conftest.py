@@ -1,4 +1,4 @@
-"""Fixtures of the event library's tests: a scratch SQLite database with the event tables."""
+"""Fixtures of the messaging tests: a scratch SQLite database with the event tables."""
 
 import os
 from collections.abc import AsyncIterator
@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from event_bus.testing import event_tables
+from service_kit.messaging.testing import event_tables
 
 
 @pytest.fixture(autouse=True)
-def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def no_event_variables(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in [n for n in os.environ if n.startswith("EVENTS_") or n == "PANTSTACK_ENVIRONMENT"]:
         monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)

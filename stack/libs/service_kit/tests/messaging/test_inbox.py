@@ -6,13 +6,13 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from event_bus import inbox
-from event_bus.envelope import Envelope
-from event_bus.inbox import InboxProcessor, RetryPolicy, SqlAlchemyInbox, Subscriptions
-from event_bus.metrics import EventMetrics
-from event_bus.tables import inbox as inbox_table
-from event_bus.tests.sample_events import ThingHappened, ThingUndone
 from service_kit.event import Event
+from service_kit.messaging import inbox
+from service_kit.messaging.envelope import Envelope
+from service_kit.messaging.inbox import InboxProcessor, RetryPolicy, SqlAlchemyInbox, Subscriptions
+from service_kit.messaging.metrics import EventMetrics
+from service_kit.messaging.tables import inbox as inbox_table
+from service_kit.tests.messaging.sample_events import ThingHappened, ThingUndone
 
 pytestmark = pytest.mark.anyio
 Sessions = async_sessionmaker[AsyncSession]
@@ -73,7 +73,7 @@ def processor(
 def envelope(event: Event, position: int = 1) -> Envelope:
     return Envelope(
         event_id=event.event_id,
-        topic=type(event).topic("event_bus"),
+        topic=type(event).topic("service_kit"),
         key=event.key,
         position=position,
         payload=event.model_dump(mode="json"),
@@ -219,5 +219,5 @@ def test_one_handler_per_event_type() -> None:
     subscriptions.on(ThingHappened, handler)
     with pytest.raises(ValueError, match="already has a handler"):
         subscriptions.on(ThingHappened, handler)
-    assert subscriptions.producers == ["event_bus"]
-    assert subscriptions.topics == ["event_bus.ThingHappened.v1"]
+    assert subscriptions.producers == ["service_kit"]
+    assert subscriptions.topics == ["service_kit.ThingHappened.v1"]

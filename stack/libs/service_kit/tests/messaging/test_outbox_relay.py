@@ -6,11 +6,11 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from event_bus.envelope import Envelope
-from event_bus.outbox import SqlAlchemyOutbox
-from event_bus.relay import Relay, purge_sent, read_feed
-from event_bus.tables import outbox
-from event_bus.tests.sample_events import ThingHappened
+from service_kit.messaging.envelope import Envelope
+from service_kit.messaging.outbox import SqlAlchemyOutbox
+from service_kit.messaging.relay import Relay, purge_sent, read_feed
+from service_kit.messaging.tables import outbox
+from service_kit.tests.messaging.sample_events import ThingHappened
 
 pytestmark = pytest.mark.anyio
 Sessions = async_sessionmaker[AsyncSession]
@@ -105,3 +105,20 @@ async def test_sent_rows_past_their_retention_are_purged(session_factory: Sessio
     await Relay(session_factory, RecordingBroker().send).relay_once()
     assert await purge_sent(session_factory, retention_seconds=3600) == 0
     assert await purge_sent(session_factory, retention_seconds=1e-9) == 2
+
+
+async def test_a_publishing_commit_wakes_the_relay_and_a_rollback_does_not(session_factory: Sessions) -> None:
+    woken: list[str] = []
+    async with session_factory() as session:
+        await SqlAlchemyOutbox(session, "sample", on_commit=lambda: woken.append("x")).publish(
+            ThingHappened(key="a", n=1)
+        )
+        await session.rollback()
+    assert woken == []
+
+    async with session_factory() as session:
+        outbox_of_session = SqlAlchemyOutbox(session, "sample", on_commit=lambda: woken.append("x"))
+        await outbox_of_session.publish(ThingHappened(key="a", n=2))
+        await outbox_of_session.publish(ThingHappened(key="a", n=3))
+        await session.commit()
+    assert woken == ["x"]  # once per transaction

@@ -8,19 +8,19 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from event_bus.consumer import consume_streams
-from event_bus.envelope import Envelope
-from event_bus.outbox import SqlAlchemyOutbox
-from event_bus.relay import Relay
-from event_bus.tables import inbox as inbox_table
-from event_bus.tables import outbox
-from event_bus.testing import RedisServer, ephemeral_redis
-from event_bus.tests.sample_events import ThingHappened
-from event_bus.transport import RedisStreams
+from common.testing.redis import RedisServer, ephemeral_redis
+from service_kit.messaging.consumer import consume_streams
+from service_kit.messaging.envelope import Envelope
+from service_kit.messaging.outbox import SqlAlchemyOutbox
+from service_kit.messaging.relay import Relay
+from service_kit.messaging.tables import inbox as inbox_table
+from service_kit.messaging.tables import outbox
+from service_kit.messaging.transport import RedisStreams
+from service_kit.tests.messaging.sample_events import ThingHappened
 
 pytestmark = pytest.mark.anyio
 Sessions = async_sessionmaker[AsyncSession]
-TOPIC = ThingHappened.topic("event_bus")
+TOPIC = ThingHappened.topic("service_kit")
 
 
 @pytest.fixture
@@ -50,7 +50,7 @@ async def test_relayed_events_reach_the_inbox_once_through_a_consumer_group(
 ) -> None:
     async with session_factory() as session:
         for n in range(50):
-            await SqlAlchemyOutbox(session, "event_bus").publish(ThingHappened(key=f"k{n % 5}", n=n))
+            await SqlAlchemyOutbox(session, "service_kit").publish(ThingHappened(key=f"k{n % 5}", n=n))
         await session.commit()
     streams = RedisStreams(redis_server.url)
     try:
@@ -91,7 +91,7 @@ async def test_what_a_killed_broker_acknowledged_is_still_delivered(
     try:
         await streams.join("consumer", [TOPIC])
         async with session_factory() as session:
-            await SqlAlchemyOutbox(session, "event_bus").publish(ThingHappened(key="a", n=7))
+            await SqlAlchemyOutbox(session, "service_kit").publish(ThingHappened(key="a", n=7))
             await session.commit()
         await Relay(session_factory, streams.send).relay_once()
     finally:

@@ -17,9 +17,9 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from event_bus.envelope import Envelope
-from event_bus.metrics import EventMetrics
-from event_bus.tables import outbox
+from service_kit.messaging.envelope import Envelope
+from service_kit.messaging.metrics import EventMetrics
+from service_kit.messaging.tables import outbox
 
 logger = logging.getLogger(__name__)
 

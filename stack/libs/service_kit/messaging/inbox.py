@@ -30,10 +30,10 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from event_bus.envelope import Envelope, EventT
-from event_bus.metrics import EventMetrics
-from event_bus.tables import cursors, inbox
 from service_kit.event import Event
+from service_kit.messaging.envelope import Envelope, EventT
+from service_kit.messaging.metrics import EventMetrics
+from service_kit.messaging.tables import cursors, inbox
 
 logger = logging.getLogger(__name__)
 
@@ -193,6 +193,7 @@ class InboxProcessor:
         self.metrics = metrics
         self.clock = clock
         self._wake = asyncio.Event()
+        self._next_retry: datetime | None = None
 
     def nudge(self) -> None:
         self._wake.set()
@@ -208,15 +209,18 @@ class InboxProcessor:
         now = self.clock()
         blocked: set[str] = set()
         attempted = 0
+        self._next_retry = None
         for row in rows:
             if row.key in blocked:
                 continue
             if _as_utc(row.next_attempt_at) > now:
                 blocked.add(row.key)  # its oldest event waits for a retry: so do the key's later ones
+                self._remember_retry(_as_utc(row.next_attempt_at))
                 continue
             attempted += 1
             if not await self._apply(row):
                 blocked.add(row.key)
+                self._remember_retry(self.clock() + timedelta(seconds=self.retry.base_seconds))
         await self.refresh_dead_letter_gauge()
         return attempted
 
@@ -288,8 +292,15 @@ class InboxProcessor:
                 await asyncio.wait_for(self._wake.wait(), self._wait_seconds())
             self._wake.clear()
 
+    def _remember_retry(self, due: datetime) -> None:
+        if self._next_retry is None or due < self._next_retry:
+            self._next_retry = due
+
     def _wait_seconds(self) -> float:
-        return min(self.idle_seconds, self.retry.base_seconds)
+        """Until the next poll, or sooner when a retry falls due."""
+        if self._next_retry is None:
+            return self.idle_seconds
+        return max(0.0, min(self.idle_seconds, (self._next_retry - self.clock()).total_seconds()))
 
 
 @dataclass(frozen=True)

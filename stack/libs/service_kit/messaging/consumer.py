@@ -11,10 +11,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from event_bus import inbox
-from event_bus.envelope import Envelope
-from event_bus.transport import RedisStreams
 from service_kit.client import ServiceClient
+from service_kit.messaging import inbox
+from service_kit.messaging.envelope import Envelope
+from service_kit.messaging.transport import RedisStreams
 
 logger = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 import pytest
 from pydantic import ValidationError
 
-from event_bus.settings import EventSettings
+from service_kit.messaging.settings import EventSettings
 from service_kit.settings import ServiceSettings
 
 

@@ -11,7 +11,7 @@ from typing import Self
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings
 
-from event_bus.transport import BrokerURLInvalid, check_broker_url
+from service_kit.messaging.transport import BrokerURLInvalid, check_broker_url
 
 
 class EventSettings(BaseSettings):

@@ -1,4 +1,4 @@
-"""Test helpers of events: a throwaway Redis from Debian's redis-server, and tables on a scratch database."""
+"""A throwaway Redis server for tests, started from the machine's Debian redis-server package."""
 
 import os
 import shutil
@@ -6,14 +6,9 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from common.database import create_engine
-from event_bus.tables import metadata
 
 INSTALL_HINT = "install Redis (Debian: 'apt-get install -y redis-server'); .ci/run does this in CI"
 
@@ -22,7 +17,9 @@ def require_redis_server() -> str:
     """The redis-server binary; without one, the calling test is skipped, or fails under CI=true."""
     import pytest
 
-    binary = shutil.which("redis-server")
+    binary = shutil.which("redis-server") or next(
+        (path for path in ("/usr/bin/redis-server",) if os.access(path, os.X_OK)), None
+    )
     if binary is None:
         message = f"no redis-server on this machine, the event broker tests were not run; {INSTALL_HINT}"
         if os.environ.get("CI") == "true":
@@ -101,15 +98,3 @@ def ephemeral_redis() -> Iterator[RedisServer]:
     finally:
         server.kill()
         shutil.rmtree(server.workdir, ignore_errors=True)
-
-
-@asynccontextmanager
-async def event_tables(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    """Sessions on `database_url` with the outbox, inbox and cursor tables created (no migrations)."""
-    engine = create_engine(database_url)
-    try:
-        async with engine.begin() as connection:
-            await connection.run_sync(metadata.create_all)
-        yield async_sessionmaker(engine, expire_on_commit=False)
-    finally:
-        await engine.dispose()
