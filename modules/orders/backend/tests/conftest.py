@@ -21,7 +21,10 @@ STOCKED_SKUS = ("sku-1", "sku-2", "p", "p1")
 def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No stray ORDERS_*/SERVICE_* variable or `.env` file from the developer's shell reaches a test."""
     for name in [
-        n for n in os.environ if n.startswith(("ORDERS_", "SERVICE_")) or n in ("PORT", "SECRETS_DIR")
+        n
+        for n in os.environ
+        if n.startswith(("ORDERS_", "SERVICE_", "EVENTS_"))
+        or n in ("PORT", "SECRETS_DIR", "PANTSTACK_ENVIRONMENT")
     ]:
         monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)

@@ -19,7 +19,12 @@ KEYS = ServiceKeys.temporary("shipping", "tests", "contract", "e2e")
 @pytest.fixture(autouse=True)
 def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No stray SHIPPING_*/SERVICE_* variable or `.env` file from the developer's shell reaches a test."""
-    for name in [n for n in os.environ if n.startswith(("SHIPPING_", "SERVICE_", "ORDERS_")) or n == "PORT"]:
+    for name in [
+        n
+        for n in os.environ
+        if n.startswith(("SHIPPING_", "SERVICE_", "ORDERS_", "EVENTS_"))
+        or n in ("PORT", "PANTSTACK_ENVIRONMENT")
+    ]:
         monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
 
