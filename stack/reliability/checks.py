@@ -770,3 +770,127 @@ def stateful_fuzzing(pex_dir: Path, work_dir: Path, scenarios: int = 30) -> Stat
                 READ,
             ],
         )
+
+
+# --- Events: orders' OrderConfirmed → shipping's shipment, with kill -9 of each side and the broker
+
+
+EVENT_VICTIMS = ("orders", "shipping", "broker")
+# How long the shipments may trail the last confirmation (restarts, redelivery, retries).
+EVENT_SETTLE_SECONDS = 90.0
+
+
+@dataclass
+class EventDeliveryResult:
+    confirmations: int = 0
+    confirmed: int = 0  # orders whose status is confirmed in orders' database
+    attempts: int = 0  # confirm requests, retries after a kill included
+    unanswered: int = 0  # confirm requests that got no answer (the producer was down)
+    kills: list[tuple[str, int]] = field(default_factory=list)  # (victim, confirmations done then)
+    shipments: int = 0
+    lost: list[str] = field(default_factory=list)  # confirmed orders without a shipment
+    duplicated: int = 0  # shipments beyond one per order
+    unexpected: int = 0  # shipments of orders that were not confirmed
+    settle_seconds: float = 0.0
+    outbox_unsent: int = 0
+    inbox_pending: int = 0
+    dead_letters: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return (
+            self.confirmed == self.confirmations
+            and not self.lost
+            and self.duplicated == 0
+            and self.unexpected == 0
+            and self.dead_letters == 0
+        )
+
+
+def event_delivery(
+    pex_dir: Path,
+    work_dir: Path,
+    confirmations: int = 500,
+    victims: tuple[str, ...] = EVENT_VICTIMS,
+    seed: int = 21,
+) -> EventDeliveryResult:
+    """Place `confirmations` orders, then confirm them one by one while each of `victims` gets
+    kill -9 once, at a random point (restarted at once, same port and data; the broker's append-only
+    file is fsynced per write). Then wait until shipping has settled and count, from the databases:
+    every confirmed order must have exactly one shipment and no other order any."""
+    from common.testing.redis import RedisServer, free_port, require_redis_server
+
+    result = EventDeliveryResult(confirmations=confirmations)
+    rng = random.Random(seed)
+    kill_at = {victim: rng.randint(confirmations // 10, confirmations * 9 // 10) for victim in victims}
+    work_dir.mkdir(parents=True, exist_ok=True)
+    broker = RedisServer(require_redis_server(), work_dir / "redis", free_port())
+    broker.workdir.mkdir(exist_ok=True)
+    broker.start()
+    try:
+        env = {"EVENTS_BROKER_URL": broker.url, "SHIPPING_EVENTS_POLL_SECONDS": "0.5"}
+        with running_modules(pex_dir, work_dir, MODULES, env) as services:
+            orders = services["orders"]
+            skus = [f"evt-{n}" for n in range(5)]
+            stock(services["inventory"], skus, PLENTY)
+            order_ids = []
+            for n in range(confirmations):
+                status, order = orders.call("POST", ORDERS, order_body(f"events-{n}", skus, rng))
+                assert status == 201, f"placing order {n} answered {status}: {order}"
+                order_ids.append(order["id"])
+            for done, order_id in enumerate(order_ids):
+                for victim in [v for v, at in kill_at.items() if at == done]:
+                    result.kills.append((victim, done))
+                    if victim == "broker":
+                        broker.kill()
+                        broker.start()
+                    else:
+                        services[victim].kill()
+                        services[victim].start()
+                _confirm_until_answered(orders, order_id, result)
+            orders_db = Database("sqlite", "", work_dir / "data" / "orders.db")
+            shipping_db = Database("sqlite", "", work_dir / "data" / "shipping.db")
+            confirmed = {row[0] for row in orders_db.rows("SELECT id FROM orders WHERE status = 'confirmed'")}
+            result.confirmed = len(confirmed)
+            started = time.monotonic()
+            while True:
+                shipped = [row[0] for row in shipping_db.rows("SELECT order_id FROM shipments")]
+                if set(shipped) >= confirmed or time.monotonic() - started > EVENT_SETTLE_SECONDS:
+                    break
+                time.sleep(0.2)
+            result.settle_seconds = time.monotonic() - started
+            time.sleep(1.0)  # anything still arriving would be a duplicate: give it the chance
+            shipped = [row[0] for row in shipping_db.rows("SELECT order_id FROM shipments")]
+            result.shipments = len(shipped)
+            result.lost = sorted(confirmed - set(shipped))
+            result.duplicated = len(shipped) - len(set(shipped))
+            result.unexpected = len(set(shipped) - confirmed)
+            result.outbox_unsent = int(
+                orders_db.rows("SELECT count(*) FROM event_outbox WHERE sent_at IS NULL")[0][0]
+            )
+            counts = dict(shipping_db.rows("SELECT status, count(*) FROM event_inbox GROUP BY status"))
+            result.inbox_pending = int(counts.get("pending", 0))
+            result.dead_letters = int(counts.get("dead", 0))
+    finally:
+        broker.kill()
+    return result
+
+
+def _confirm_until_answered(orders: ModuleProcess, order_id: str, result: EventDeliveryResult) -> None:
+    """Confirm, retrying while orders restarts; a 409 after a lost answer means the first one won."""
+    deadline = time.monotonic() + 120
+    while True:
+        result.attempts += 1
+        try:
+            status, body = orders.call("POST", f"{ORDERS}/{order_id}/confirm", timeout=10)
+        except OSError:
+            result.unanswered += 1
+            assert time.monotonic() < deadline, f"orders did not come back to confirm {order_id}"
+            time.sleep(0.1)
+            continue
+        if status == 200 or (status == 409 and "confirmed" in json.dumps(body)):
+            return
+        if status >= 500 and time.monotonic() < deadline:
+            time.sleep(0.1)  # orders up, but inventory not yet ready after its own start
+            continue
+        raise AssertionError(f"confirming {order_id} answered {status}: {body}")

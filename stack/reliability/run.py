@@ -37,11 +37,12 @@ class Scale:
     beyond_rate_limit: int
     honoured_retries: int
     stateful_scenarios: int
+    event_confirmations: int
 
 
-FULL = Scale(2000, 16, 200, 50, 10, 10, 2.0, 1, 100, 20, 40, 10, 200)
+FULL = Scale(2000, 16, 200, 50, 10, 10, 2.0, 1, 100, 20, 40, 10, 200, 500)
 # What the tests run (make test): the same checks, small.
-QUICK = Scale(200, 8, 32, 50, 10, 3, 1.0, 1, 25, 5, 10, 3, 30)
+QUICK = Scale(200, 8, 32, 50, 10, 3, 1.0, 1, 25, 5, 10, 3, 30, 100)
 
 
 @dataclass
@@ -70,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report", type=Path, required=True, help="markdown file to write")
     parser.add_argument("--work-dir", type=Path, help="logs and databases (default: <pex-dir>/reliability)")
     parser.add_argument("--quick", action="store_true", help="the small scale the tests use")
+    parser.add_argument("--only", help="run only the checks whose name contains this text (e.g. Events)")
     args = parser.parse_args(argv)
     try:
         for module in MODULES:
@@ -80,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     scale = QUICK if args.quick else FULL
     work_dir = args.work_dir or args.pex_dir / "reliability"
     shutil.rmtree(work_dir, ignore_errors=True)
-    outcomes = run_checks(args.pex_dir.resolve(), work_dir.resolve(), scale)
+    outcomes = run_checks(args.pex_dir.resolve(), work_dir.resolve(), scale, args.only)
     args.report.parent.mkdir(parents=True, exist_ok=True)
     args.report.write_text(render(outcomes, scale, args.quick))
     failed = [outcome.name for outcome in outcomes if not outcome.passed]
@@ -92,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def run_checks(pex_dir: Path, work_dir: Path, scale: Scale) -> list[Outcome]:
+def run_checks(pex_dir: Path, work_dir: Path, scale: Scale, only: str | None = None) -> list[Outcome]:
     def durability() -> Measured:
         r = checks.durability(pex_dir, work_dir / "durability", scale.orders_before_kill, scale.load_workers)
         return (
@@ -258,6 +260,31 @@ def run_checks(pex_dir: Path, work_dir: Path, scale: Scale) -> list[Outcome]:
         rows += [(f"FAILED {key}", _one_line(text)) for key, text in r.failures.items()]
         return r.ok and settled_again == 0, rows, r.steps, r.server_errors
 
+    def events() -> Measured:
+        r = checks.event_delivery(pex_dir, work_dir / "events", scale.event_confirmations)
+        return (
+            r.ok,
+            [
+                ("broker", "Redis Streams (redis-server, appendfsync always)"),
+                ("orders confirmed (in orders' database) / asked", f"{r.confirmed} / {r.confirmations}"),
+                ("kill -9 (victim at confirmation #)", ", ".join(f"{v} at {n}" for v, n in r.kills)),
+                ("confirm requests / unanswered (producer down)", f"{r.attempts} / {r.unanswered}"),
+                ("shipments (in shipping's database)", str(r.shipments)),
+                ("lost (confirmed, no shipment)", str(len(r.lost))),
+                (
+                    "duplicated (beyond one per order) / of unconfirmed orders",
+                    f"{r.duplicated} / {r.unexpected}",
+                ),
+                ("time for the last shipments after the last confirmation", f"{r.settle_seconds:.1f} s"),
+                (
+                    "outbox unsent / inbox pending / dead letters at the end",
+                    f"{r.outbox_unsent} / {r.inbox_pending} / {r.dead_letters}",
+                ),
+            ],
+            r.attempts,
+            0,
+        )
+
     plan: list[tuple[str, Callable[[], Measured]]] = [
         ("Durability: kill -9 under load", durability),
         (
@@ -275,9 +302,10 @@ def run_checks(pex_dir: Path, work_dir: Path, scale: Scale) -> list[Outcome]:
         ("Rate limits on: 429 with Retry-After, honoured", rate_limits),
         ("API fuzzing (schemathesis)", fuzzing),
         ("Stateful API fuzzing: orders create -> read -> confirm/cancel", stateful_fuzzing),
+        ("Events: kill -9 of orders, shipping and the broker during confirmations", events),
     ]
     outcomes = []
-    for name, check in plan:
+    for name, check in [(name, check) for name, check in plan if only is None or only in name]:
         print(f"--- {name}", file=sys.stderr, flush=True)
         started = time.monotonic()
         try:
@@ -370,7 +398,8 @@ def render(outcomes: list[Outcome], scale: Scale, quick: bool) -> str:
         f"the same {scale.orders_before_kill} creates from {scale.load_workers} retrying clients per "
         f"database for kill -9 with retries; a burst of {scale.rate_limit_burst} plus "
         f"{scale.beyond_rate_limit} reads and {scale.honoured_retries} honoured retries with rate limits "
-        f"on; {scale.stateful_scenarios} stateful scenarios of up to {STEPS_PER_SCENARIO} steps.",
+        f"on; {scale.stateful_scenarios} stateful scenarios of up to {STEPS_PER_SCENARIO} steps; "
+        f"{scale.event_confirmations} order confirmations with kill -9 of orders, shipping and the broker.",
         "",
         "## Results",
         "",
@@ -438,6 +467,15 @@ _NOTES = [
     "answered, against an inventory stocked with whatever each generated order names; the same checks "
     "as above plus schemathesis's stateful ones (a created order can be read), and a confirmed or "
     "cancelled order must refuse the other transition.",
+    "- **Events**: a throwaway Redis (Debian's redis-server, `appendonly yes`, `appendfsync always`) is "
+    "the broker (EVENTS_BROKER_URL); orders are placed, then confirmed one by one, and at a random "
+    "confirmation each of orders (the producer, whose relay moves its outbox to Redis Streams), shipping "
+    "(the consumer, which creates a shipment on OrderConfirmed) and redis-server gets SIGKILL and is "
+    "restarted at once on the same port and data. Confirmations that found orders down are retried (a "
+    '409 "confirmed" after a lost answer counts as done). Then the databases are read directly: every '
+    "order confirmed in orders' database must have exactly one shipment in shipping's (lost and "
+    "duplicated 0, no shipment of another order), the outbox must have sent everything, and nothing "
+    "may be dead-lettered.",
 ]
 
 

@@ -3,10 +3,11 @@
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from service_kit.messaging.settings import EventSettings
 from service_kit.settings import ServiceSettings
 
 
-class Settings(ServiceSettings):
+class Settings(EventSettings, ServiceSettings):
     model_config = SettingsConfigDict(
         env_prefix="ORDERS_", env_file=".env", extra="ignore", populate_by_name=True
     )

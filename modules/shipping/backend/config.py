@@ -2,10 +2,11 @@
 
 from pydantic_settings import SettingsConfigDict
 
+from service_kit.messaging.settings import EventSettings
 from service_kit.settings import ServiceSettings
 
 
-class Settings(ServiceSettings):
+class Settings(EventSettings, ServiceSettings):
     model_config = SettingsConfigDict(
         env_prefix="SHIPPING_", env_file=".env", extra="ignore", populate_by_name=True
     )

@@ -25,6 +25,9 @@ from service_kit.app import create_service_app
 from service_kit.client import require_peer_urls
 from service_kit.database import database_lifespan, database_ready
 from service_kit.idempotency import PURGE_INTERVAL_SECONDS, purge_expired_keys
+from service_kit.messaging.lifespan import publishing
+from service_kit.messaging.metrics import EventMetrics
+from service_kit.messaging.routes import feed_router
 from service_kit.periodic import periodic
 from service_kit.readiness import http_health_check
 from service_kit.server import service_main
@@ -41,7 +44,7 @@ def create_app(settings: Settings | None = None, stock: StockReservations | None
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with database_lifespan(MIGRATIONS_DIR)(app), periodic(
             "idempotency-purge", PURGE_INTERVAL_SECONDS, lambda: purge_expired_keys(app.state.session_factory)
-        ):
+        ), publishing(app, "orders", settings):
             if stock is not None:
                 app.state.stock = stock
                 yield
@@ -54,12 +57,13 @@ def create_app(settings: Settings | None = None, stock: StockReservations | None
                 app.state.stock = inventory
                 yield
 
+    event_metrics = EventMetrics()
     checks = {"database": database_ready}
     if stock is None:
         checks["inventory"] = http_health_check(lambda app: str(app.state.stock.base_url), "inventory")
-    return create_service_app(
+    app = create_service_app(
         settings,
-        routers=[orders.router],
+        routers=[orders.router, feed_router()],
         lifespan=lifespan,
         readiness_checks=checks,
         domain_errors={
@@ -72,8 +76,10 @@ def create_app(settings: Settings | None = None, stock: StockReservations | None
             InventoryBusy: 503,
             InventoryFailed: 502,
         },
-        business_metrics=BUSINESS_METRICS,
+        business_metrics=(*BUSINESS_METRICS, *event_metrics.collectors),
     )
+    app.state.event_metrics = event_metrics
+    return app
 
 
 def run() -> None:

@@ -1,14 +1,25 @@
-"""SqlAlchemyUnitOfWork of orders: the order repository and idempotency keys on one session per use case."""
+"""SqlAlchemyUnitOfWork of orders: orders, idempotency keys and the event outbox on one session."""
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from collections.abc import Callable
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from common.unit_of_work import SqlAlchemyUnitOfWork as BaseSqlAlchemyUnitOfWork
 from orders.backend.repository.repository import SqlAlchemyOrderRepository
 from orders.backend.service.unit_of_work import AbstractUnitOfWork
 from service_kit.idempotency import SqlAlchemyIdempotencyStore
+from service_kit.messaging.outbox import SqlAlchemyOutbox
 
 
 class SqlAlchemyUnitOfWork(BaseSqlAlchemyUnitOfWork, AbstractUnitOfWork):
+    def __init__(
+        self, session_factory: async_sessionmaker[AsyncSession], on_publish: Callable[[], None] | None = None
+    ) -> None:
+        """`on_publish` runs after a transaction that published commits (the relay's nudge)."""
+        super().__init__(session_factory)
+        self.on_publish = on_publish
+
     def bind_repositories(self, session: AsyncSession) -> None:
         self.orders = SqlAlchemyOrderRepository(session)
         self.idempotency = SqlAlchemyIdempotencyStore(session)
+        self.events = SqlAlchemyOutbox(session, "orders", on_commit=self.on_publish)

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 from inventory.backend.public import ReservationItem
+from orders.backend.public.events import OrderCancelled, OrderConfirmed
 from orders.backend.schemas import OrderPublic
 from orders.backend.service.exceptions import (
     InsufficientStock,
@@ -25,6 +26,7 @@ from orders.backend.service.model import Order, OrderLine
 from orders.backend.service.stock import StockReservations
 from orders.backend.service.unit_of_work import AbstractUnitOfWork
 from service_kit.client import Conflict, NotFound, RateLimited, ServiceError, Unavailable
+from service_kit.event import Event
 from service_kit.idempotency import IdempotencyKey
 
 Clock = Callable[[], datetime]
@@ -106,8 +108,8 @@ async def list_orders(
 async def confirm_order(
     uow: AbstractUnitOfWork, stock: StockReservations, order_id: UUID, clock: Clock = utc_now
 ) -> Order:
-    """Commit the reserved stock, then mark the order confirmed. Retrying after a failure is safe:
-    inventory's commit is idempotent."""
+    """Commit the reserved stock, then mark the order confirmed and publish OrderConfirmed in that
+    transaction. Retrying after a failure is safe: inventory's commit is idempotent."""
     await _check_transition(uow, order_id, lambda order: order.confirm(now=clock()))
     try:
         await stock.commit(order_id)
@@ -119,13 +121,13 @@ async def confirm_order(
         raise OrderStateConflict(order_id, "no longer holding its stock", "confirm") from None
     except ServiceError as exc:
         raise _unexpected(exc, "commit") from None
-    return await _transition(uow, order_id, lambda order: order.confirm(now=clock()))
+    return await _transition(uow, order_id, lambda order: order.confirm(now=clock()), _confirmed)
 
 
 async def cancel_order(
     uow: AbstractUnitOfWork, stock: StockReservations, order_id: UUID, clock: Clock = utc_now
 ) -> Order:
-    """Release the reserved stock, then mark the order cancelled."""
+    """Release the reserved stock, then mark the order cancelled and publish OrderCancelled."""
     await _check_transition(uow, order_id, lambda order: order.cancel(now=clock()))
     try:
         await stock.release(order_id)
@@ -136,7 +138,7 @@ async def cancel_order(
         raise OrderStateConflict(order_id, "confirmed", "cancel") from None
     except ServiceError as exc:
         raise _unexpected(exc, "release") from None
-    return await _transition(uow, order_id, lambda order: order.cancel(now=clock()))
+    return await _transition(uow, order_id, lambda order: order.cancel(now=clock()), _cancelled)
 
 
 async def _check_transition(uow: AbstractUnitOfWork, order_id: UUID, change: Callable[[Order], None]) -> None:
@@ -146,13 +148,28 @@ async def _check_transition(uow: AbstractUnitOfWork, order_id: UUID, change: Cal
     change(order)
 
 
-async def _transition(uow: AbstractUnitOfWork, order_id: UUID, change: Callable[[Order], None]) -> Order:
+async def _transition(
+    uow: AbstractUnitOfWork, order_id: UUID, change: Callable[[Order], None], event: Callable[[Order], Event]
+) -> Order:
     async with uow:
         order = await _load(uow, order_id)
         change(order)
         await uow.orders.save(order)
+        await uow.events.publish(event(order))
         await uow.commit()
     return order
+
+
+def _confirmed(order: Order) -> Event:
+    return OrderConfirmed(
+        key=str(order.id), order_id=order.id, customer_id=order.customer_id, occurred_at=order.updated_at
+    )
+
+
+def _cancelled(order: Order) -> Event:
+    return OrderCancelled(
+        key=str(order.id), order_id=order.id, customer_id=order.customer_id, occurred_at=order.updated_at
+    )
 
 
 def _unexpected(exc: ServiceError, action: str) -> OrdersError:

@@ -7,6 +7,7 @@ from orders.backend.service.model import Order
 from orders.backend.service.repository import AbstractOrderRepository
 from orders.backend.service.unit_of_work import AbstractUnitOfWork
 from service_kit.idempotency import FakeIdempotencyStore
+from service_kit.messaging.outbox import FakeOutbox
 
 
 class FakeOrderRepository(AbstractOrderRepository):
@@ -35,14 +36,17 @@ class FakeUnitOfWork(AbstractUnitOfWork):
     def __init__(self) -> None:
         self.orders = FakeOrderRepository()
         self.idempotency = FakeIdempotencyStore()
+        self.events = FakeOutbox()
         self.committed = False
         self.in_transaction = False  # inside `async with uow`, as a real session would hold a connection
         self.failing_commits = 0  # the next N commits raise, as a database error would
         self._before: dict[UUID, Order] = {}
+        self._published_before = 0
 
     async def __aenter__(self) -> "FakeUnitOfWork":
         self.in_transaction = True
         self._before = deepcopy(self.orders.orders)
+        self._published_before = len(self.events.published)
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -55,7 +59,9 @@ class FakeUnitOfWork(AbstractUnitOfWork):
             raise ConnectionError("database went away")
         self.committed = True
         self._before = deepcopy(self.orders.orders)
+        self._published_before = len(self.events.published)
 
     async def rollback(self) -> None:
         # What was not committed is thrown away, as the database would.
         self.orders.orders = deepcopy(self._before)
+        del self.events.published[self._published_before :]

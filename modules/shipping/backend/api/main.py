@@ -10,6 +10,9 @@ from service_kit.app import create_service_app
 from service_kit.client import require_peer_urls
 from service_kit.database import database_lifespan, database_ready
 from service_kit.idempotency import PURGE_INTERVAL_SECONDS, purge_expired_keys
+from service_kit.messaging.lifespan import subscribing
+from service_kit.messaging.metrics import EventMetrics
+from service_kit.messaging.routes import dead_letter_router
 from service_kit.periodic import periodic
 from service_kit.readiness import http_health_check
 from service_kit.server import service_main
@@ -20,11 +23,11 @@ from shipping.backend.repository.migrations import MIGRATIONS_DIR
 from shipping.backend.service.exceptions import (
     InvalidTransition,
     OrderNotConfirmed,
-    ShipmentExists,
     ShipmentNotFound,
     UnknownOrder,
 )
 from shipping.backend.service.ports import OrdersReader
+from shipping.backend.subscriptions import subscriptions
 
 
 def create_app(settings: Settings | None = None, orders: OrdersReader | None = None) -> FastAPI:
@@ -40,26 +43,31 @@ def create_app(settings: Settings | None = None, orders: OrdersReader | None = N
             caller="shipping"
         ) as client, periodic(
             "idempotency-purge", PURGE_INTERVAL_SECONDS, lambda: purge_expired_keys(app.state.session_factory)
+        ), subscribing(
+            app, subscriptions(app.state.session_factory), settings
         ):
             app.state.orders = orders or client
             yield
 
+    event_metrics = EventMetrics()
     checks = {"database": database_ready}
     if orders is None:
         checks["orders"] = http_health_check(lambda app: str(app.state.orders.base_url), "orders")
-    return create_service_app(
+    app = create_service_app(
         settings,
-        routers=[shipments.router],
+        routers=[shipments.router, dead_letter_router()],
         lifespan=lifespan,
         readiness_checks=checks,
         domain_errors={
             ShipmentNotFound: 404,
             UnknownOrder: 422,
             OrderNotConfirmed: 409,
-            ShipmentExists: 409,
             InvalidTransition: 409,
         },
+        business_metrics=event_metrics.collectors,
     )
+    app.state.event_metrics = event_metrics
+    return app
 
 
 def run() -> None:

@@ -20,17 +20,18 @@ class SqlAlchemyShipmentRepository(AbstractShipmentRepository):
 
     async def add(self, shipment: Shipment) -> bool:
         try:
-            await self.session.execute(
-                insert(shipments).values(
-                    id=str(shipment.id),
-                    order_id=str(shipment.order_id),
-                    status=shipment.status.value,
-                    created_at=shipment.created_at,
-                    updated_at=shipment.updated_at,
+            # A savepoint: losing the race for the order keeps the rest of the transaction (the inbox claim).
+            async with self.session.begin_nested():
+                await self.session.execute(
+                    insert(shipments).values(
+                        id=str(shipment.id),
+                        order_id=str(shipment.order_id),
+                        status=shipment.status.value,
+                        created_at=shipment.created_at,
+                        updated_at=shipment.updated_at,
+                    )
                 )
-            )
         except IntegrityError:  # unique order_id: one shipment per order
-            await self.session.rollback()
             return False
         return True
 

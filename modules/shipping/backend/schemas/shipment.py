@@ -11,6 +11,7 @@ class ShipmentStatus(StrEnum):
     CREATED = "created"
     DISPATCHED = "dispatched"
     DELIVERED = "delivered"
+    CANCELLED = "cancelled"
 
 
 class ShipmentCreate(BaseModel):

@@ -4,7 +4,6 @@
     ├── ShipmentNotFound         (404)
     ├── UnknownOrder             (422) the order id names no order
     ├── OrderNotConfirmed        (409)
-    ├── ShipmentExists           (409)
     └── InvalidTransition        (409)
 """
 
@@ -28,11 +27,6 @@ class UnknownOrder(ShippingError):
 class OrderNotConfirmed(ShippingError):
     def __init__(self, order_id: UUID, status: str) -> None:
         super().__init__(f"Order {order_id} is {status}; only confirmed orders can ship.")
-
-
-class ShipmentExists(ShippingError):
-    def __init__(self, order_id: UUID) -> None:
-        super().__init__(f"Order {order_id} already has a shipment.")
 
 
 class InvalidTransition(ShippingError):

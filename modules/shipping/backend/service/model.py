@@ -1,4 +1,4 @@
-"""The shipment domain model: created → dispatched → delivered."""
+"""The shipment domain model: created → dispatched → delivered, or created → cancelled."""
 
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -10,6 +10,8 @@ from shipping.backend.service.exceptions import InvalidTransition
 _NEXT = {
     "dispatch": (ShipmentStatus.CREATED, ShipmentStatus.DISPATCHED),
     "deliver": (ShipmentStatus.DISPATCHED, ShipmentStatus.DELIVERED),
+    # Its order was cancelled before anything left the warehouse.
+    "cancel": (ShipmentStatus.CREATED, ShipmentStatus.CANCELLED),
 }
 
 
@@ -22,7 +24,7 @@ class Shipment:
     id: UUID = field(default_factory=uuid4)
 
     def advance(self, action: str, now: datetime) -> None:
-        """Apply `dispatch` or `deliver`; anything out of order is an InvalidTransition."""
+        """Apply `dispatch`, `deliver` or `cancel`; anything out of order is an InvalidTransition."""
         required, target = _NEXT[action]
         if self.status is not required:
             raise InvalidTransition(self.id, self.status.value, action)

@@ -7,6 +7,7 @@ from uuid import UUID
 from common.unit_of_work import AbstractUnitOfWork as BaseUnitOfWork
 from orders.backend.public import OrderPublic
 from service_kit.idempotency import AbstractIdempotencyStore
+from service_kit.messaging.inbox import AbstractInbox
 from shipping.backend.service.model import Shipment
 
 
@@ -38,3 +39,4 @@ class AbstractShipmentRepository(abc.ABC):
 class AbstractUnitOfWork(BaseUnitOfWork):
     shipments: AbstractShipmentRepository
     idempotency: AbstractIdempotencyStore
+    inbox: AbstractInbox

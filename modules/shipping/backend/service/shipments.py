@@ -1,16 +1,17 @@
-"""Shipment use cases: ship a confirmed order, read, dispatch, deliver."""
+"""Shipment use cases: ship a confirmed order (asked, or on OrderConfirmed), read, dispatch, deliver,
+cancel on OrderCancelled. One shipment per order, whichever of the request and the event comes first."""
 
 from datetime import UTC, datetime
 from uuid import UUID
 
 from orders.backend.public import OrderStatus
+from orders.backend.public.events import OrderCancelled, OrderConfirmed
 from service_kit.client import NotFound
 from service_kit.idempotency import IdempotencyKey
-from shipping.backend.schemas import ShipmentPublic
+from shipping.backend.schemas import ShipmentPublic, ShipmentStatus
 from shipping.backend.service.exceptions import (
     InvalidTransition,
     OrderNotConfirmed,
-    ShipmentExists,
     ShipmentNotFound,
     UnknownOrder,
 )
@@ -20,8 +21,10 @@ from shipping.backend.service.ports import AbstractUnitOfWork, OrdersReader
 
 async def create_shipment(
     uow: AbstractUnitOfWork, orders: OrdersReader, order_id: UUID, key: IdempotencyKey | None = None
-) -> Shipment:
-    """Ship a confirmed order; with a `key`, a retry answers the first response (Replayed)."""
+) -> tuple[Shipment, bool]:
+    """Ship a confirmed order: (its shipment, whether this call created it). The order's existing
+    shipment (OrderConfirmed may have created it) is answered as is. With a `key`, a retry answers
+    the first response (Replayed)."""
     async with uow:
         await uow.idempotency.replay(key)
     try:
@@ -33,12 +36,38 @@ async def create_shipment(
     now = datetime.now(UTC)
     shipment = Shipment(order_id=order_id, created_at=now, updated_at=now)
     async with uow:
-        if not await uow.shipments.add(shipment):
-            raise ShipmentExists(order_id)
+        created = await uow.shipments.add(shipment)
+        if not created:
+            existing = await uow.shipments.for_order(order_id)
+            assert existing is not None  # the unique order id refused the insert, and shipments stay
+            shipment = existing
         body = ShipmentPublic.model_validate(shipment, from_attributes=True).model_dump(mode="json")
-        await uow.idempotency.remember(key, 201, body)
+        await uow.idempotency.remember(key, 201 if created else 200, body)
         await uow.commit()
-    return shipment
+    return shipment, created
+
+
+async def ship_confirmed_order(uow: AbstractUnitOfWork, event: OrderConfirmed) -> None:
+    """OrderConfirmed: create the order's shipment unless it has one; once per event."""
+    now = datetime.now(UTC)
+    async with uow:
+        if not await uow.inbox.claim(event):
+            return
+        await uow.shipments.add(Shipment(order_id=event.order_id, created_at=now, updated_at=now))
+        await uow.commit()
+
+
+async def cancel_shipment_of_order(uow: AbstractUnitOfWork, event: OrderCancelled) -> None:
+    """OrderCancelled: cancel the order's shipment if nothing was dispatched yet; once per event."""
+    async with uow:
+        if not await uow.inbox.claim(event):
+            return
+        shipment = await uow.shipments.for_order(event.order_id)
+        if shipment is not None and shipment.status is ShipmentStatus.CREATED:
+            shipment.advance("cancel", now=datetime.now(UTC))
+            if not await uow.shipments.save(shipment, ShipmentStatus.CREATED.value):
+                raise InvalidTransition(shipment.id, "being changed concurrently", "cancel")
+        await uow.commit()
 
 
 async def get_shipment(uow: AbstractUnitOfWork, shipment_id: UUID) -> Shipment:

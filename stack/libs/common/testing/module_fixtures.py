@@ -52,7 +52,7 @@ class ModuleFixtures(Generic[SettingsT]):
         self.module = module
         self.settings_type = settings_type
         self.default_caller = default_caller
-        self.stray_prefixes = (*(f"{name.upper()}_" for name in (module, *peers)), "SERVICE_")
+        self.stray_prefixes = (*(f"{name.upper()}_" for name in (module, *peers)), "SERVICE_", "EVENTS_")
         # Real Ed25519 keys: the service's own and those of the callers the tests play.
         self.keys = ServiceKeys.temporary(module, *DEFAULT_CALLERS, *callers)
 

@@ -30,7 +30,7 @@ def test_the_schema_comes_from_migrations_and_sqlite_runs_in_wal_mode(settings: 
 
     sync_url = settings.database_url.replace("+aiosqlite", "")
     with create_engine(sync_url).connect() as connection:
-        assert connection.scalar(text("SELECT version_num FROM alembic_version")) == "0002"
+        assert connection.scalar(text("SELECT version_num FROM alembic_version")) == "0003"
         assert connection.scalar(text("PRAGMA journal_mode")) == "wal"
 
 

@@ -3,7 +3,7 @@
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 
 from service_kit.idempotency_header import IDEMPOTENCY_RESPONSES, IdempotencyKeyHeader
 from shipping.backend.api.deps import Orders, UnitOfWork
@@ -23,18 +23,20 @@ _TRANSITION: dict[int | str, dict[str, Any]] = {
     status_code=status.HTTP_201_CREATED,
     responses={
         **IDEMPOTENCY_RESPONSES,
-        409: {"description": "Order not confirmed, already shipped, or the Idempotency-Key is in flight."},
+        200: {"description": "The order's existing shipment (made by OrderConfirmed or an earlier request)."},
+        409: {"description": "Order not confirmed, or the Idempotency-Key is in flight."},
         502: {"description": "Orders gave an unexpected answer."},
         503: {"description": "Orders down or busy (then Retry-After says when)."},
     },
 )
 async def create_shipment(
-    body: ShipmentCreate, uow: UnitOfWork, orders: Orders, key: IdempotencyKeyHeader
+    body: ShipmentCreate, uow: UnitOfWork, orders: Orders, key: IdempotencyKeyHeader, response: Response
 ) -> ShipmentPublic:
-    """Create a shipment for a confirmed order."""
-    return ShipmentPublic.model_validate(
-        await service.create_shipment(uow, orders, body.order_id, key=key), from_attributes=True
-    )
+    """Create a shipment for a confirmed order (201), or answer the one it has (200)."""
+    shipment, created = await service.create_shipment(uow, orders, body.order_id, key=key)
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return ShipmentPublic.model_validate(shipment, from_attributes=True)
 
 
 @router.get("/{shipment_id}", responses={404: {"description": "No such shipment."}})

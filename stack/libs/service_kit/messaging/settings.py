@@ -1,0 +1,39 @@
+"""EventSettings: what a module that publishes or subscribes reads; its Settings adds it as a base.
+
+    class Settings(EventSettings, ServiceSettings): ...
+
+EVENTS_BROKER_URL (no module prefix: every module shares the broker) picks the transport; the
+tuning knobs carry the module's prefix (e.g. SHIPPING_EVENTS_MAX_ATTEMPTS).
+"""
+
+from typing import Self
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings
+
+from service_kit.messaging.transport import BrokerURLInvalid, check_broker_url
+
+
+class EventSettings(BaseSettings):
+    # Unset: the embedded transport (consumers read the producers' HTTP feed), local development only.
+    events_broker_url: str | None = Field(default=None, validation_alias="EVENTS_BROKER_URL")
+    events_max_attempts: int = Field(default=5, ge=1)
+    events_retry_base_seconds: float = Field(default=0.5, gt=0)
+    events_retry_max_seconds: float = Field(default=60.0, gt=0)
+    # How often an idle relay, inbox or feed reader looks again (a commit or arrival wakes them at once).
+    events_poll_seconds: float = Field(default=1.0, gt=0)
+    # How long sent outbox rows are kept: the embedded feed serves them until then.
+    events_outbox_retention_seconds: float = Field(default=7 * 24 * 3600, gt=0)
+
+    @model_validator(mode="after")
+    def _check_broker_url(self) -> Self:
+        # Beside ServiceSettings, `environment` is PANTSTACK_ENVIRONMENT: no silent embedded when deployed.
+        try:
+            check_broker_url(self.events_broker_url, getattr(self, "environment", "local"))
+        except BrokerURLInvalid as error:
+            raise ValueError(str(error)) from None
+        return self
+
+    def broker_url(self) -> str | None:
+        """The Redis URL, or None for the embedded feed."""
+        return check_broker_url(self.events_broker_url, getattr(self, "environment", "local"))

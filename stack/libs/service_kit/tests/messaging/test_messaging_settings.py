@@ -1,0 +1,38 @@
+"""EVENTS_BROKER_URL: Redis, the embedded feed locally, and a clear error for anything else."""
+
+import pytest
+from pydantic import ValidationError
+
+from service_kit.messaging.settings import EventSettings
+from service_kit.settings import ServiceSettings
+
+
+class Settings(EventSettings, ServiceSettings):
+    auth_enabled: bool = False
+
+
+def test_unset_is_the_embedded_feed_in_local_development() -> None:
+    assert Settings().broker_url() is None
+
+
+def test_a_redis_url_selects_the_broker(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EVENTS_BROKER_URL", "redis://broker:6379/0")
+    assert Settings().broker_url() == "redis://broker:6379/0"
+
+
+def test_an_invalid_url_is_refused_naming_the_variable_and_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EVENTS_BROKER_URL", "amqp://broker")
+    with pytest.raises(
+        ValidationError, match="EVENTS_BROKER_URL='amqp://broker' is not a broker URL: use redis://"
+    ):
+        Settings()
+
+
+def test_deployed_without_a_broker_is_refused_unless_embedded_is_asked_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PANTSTACK_ENVIRONMENT", "prod")
+    with pytest.raises(ValidationError, match="EVENTS_BROKER_URL is not set: outside local development"):
+        Settings()
+    monkeypatch.setenv("EVENTS_BROKER_URL", "embedded")
+    assert Settings().broker_url() is None
