@@ -1,0 +1,88 @@
+"""module.toml's optional `publishes` and `subscribes`: the events a module publishes and the other
+modules' events it consumes, refused with the file, the problem and the fix when malformed, when a
+subscription names no module or an event its producer doesn't publish, or the module itself."""
+
+from pathlib import Path
+
+import pytest
+from manifest import ManifestError, load, load_all
+
+
+def module(root: Path, name: str, extra: str = "") -> None:
+    (root / f"modules/{name}").mkdir(parents=True, exist_ok=True)
+    (root / f"modules/{name}/BUILD").write_text(f'pantstack_module("{name}")\n')
+    (root / f"modules/{name}/module.toml").write_text(
+        f'description = "{name}."\nowners = ["@acme/{name}"]\ntype = "http-api"\n'
+        f'database = true\nversion = "0.1.0"\nuses = []\n{extra}'
+    )
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    module(tmp_path, "orders", 'publishes = ["OrderCancelled", "OrderConfirmed"]\n')
+    module(tmp_path, "shipping", 'subscribes = ["orders.OrderCancelled", "orders.OrderConfirmed"]\n')
+    return tmp_path
+
+
+def test_a_manifest_without_event_keys_publishes_and_subscribes_to_nothing(tmp_path: Path) -> None:
+    module(tmp_path, "billing")
+
+    manifest = load(tmp_path, "billing")
+    assert (manifest.publishes, manifest.subscribes, manifest.event_sources) == ((), (), ())
+
+
+def test_publishes_and_subscribes_are_read_as_given(repo: Path) -> None:
+    orders, shipping = load_all(repo)
+
+    assert orders.publishes == ("OrderCancelled", "OrderConfirmed")
+    assert shipping.subscribes == ("orders.OrderCancelled", "orders.OrderConfirmed")
+    assert shipping.event_sources == ("orders",)
+    assert shipping.uses == ()
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ('publishes = "OrderConfirmed"\n', "`publishes` must be a list of strings"),
+        ('publishes = ["orderConfirmed"]\n', "'orderConfirmed' is not an event class name in PascalCase"),
+        ('publishes = ["Order.Confirmed"]\n', "is not an event class name in PascalCase"),
+        ('publishes = ["B", "A"]\n', "`publishes` must be sorted, without repeats"),
+        ('subscribes = ["OrderConfirmed"]\n', "'OrderConfirmed' is not \"<module>.<EventType>\""),
+        ('subscribes = ["orders.OrderConfirmed.v1"]\n', 'is not "<module>.<EventType>"'),
+        ('subscribes = ["orders.A", "orders.A"]\n', "`subscribes` must be sorted, without repeats"),
+    ],
+)
+def test_a_malformed_event_key_is_refused_naming_the_file_and_the_fix(
+    tmp_path: Path, extra: str, message: str
+) -> None:
+    module(tmp_path, "billing", extra)
+
+    with pytest.raises(ManifestError, match="modules/billing/module.toml") as error:
+        load(tmp_path, "billing")
+    assert message in str(error.value)
+
+
+def test_a_subscription_to_a_module_that_does_not_exist_is_refused(repo: Path) -> None:
+    module(repo, "billing", 'subscribes = ["payments.PaymentTaken"]\n')
+
+    with pytest.raises(ManifestError, match=r'names "payments.PaymentTaken", but "payments" is not a module'):
+        load_all(repo)
+
+
+def test_a_subscription_to_an_event_the_producer_does_not_publish_names_both_fixes(repo: Path) -> None:
+    module(repo, "billing", 'subscribes = ["orders.OrderShipped"]\n')
+
+    with pytest.raises(ManifestError) as error:
+        load_all(repo)
+    assert (
+        "modules/billing/module.toml: `subscribes` names \"orders.OrderShipped\", but modules/orders/module.toml "
+        "does not publish OrderShipped (it publishes: OrderCancelled, OrderConfirmed)" in str(error.value)
+    )
+    assert 'add "OrderShipped" to publishes there' in str(error.value)
+
+
+def test_a_module_may_not_subscribe_to_its_own_events(tmp_path: Path) -> None:
+    module(tmp_path, "orders", 'publishes = ["OrderConfirmed"]\nsubscribes = ["orders.OrderConfirmed"]\n')
+
+    with pytest.raises(ManifestError, match=r"an event of the module itself"):
+        load_all(tmp_path)
