@@ -24,8 +24,9 @@ def module_resolves():
 
 
 def module_consumers(module):
-    """The modules whose declared "uses" include `module`: they may import its facade."""
-    return tuple(name for name, uses, *_ in MODULES if module in uses)
+    """The modules whose declared "uses" include `module`, or that subscribe to its events: they may
+    import its facade. boundaries.py narrows a subscriber without "uses" to backend/public/events."""
+    return tuple(name for name, uses, _d, _t, _v, event_sources in MODULES if module in uses + event_sources)
 
 
 def _module_row(module):
@@ -43,7 +44,7 @@ def all_module_requirements():
 
 def all_module_images():
     """Every module's image (stack/docker/BUILD), at the version its manifest declares."""
-    for name, _uses, _database, _type, version in MODULES:
+    for name, _uses, _database, _type, version, _event_sources in MODULES:
         module_image(name, version)
 
 
@@ -93,7 +94,7 @@ def pantstack_module(module):
 
     Whether it has repository migrations is its manifest's `database` (through MODULES).
     """
-    _name, _uses, database, _type, _version = _module_row(module)
+    _name, _uses, database, _type, _version, _event_sources = _module_row(module)
     consumers = module_consumers(module)
     facade = ("[/backend/public/**]", "[/backend/schemas/**]")
     # The facade (public/ and the schemas it exposes) is visible to this module, the modules that

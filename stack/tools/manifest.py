@@ -152,9 +152,15 @@ def load(root: Path, name: str) -> Manifest:
         data["version"],
         tuple(uses),
         _public_routes(path, data.get("public_routes", [])),
-        _names(path, "publishes", data.get("publishes", []), _EVENT_TYPE, 'e.g. publishes = ["OrderConfirmed"]'),
         _names(
-            path, "subscribes", data.get("subscribes", []), _SUBSCRIPTION, 'e.g. subscribes = ["orders.OrderConfirmed"]'
+            path, "publishes", data.get("publishes", []), _EVENT_TYPE, 'e.g. publishes = ["OrderConfirmed"]'
+        ),
+        _names(
+            path,
+            "subscribes",
+            data.get("subscribes", []),
+            _SUBSCRIPTION,
+            'e.g. subscribes = ["orders.OrderConfirmed"]',
         ),
     )
 
@@ -191,9 +197,10 @@ def _check_subscriptions(manifests: list[Manifest]) -> None:
             if event_type not in published[producer]:
                 offered = ", ".join(sorted(published[producer])) or "none"
                 raise ManifestError(
-                    f'{manifest.path}: `subscribes` names "{subscription}", but modules/{producer}/module.toml '
-                    f"does not publish {event_type} (it publishes: {offered}); fix the name, or add "
-                    f'"{event_type}" to publishes there.'
+                    f'{manifest.path}: `subscribes` names "{subscription}", but '
+                    f"modules/{producer}/module.toml does not publish {event_type} "
+                    f"(it publishes: {offered}); "
+                    f'fix the name, or add "{event_type}" to publishes there.'
                 )
 
 

@@ -5,6 +5,7 @@ subscription names no module or an event its producer doesn't publish, or the mo
 from pathlib import Path
 
 import pytest
+import sync
 from manifest import ManifestError, load, load_all
 
 
@@ -75,8 +76,9 @@ def test_a_subscription_to_an_event_the_producer_does_not_publish_names_both_fix
     with pytest.raises(ManifestError) as error:
         load_all(repo)
     assert (
-        "modules/billing/module.toml: `subscribes` names \"orders.OrderShipped\", but modules/orders/module.toml "
-        "does not publish OrderShipped (it publishes: OrderCancelled, OrderConfirmed)" in str(error.value)
+        'modules/billing/module.toml: `subscribes` names "orders.OrderShipped", but '
+        "modules/orders/module.toml does not publish OrderShipped "
+        "(it publishes: OrderCancelled, OrderConfirmed)" in str(error.value)
     )
     assert 'add "OrderShipped" to publishes there' in str(error.value)
 
@@ -86,3 +88,20 @@ def test_a_module_may_not_subscribe_to_its_own_events(tmp_path: Path) -> None:
 
     with pytest.raises(ManifestError, match=r"an event of the module itself"):
         load_all(tmp_path)
+
+
+def test_a_subscriber_is_a_consumer_of_the_producers_facade_in_pants_without_uses(repo: Path) -> None:
+    """The registry row carries the modules a module subscribes to, so pantstack_module builds the
+    producer's facade in the subscriber's resolve and lets it depend on it (pants-plugins/macros.py)."""
+    (repo / "pyproject.toml").write_text('known-first-party = ["common"]\n')
+    assert sync.main(["--root", str(repo)]) == 0
+    registry = (repo / sync.REGISTRY).read_text()
+    assert '    ("shipping", (), True, "http-api", "0.1.0", ("orders",)),\n' in registry
+
+    prelude: dict[str, object] = {}
+    exec(registry, prelude)  # the generated registry and the macros are Pants preludes
+    exec((Path(__file__).resolve().parents[3] / "pants-plugins/macros.py").read_text(), prelude)
+    module_consumers = prelude["module_consumers"]
+    assert callable(module_consumers)
+    assert module_consumers("orders") == ("shipping",)
+    assert module_consumers("shipping") == ()
