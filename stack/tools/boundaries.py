@@ -35,6 +35,7 @@ from manifest import Manifest, ManifestError, load_all, module_names
 FACADE_PACKAGES = ("backend.public", "backend.schemas")  # what other modules may import
 EVENTS_PACKAGE = "backend.public.events"  # a producer's events; a subscriber imports them by class name
 EVENTS_FILE = Path("backend/public/events.py")
+EVENTS_SNAPSHOT = "events.json"  # stack/tools/event_contract writes and checks it
 # Where a subscriber may import a producer's event classes: where it registers handlers, and its tests.
 SUBSCRIPTION_PLACES = ("backend/subscriptions.py", "backend/subscriptions/", "backend/tests/")
 _DYNAMIC_IMPORTERS = {"import_module", "__import__"}
@@ -178,7 +179,7 @@ def find_violations(root: Path, manifests: list[Manifest]) -> tuple[int, list[Vi
                 )
             )
     for manifest in manifests:
-        violations += _publication_violations(manifest, events[manifest.name])
+        violations += _publication_violations(root, manifest, events[manifest.name])
         for unused in sorted(set(manifest.subscribes) - subscribed[manifest.name]):
             violations.append(
                 Violation(
@@ -194,11 +195,27 @@ def find_violations(root: Path, manifests: list[Manifest]) -> tuple[int, list[Vi
     return len(sources), violations
 
 
-def _publication_violations(manifest: Manifest, classes: dict[str, tuple[int, str]]) -> list[Violation]:
-    """`publishes` against the Event subclasses in backend/public/events.py, both ways."""
+def _publication_violations(
+    root: Path, manifest: Manifest, classes: dict[str, tuple[int, str]]
+) -> list[Violation]:
+    """`publishes` against the Event subclasses in backend/public/events.py, both ways; and a snapshot
+    of events (events.json) only where there are events."""
     events_path = Path("modules") / manifest.name / EVENTS_FILE
     in_code = {event_type: line for line, event_type in classes.values()}
-    violations = [
+    snapshot = Path("modules") / manifest.name / EVENTS_SNAPSHOT
+    violations = []
+    if not manifest.publishes and (root / snapshot).is_file():
+        violations.append(
+            Violation(
+                snapshot,
+                1,
+                "is a snapshot of events",
+                f"only a module that publishes has one; {manifest.path} lists no `publishes`",
+                f"delete {snapshot} (or declare the events the module publishes, then "
+                f"`make contract-accept M={manifest.name}`)",
+            )
+        )
+    violations += [
         Violation(
             events_path,
             in_code[event_type],

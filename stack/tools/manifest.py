@@ -310,11 +310,21 @@ def deploy_order(manifests: list[Manifest]) -> list[str]:
 
 
 def _main(argv: list[str]) -> int:
-    """`manifest.py dev-urls <module> <base port>`: the module's facade URLs under `make dev`."""
-    if len(argv) != 3 or argv[0] != "dev-urls" or not argv[2].isdigit():
-        print("usage: manifest.py dev-urls <module> <base port>", file=sys.stderr)
-        return 2
+    """`manifest.py dev-urls <module> <base port>`: the module's facade URLs under `make dev`;
+    `manifest.py publishes <module>`: the event types it publishes, one a line (make contract-accept)."""
     root = Path(__file__).resolve().parents[2]
+    if len(argv) == 2 and argv[0] == "publishes":
+        try:
+            manifest = load(root, argv[1])
+        except ManifestError as error:
+            print(f"manifest: {error}", file=sys.stderr)
+            return 1
+        for event_type in manifest.publishes:
+            print(event_type)
+        return 0
+    if len(argv) != 3 or argv[0] != "dev-urls" or not argv[2].isdigit():
+        print("usage: manifest.py dev-urls <module> <base port> | publishes <module>", file=sys.stderr)
+        return 2
     try:
         manifests = load_all(root)
     except ManifestError as error:

@@ -41,10 +41,12 @@ def render_registry(manifests: list[Manifest]) -> str:
         "# pantstack_module and module_image through it. Rows are tuples because Pants hashes every",
         "# prelude symbol (a dict would fail every BUILD file).",
         "MODULES = (",
-        "    # (name, uses, database, type, version, event sources: modules whose events it subscribes to)",
+        "    # (name, uses, database, type, version, event sources: modules whose events it subscribes to,",
+        "    #  publishes: the event types it publishes)",
     ]
     for m in manifests:
-        row = ", ".join(_literal(v) for v in (m.name, m.uses, m.database, m.type, m.version, m.event_sources))
+        values = (m.name, m.uses, m.database, m.type, m.version, m.event_sources, m.publishes)
+        row = ", ".join(_literal(v) for v in values)
         lines.append(f"    ({row}),")
     return "\n".join([*lines, ")"]) + "\n"
 

@@ -213,3 +213,13 @@ def test_a_facade_may_not_import_another_modules_events(
     write(repo, "modules/shipping/backend/public/events.py", SUBSCRIPTIONS)
 
     assert "a facade may not import another module" in errors_of(repo, capsys)
+
+
+def test_a_snapshot_of_events_without_publishes_is_stale(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(tmp_path, "modules/orders/BUILD", 'pantstack_module("orders")\n')
+    write(tmp_path, "modules/orders/module.toml", manifest())
+    write(tmp_path, "modules/orders/events.json", "{}\n")
+
+    error = errors_of(tmp_path, capsys)
+    assert "modules/orders/events.json:1: is a snapshot of events" in error
+    assert "fix:  delete modules/orders/events.json" in error

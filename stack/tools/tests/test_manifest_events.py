@@ -96,7 +96,7 @@ def test_a_subscriber_is_a_consumer_of_the_producers_facade_in_pants_without_use
     (repo / "pyproject.toml").write_text('known-first-party = ["common"]\n')
     assert sync.main(["--root", str(repo)]) == 0
     registry = (repo / sync.REGISTRY).read_text()
-    assert '    ("shipping", (), True, "http-api", "0.1.0", ("orders",)),\n' in registry
+    assert '    ("shipping", (), True, "http-api", "0.1.0", ("orders",), ()),\n' in registry
 
     prelude: dict[str, object] = {}
     exec(registry, prelude)  # the generated registry and the macros are Pants preludes
@@ -105,3 +105,31 @@ def test_a_subscriber_is_a_consumer_of_the_producers_facade_in_pants_without_use
     assert callable(module_consumers)
     assert module_consumers("orders") == ("shipping",)
     assert module_consumers("shipping") == ()
+
+
+def test_each_publisher_gets_one_snapshot_check_and_one_writer_and_nothing_per_pair(repo: Path) -> None:
+    (repo / "pyproject.toml").write_text('known-first-party = ["common"]\n')
+    module(repo, "billing", 'subscribes = ["orders.OrderConfirmed"]\n')
+    assert sync.main(["--root", str(repo)]) == 0
+    registry = (repo / sync.REGISTRY).read_text()
+    assert '("orders", (), True, "http-api", "0.1.0", (), ("OrderCancelled", "OrderConfirmed")),' in registry
+
+    targets: list[tuple[str, dict[str, object]]] = []
+    prelude: dict[str, object] = {
+        "python_tests": lambda **fields: targets.append(("python_tests", fields)),
+        "pex_binary": lambda **fields: targets.append(("pex_binary", fields)),
+    }
+    exec(registry, prelude)
+    exec((Path(__file__).resolve().parents[3] / "pants-plugins/macros.py").read_text(), prelude)
+    module_event_contracts = prelude["module_event_contracts"]
+    assert callable(module_event_contracts)
+    module_event_contracts()
+
+    events = "modules/orders/backend/public/events.py@resolve=orders"
+    assert [(kind, fields["name"], fields["resolve"]) for kind, fields in targets] == [
+        ("python_tests", "orders", "orders"),
+        ("pex_binary", "write_orders", "orders"),
+    ]
+    assert targets[0][1]["dependencies"] == [events, "modules/orders:events_contract"]
+    assert targets[0][1]["extra_env_vars"] == ["EVENTS_CONTRACT_MODULE=orders"]
+    assert targets[1][1]["dependencies"] == [events]
