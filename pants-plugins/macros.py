@@ -188,12 +188,14 @@ def module_event_contracts():
     for name, _uses, _database, _type, _version, _event_sources, publishes in MODULES:
         if not publishes:
             continue
-        events = f"modules/{name}/backend/public/events.py@resolve={name}"
+        # events.py as a file of the facade target (whose BUILD is two directories up).
+        events = f"modules/{name}/backend/public/events.py:../../public@resolve={name}"
         python_tests(
             name=name,
             sources=["test_module_snapshot.py"],
             resolve=name,
-            dependencies=[events, f"modules/{name}:events_contract"],
+            # By file: the visibility rule for the snapshot selects its path.
+            dependencies=[events, *(f"modules/{name}/{file}:events_contract" for file in ("events.json", "module.toml"))],
             extra_env_vars=[f"EVENTS_CONTRACT_MODULE={name}"],
         )
         pex_binary(

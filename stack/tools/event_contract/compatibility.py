@@ -42,7 +42,8 @@ def compare(old: Document, new: Document) -> tuple[list[str], list[str]]:
     old_channels, new_channels = old.get("channels", {}), new.get("channels", {})
     for topic in sorted(old_channels.keys() - new_channels.keys()):
         breaking.append(
-            f"{topic}: channel removed; its subscribers get nothing (publish the old version beside the new one)"
+            f"{topic}: channel removed; its subscribers get nothing "
+            "(publish the old version beside the new one)"
         )
     for topic in sorted(new_channels.keys() - old_channels.keys()):
         additive.append(f"{topic}: channel added")
@@ -56,8 +57,9 @@ def compare(old: Document, new: Document) -> tuple[list[str], list[str]]:
 def _payload(document: Document, topic: str) -> Document:
     """The payload schema of the channel's message (one message per channel)."""
     channel = document["channels"][topic]
-    message: Document = _resolve(next(iter(channel.get("messages", {}).values()), {}), document)
-    return message.get("payload", {})
+    message = _resolve(next(iter(channel.get("messages", {}).values()), {}), document)
+    payload: Document = message.get("payload", {})
+    return payload
 
 
 def _resolve(schema: Document, document: Document) -> Document:
@@ -93,15 +95,33 @@ def _compare(
     for keyword in _ALTERNATIVES:
         old_options, new_options = old.get(keyword, []), new.get(keyword, [])
         if len(old_options) != len(new_options):
-            breaking.append(f"{where}: {keyword} changed from {len(old_options)} to {len(new_options)} options")
+            breaking.append(
+                f"{where}: {keyword} changed from {len(old_options)} to {len(new_options)} options"
+            )
             continue
         for index, (old_option, new_option) in enumerate(zip(old_options, new_options, strict=True)):
             _compare(
-                f"{where}<{keyword}[{index}]>", old_option, new_option, old_doc, new_doc, breaking, additive, depth + 1
+                f"{where}<{keyword}[{index}]>",
+                old_option,
+                new_option,
+                old_doc,
+                new_doc,
+                breaking,
+                additive,
+                depth + 1,
             )
     _compare_fields(where, old, new, old_doc, new_doc, breaking, additive, depth)
     if "items" in old or "items" in new:
-        _compare(f"{where}[]", old.get("items", {}), new.get("items", {}), old_doc, new_doc, breaking, additive, depth + 1)
+        _compare(
+            f"{where}[]",
+            old.get("items", {}),
+            new.get("items", {}),
+            old_doc,
+            new_doc,
+            breaking,
+            additive,
+            depth + 1,
+        )
 
 
 def _compare_fields(
@@ -120,12 +140,16 @@ def _compare_fields(
         if name in old_required:
             breaking.append(f"{where}: required field `{name}` removed; consumers of the old version need it")
         elif new.get("additionalProperties") is False:
-            breaking.append(f"{where}: field `{name}` removed; new consumers reject queued events that carry it")
+            breaking.append(
+                f"{where}: field `{name}` removed; new consumers reject queued events that carry it"
+            )
         else:
             additive.append(f"{where}: optional field `{name}` removed")
     for name in sorted(new_fields.keys() - old_fields.keys()):
         if old.get("additionalProperties") is False:
-            breaking.append(f"{where}: field `{name}` added; consumers of the old version reject unknown fields")
+            breaking.append(
+                f"{where}: field `{name}` added; consumers of the old version reject unknown fields"
+            )
         elif name in new_required:
             breaking.append(f"{where}: required field `{name}` added; queued events lack it")
         else:
@@ -136,5 +160,12 @@ def _compare_fields(
         if name in old_required - new_required:
             breaking.append(f"{where}: field `{name}` became optional; consumers of the old version need it")
         _compare(
-            f"{where}.{name}", old_fields[name], new_fields[name], old_doc, new_doc, breaking, additive, depth + 1
+            f"{where}.{name}",
+            old_fields[name],
+            new_fields[name],
+            old_doc,
+            new_doc,
+            breaking,
+            additive,
+            depth + 1,
         )

@@ -33,7 +33,9 @@ def check(root: Path, module: str) -> None:
     accept = f"make contract-accept M={module}"
     path = snapshot_path(root, module)
     if not path.is_file():
-        raise AssertionError(f"modules/{module}/{SNAPSHOT} is missing: {module} publishes events; write it with: {accept}")
+        raise AssertionError(
+            f"modules/{module}/{SNAPSHOT} is missing: {module} publishes events; write it with: {accept}"
+        )
     current: Document = json.loads(render(root, module))
     recorded: Document = json.loads(path.read_text())
     breaking, additive = compare(recorded, current)
@@ -58,7 +60,9 @@ def write(root: Path, module: str) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Write modules/<module>/events.json from the module's events.")
+    parser = argparse.ArgumentParser(
+        description="Write modules/<module>/events.json from the module's events."
+    )
     parser.add_argument("--root", type=Path, required=True, help="the repository root")
     parser.add_argument("--module", required=True)
     args = parser.parse_args(argv)

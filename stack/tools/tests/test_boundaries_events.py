@@ -215,7 +215,9 @@ def test_a_facade_may_not_import_another_modules_events(
     assert "a facade may not import another module" in errors_of(repo, capsys)
 
 
-def test_a_snapshot_of_events_without_publishes_is_stale(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_snapshot_of_events_without_publishes_is_stale(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     write(tmp_path, "modules/orders/BUILD", 'pantstack_module("orders")\n')
     write(tmp_path, "modules/orders/module.toml", manifest())
     write(tmp_path, "modules/orders/events.json", "{}\n")

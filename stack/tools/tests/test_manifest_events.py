@@ -125,11 +125,15 @@ def test_each_publisher_gets_one_snapshot_check_and_one_writer_and_nothing_per_p
     assert callable(module_event_contracts)
     module_event_contracts()
 
-    events = "modules/orders/backend/public/events.py@resolve=orders"
+    events = "modules/orders/backend/public/events.py:../../public@resolve=orders"
     assert [(kind, fields["name"], fields["resolve"]) for kind, fields in targets] == [
         ("python_tests", "orders", "orders"),
         ("pex_binary", "write_orders", "orders"),
     ]
-    assert targets[0][1]["dependencies"] == [events, "modules/orders:events_contract"]
+    assert targets[0][1]["dependencies"] == [
+        events,
+        "modules/orders/events.json:events_contract",
+        "modules/orders/module.toml:events_contract",
+    ]
     assert targets[0][1]["extra_env_vars"] == ["EVENTS_CONTRACT_MODULE=orders"]
     assert targets[1][1]["dependencies"] == [events]

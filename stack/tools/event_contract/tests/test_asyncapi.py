@@ -1,13 +1,14 @@
 """The AsyncAPI 3.0 document of a module's events: one channel per topic, payloads from pydantic,
 every $ref resolvable inside the document."""
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
-from collections.abc import Callable
-from pathlib import Path
-from event_contract.asyncapi import document, published_events
 from pydantic import BaseModel
+
+from event_contract.asyncapi import document, published_events
 from service_kit.event import Event
 
 SHOP_EVENTS = '''
@@ -51,10 +52,15 @@ def refs(node: Any) -> list[str]:
 def test_the_events_of_a_module_are_its_event_subclasses_by_topic(publisher: Callable[[str], Path]) -> None:
     publisher(SHOP_EVENTS)
 
-    assert [event.topic("shop") for event in published_events("shop")] == ["shop.OrderPlaced.v1", "shop.OrderVoided.v2"]
+    assert [event.topic("shop") for event in published_events("shop")] == [
+        "shop.OrderPlaced.v1",
+        "shop.OrderVoided.v2",
+    ]
 
 
-def test_each_event_is_a_channel_on_its_topic_with_its_schema_as_payload(publisher: Callable[[str], Path]) -> None:
+def test_each_event_is_a_channel_on_its_topic_with_its_schema_as_payload(
+    publisher: Callable[[str], Path]
+) -> None:
     publisher(SHOP_EVENTS)
     doc = document("shop", "0.3.0", published_events("shop"))
 

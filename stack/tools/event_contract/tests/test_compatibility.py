@@ -3,9 +3,10 @@
 from typing import Any
 
 import pytest
+from pydantic import ConfigDict, Field, create_model
+
 from event_contract.asyncapi import document
 from event_contract.compatibility import compare
-from pydantic import ConfigDict, Field, create_model
 from service_kit.event import Event
 
 

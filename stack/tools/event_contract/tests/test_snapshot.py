@@ -1,21 +1,25 @@
 """modules/<m>/events.json: written by contract-accept, and a change to the events fails the check,
 naming each change as breaking or additive and the command that accepts it."""
 
-import pytest
 from collections.abc import Callable
 from pathlib import Path
+
+import pytest
+
 from event_contract.snapshot import check, main, snapshot_path
 
-V1 = '''
+V1 = """
 from service_kit.event import Event
 
 
 class OrderPlaced(Event):
     total_cents: int
-'''
+"""
 
 
-def test_the_written_snapshot_passes_the_check(publisher: Callable[[str], Path], capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_written_snapshot_passes_the_check(
+    publisher: Callable[[str], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     root = publisher(V1)
 
     assert main(["--root", str(root), "--module", "shop"]) == 0
@@ -28,11 +32,15 @@ def test_the_written_snapshot_passes_the_check(publisher: Callable[[str], Path],
 def test_a_missing_snapshot_names_the_command_that_writes_it(publisher: Callable[[str], Path]) -> None:
     root = publisher(V1)
 
-    with pytest.raises(AssertionError, match=r"modules/shop/events.json is missing.*make contract-accept M=shop"):
+    with pytest.raises(
+        AssertionError, match=r"modules/shop/events.json is missing.*make contract-accept M=shop"
+    ):
         check(root, "shop")
 
 
-def test_a_breaking_change_without_a_new_version_fails_naming_contract_accept(publisher: Callable[[str], Path]) -> None:
+def test_a_breaking_change_without_a_new_version_fails_naming_contract_accept(
+    publisher: Callable[[str], Path]
+) -> None:
     root = publisher(V1)
     main(["--root", str(root), "--module", "shop"])
     publisher(V1.replace("total_cents: int", "total_cents: str"))
@@ -46,7 +54,9 @@ def test_a_breaking_change_without_a_new_version_fails_naming_contract_accept(pu
     assert message.endswith("If this change is intended, accept it with: make contract-accept M=shop")
 
 
-def test_a_version_bump_is_a_new_channel_and_dropping_the_old_one_is_breaking(publisher: Callable[[str], Path]) -> None:
+def test_a_version_bump_is_a_new_channel_and_dropping_the_old_one_is_breaking(
+    publisher: Callable[[str], Path]
+) -> None:
     root = publisher(V1)
     main(["--root", str(root), "--module", "shop"])
     publisher(V1.replace("total_cents: int", "version = 2\n    total: str"))
@@ -61,7 +71,8 @@ def test_keeping_the_old_version_beside_the_new_one_is_additive(publisher: Calla
     root = publisher(V1)
     main(["--root", str(root), "--module", "shop"])
     publisher(
-        V1 + '\n\nclass OrderPlacedV2(Event):\n    event_type = "OrderPlaced"\n    version = 2\n    total: str\n'
+        V1
+        + '\n\nclass OrderPlacedV2(Event):\n    event_type = "OrderPlaced"\n    version = 2\n    total: str\n'
     )
 
     with pytest.raises(AssertionError) as error:
