@@ -204,6 +204,16 @@ def _check_subscriptions(manifests: list[Manifest]) -> None:
                 )
 
 
+def event_edges(manifests: list[Manifest]) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(producer, subscriber, event types) per pair where one subscribes to the other's events, sorted."""
+    edges = []
+    for subscriber in manifests:
+        for producer in subscriber.event_sources:
+            types = tuple(s.split(".")[1] for s in subscriber.subscribes if s.split(".")[0] == producer)
+            edges.append((producer, subscriber.name, types))
+    return sorted(edges)
+
+
 def subscribers(manifests: list[Manifest]) -> dict[str, tuple[str, ...]]:
     """For each module, the modules that subscribe to any of its events."""
     return {m.name: tuple(sorted(c.name for c in manifests if m.name in c.event_sources)) for m in manifests}
