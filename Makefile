@@ -94,7 +94,7 @@ COMPOSE = $(shell docker compose version >/dev/null 2>&1 && echo "docker compose
 # Without BASE_IMAGE: the base `make base-image` built if present, else the Dockerfile's python:3.11-slim.
 LOCAL_BASE_IMAGE := pantstack/python-base:bookworm
 
-base-image: ## Build base images from Debian packages for machines without a registry: python3, PostgreSQL 15 (root)
+base-image: ## Build base images from Debian packages for machines without a registry: python3, PostgreSQL 15, Redis 7 (root)
 	stack/docker/base-images.sh
 
 images: ## Build module images from their PEXes (M=name: one), tagged <m>-<version>-<git sha> and <m>-latest

@@ -277,6 +277,18 @@ def _cycle(graph: dict[str, tuple[str, ...]]) -> list[str]:
     return []
 
 
+# The broker that carries events between modules wherever a real one runs (`make up`, CI, AWS): Redis
+# Streams, Debian's redis-server locally, ElastiCache for Redis in AWS. Services read its URL (with the
+# password) from EVENTS_BROKER_URL; nothing else names the broker.
+EVENTS_BROKER = "redis"
+EVENTS_BROKER_URL = "EVENTS_BROKER_URL"
+
+
+def event_modules(manifests: list[Manifest]) -> list[Manifest]:
+    """The modules that publish or subscribe: they, and only they, get EVENTS_BROKER_URL."""
+    return [m for m in manifests if m.publishes or m.subscribes]
+
+
 def url_variable(module: str) -> str:
     """The setting a facade client reads for `module`'s base URL: INVENTORY_URL for inventory."""
     return f"{module.upper().replace('-', '_')}_URL"
