@@ -71,9 +71,11 @@ remove-module: ## Remove a module and what new-module added for it (refuses whil
 check-module: ## Check a module's structure (all modules without M=): files, facade, registration, lockfile
 	$(SCAFFOLD) check -- $${M:+"$$M"}
 
-contract-accept: ## Accept an intended change of a module's HTTP contract: rewrites modules/$(M)/openapi.json
+contract-accept: ## Accept an intended change of a module's contract: rewrites modules/$(M)/openapi.json, and events.json if it publishes
 	@$(REQUIRE_MODULE)
 	$(PANTS) run "modules/$$M:$$M" -- --write-openapi "$$PWD/modules/$$M/openapi.json"
+	@if [ -n "$$(python3 stack/tools/manifest.py publishes "$$M")" ]; then \
+	  $(PANTS) run "stack/tools/event_contract:write_$$M" -- --root "$$PWD" --module "$$M"; fi
 
 graph: sync ## Module graph from the manifests (docs/module-graph.{mmd,svg}, written by make sync)
 	python3 stack/tools/module_graph.py
@@ -92,7 +94,7 @@ COMPOSE = $(shell docker compose version >/dev/null 2>&1 && echo "docker compose
 # Without BASE_IMAGE: the base `make base-image` built if present, else the Dockerfile's python:3.11-slim.
 LOCAL_BASE_IMAGE := pantstack/python-base:bookworm
 
-base-image: ## Build base images from Debian packages for machines without a registry: python3, PostgreSQL 15 (root)
+base-image: ## Build base images from Debian packages for machines without a registry: python3, PostgreSQL 15, Redis 7 (root)
 	stack/docker/base-images.sh
 
 images: ## Build module images from their PEXes (M=name: one), tagged <m>-<version>-<git sha> and <m>-latest

@@ -12,9 +12,10 @@
 # 100 modules make ~100 x 83 targets, where facades in every resolve alone made 100 x 100 x ~5.
 
 
-# Outside modules/, who may depend on a facade: a deployable, and the benchmark's probes (each stands
-# in for a consumer module, in that module's resolve).
-_FACADE_DEPLOYABLES = ("<pex_binary>", "//stack/bench/probes/**")
+# Outside modules/, who may depend on a facade: a deployable, the benchmark's probes (each stands
+# in for a consumer module, in that module's resolve) and the events.json check of a publisher.
+_EVENT_CONTRACTS = "//stack/tools/event_contract/**"
+_FACADE_DEPLOYABLES = ("<pex_binary>", "//stack/bench/probes/**", _EVENT_CONTRACTS)
 
 
 def module_resolves():
@@ -24,8 +25,9 @@ def module_resolves():
 
 
 def module_consumers(module):
-    """The modules whose declared "uses" include `module`: they may import its facade."""
-    return tuple(name for name, uses, *_ in MODULES if module in uses)
+    """The modules whose declared "uses" include `module`, or that subscribe to its events: they may
+    import its facade. boundaries.py narrows a subscriber without "uses" to backend/public/events."""
+    return tuple(name for name, uses, _d, _t, _v, event_sources, _p in MODULES if module in uses + event_sources)
 
 
 def _module_row(module):
@@ -43,7 +45,7 @@ def all_module_requirements():
 
 def all_module_images():
     """Every module's image (stack/docker/BUILD), at the version its manifest declares."""
-    for name, _uses, _database, _type, version in MODULES:
+    for name, _uses, _database, _type, version, _event_sources, _publishes in MODULES:
         module_image(name, version)
 
 
@@ -93,7 +95,7 @@ def pantstack_module(module):
 
     Whether it has repository migrations is its manifest's `database` (through MODULES).
     """
-    _name, _uses, database, _type, _version = _module_row(module)
+    _name, _uses, database, _type, _version, _event_sources, publishes = _module_row(module)
     consumers = module_consumers(module)
     facade = ("[/backend/public/**]", "[/backend/schemas/**]")
     # The facade (public/ and the schemas it exposes) is visible to this module, the modules that
@@ -102,6 +104,7 @@ def pantstack_module(module):
     # images package it.
     __dependents_rules__(
         (facade, "/**", *[f"//modules/{name}/**" for name in consumers], *_FACADE_DEPLOYABLES, "!*"),
+        (("[/events.json]", "[/module.toml]"), "/**", _EVENT_CONTRACTS, "!*"),
         ({"type": "pex_binary"}, "*"),
         ("*", "/**", "!*"),
     )
@@ -137,6 +140,9 @@ def pantstack_module(module):
     )
     # The committed snapshot of the module's HTTP contract, checked by its contract tests.
     files(name="contract", sources=["openapi.json"])
+    if publishes:
+        # The snapshot of its events (and the manifest, for its version): module_event_contracts checks it.
+        files(name="events_contract", sources=["events.json", "module.toml"])
     python_tests(
         name="tests",
         sources=["backend/tests/**/test_*.py", "!backend/tests/e2e/**"],
@@ -170,6 +176,36 @@ def pantstack_module(module):
         ],
         resolve=module,
     )
+
+
+def module_event_contracts():
+    """Per module that publishes (stack/tools/event_contract/BUILD): the test that holds its events to
+    modules/<m>/events.json, and `write_<m>`, which `make contract-accept` runs to rewrite it.
+
+    Each is built in that module's resolve and depends on its events alone: one pair per publisher,
+    nothing per pair of modules.
+    """
+    for name, _uses, _database, _type, _version, _event_sources, publishes in MODULES:
+        if not publishes:
+            continue
+        # events.py as a file of the facade target (whose BUILD is two directories up).
+        events = f"modules/{name}/backend/public/events.py:../../public@resolve={name}"
+        python_tests(
+            name=name,
+            # Not named test_*.py, so that tailor asks no target of it while no module publishes.
+            sources=["snapshot_check.py"],
+            resolve=name,
+            # By file: the visibility rule for the snapshot selects its path.
+            dependencies=[events, *(f"modules/{name}/{file}:events_contract" for file in ("events.json", "module.toml"))],
+            extra_env_vars=[f"EVENTS_CONTRACT_MODULE={name}"],
+        )
+        pex_binary(
+            name=f"write_{name}",
+            entry_point="event_contract.snapshot:main",
+            resolve=name,
+            # The events are imported by name at run time (asyncapi.published_events).
+            dependencies=[events],
+        )
 
 
 def module_image(module, version):

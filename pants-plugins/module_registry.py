@@ -3,8 +3,9 @@
 # pantstack_module and module_image through it. Rows are tuples because Pants hashes every
 # prelude symbol (a dict would fail every BUILD file).
 MODULES = (
-    # (name, uses, database, type, version)
-    ("inventory", (), True, "http-api", "0.1.0"),
-    ("orders", ("inventory",), True, "http-api", "0.1.0"),
-    ("shipping", ("orders",), True, "http-api", "0.1.0"),
+    # (name, uses, database, type, version, event sources: modules whose events it subscribes to,
+    #  publishes: the event types it publishes)
+    ("inventory", (), True, "http-api", "0.1.0", (), ()),
+    ("orders", ("inventory",), True, "http-api", "0.1.0", (), ()),
+    ("shipping", ("orders",), True, "http-api", "0.1.0", (), ()),
 )

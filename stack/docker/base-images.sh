@@ -3,6 +3,7 @@
 # image registry. Builds
 #   pantstack/python-base:bookworm  Debian bookworm (minbase) + python3 (3.11): BASE_IMAGE for `make images`
 #   pantstack/postgres:15           Debian bookworm + PostgreSQL 15, started like the upstream postgres image
+#   pantstack/redis:7               Debian bookworm + redis-server 7 (the events broker), run as user redis
 # Needs root (debootstrap), a running Docker engine and Debian's mirror (DEBIAN_MIRROR to use another).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -10,6 +11,7 @@ cd "$(dirname "$0")"
 mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 python_image="${PANTSTACK_PYTHON_BASE:-pantstack/python-base:bookworm}"
 postgres_image="${PANTSTACK_POSTGRES_IMAGE:-pantstack/postgres:15}"
+redis_image="${PANTSTACK_BROKER_IMAGE:-pantstack/redis:7}"
 
 fail() { echo "make base-image: $*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || fail "debootstrap needs root; run it as root (e.g. sudo make base-image)."
@@ -47,3 +49,17 @@ tar -C "$pg" -c . | docker import \
   --change 'ENTRYPOINT ["/usr/local/bin/postgres-entrypoint"]' \
   - "$postgres_image" >/dev/null
 echo "make base-image: built $postgres_image" >&2
+
+rootfs redis redis-server
+rd="$work/redis"
+# docker-compose.yml starts redis-server with its own arguments (password, AOF); the package's
+# config and service files play no part. /data becomes the broker-data volume.
+mkdir -p "$rd/data"
+chroot "$rd" chown redis:redis /data
+tar -C "$rd" -c . | docker import \
+  --change 'USER redis' \
+  --change 'WORKDIR /data' \
+  --change 'EXPOSE 6379' \
+  --change 'CMD ["redis-server", "--dir", "/data"]' \
+  - "$redis_image" >/dev/null
+echo "make base-image: built $redis_image" >&2

@@ -24,6 +24,10 @@ fi
 if [ -z "${PANTSTACK_POSTGRES_IMAGE:-}" ] && docker image inspect pantstack/postgres:15 >/dev/null 2>&1; then
   export PANTSTACK_POSTGRES_IMAGE=pantstack/postgres:15
 fi
+# The events broker (in docker-compose.yml once a module publishes): likewise, Debian's redis-server.
+if [ -z "${PANTSTACK_BROKER_IMAGE:-}" ] && docker image inspect pantstack/redis:7 >/dev/null 2>&1; then
+  export PANTSTACK_BROKER_IMAGE=pantstack/redis:7
+fi
 
 # Each module signs with its own Ed25519 key, generated once into .data/keys (kept across runs) by
 # service_kit.keys inside a module image, as the calling user so the private keys stay theirs (0600).
@@ -37,6 +41,15 @@ export PANTSTACK_KEYS_DIR="$keys_dir"
 for m in "${modules[@]}"; do
   export "$(echo "$m" | tr '[:lower:]-' '[:upper:]_')_SIGNING_KEY=$(cat "$keys_dir/$m.pem")"
 done
+# The broker's password, generated once beside the keys (0600) and kept across runs; there is no
+# default, and the broker refuses to start without one.
+broker_password="$keys_dir/events-broker.password"
+if [ ! -s "$broker_password" ]; then
+  (umask 077 && python3 -c 'import secrets; print(secrets.token_hex(32))' >"$broker_password") \
+    || fail "could not write the events broker's password into $broker_password."
+fi
+EVENTS_BROKER_PASSWORD="$(cat "$broker_password")"
+export EVENTS_BROKER_PASSWORD
 
 # A dependency that never gets healthy makes `up` fail; the loop below says which module and why.
 "${compose[@]}" up -d --remove-orphans || echo "make up: docker-compose reported a problem; checking each module" >&2

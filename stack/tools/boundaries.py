@@ -9,6 +9,11 @@ reach another, prints the file and line, the import, the rule, and the fix:
 - a module imports another module's internals, not its facade (backend/public, backend/schemas);
 - a module imports a facade its manifest (modules/<m>/module.toml) doesn't declare in `uses`;
 - a manifest declares a `uses` that nothing in the module imports (tach's `exact`);
+- a manifest's `publishes` differs from the Event subclasses in the module's backend/public/events.py;
+- a module imports another module's event classes (`<producer>.backend.public.events`) that its
+  `subscribes` doesn't list, or outside backend/subscriptions.py (or package) and its tests; or lists a
+  subscription that nothing there imports. Importing a producer's events needs `subscribes`, not
+  `uses`: a subscriber never calls the producer's facade, and the events import alone counts for no `uses`.
 - a facade imports another module (consumers of a facade must not need its dependencies), or
   re-exports its own module's internals;
 - stack/libs imports any module.
@@ -28,6 +33,11 @@ from pathlib import Path
 from manifest import Manifest, ManifestError, load_all, module_names
 
 FACADE_PACKAGES = ("backend.public", "backend.schemas")  # what other modules may import
+EVENTS_PACKAGE = "backend.public.events"  # a producer's events; a subscriber imports them by class name
+EVENTS_FILE = Path("backend/public/events.py")
+EVENTS_SNAPSHOT = "events.json"  # stack/tools/event_contract writes and checks it
+# Where a subscriber may import a producer's event classes: where it registers handlers, and its tests.
+SUBSCRIPTION_PLACES = ("backend/subscriptions.py", "backend/subscriptions/", "backend/tests/")
 _DYNAMIC_IMPORTERS = {"import_module", "__import__"}
 
 
@@ -80,6 +90,41 @@ def facade_exports(root: Path, module: str) -> list[str]:
     return []
 
 
+def event_classes(root: Path, module: str) -> dict[str, tuple[int, str]]:
+    """Class name -> (line, event type) of each Event subclass in the module's backend/public/events.py.
+
+    A subclass of an Event subclass defined there counts too; the type is a literal `event_type`
+    assigned in the class body, else the class name (as service_kit.event.Event defaults it).
+    """
+    path = root / "modules" / module / EVENTS_FILE
+    if not path.is_file():
+        return {}
+    found: dict[str, tuple[int, str]] = {}
+    for node in ast.parse(path.read_text(), filename=str(path)).body:
+        if isinstance(node, ast.ClassDef) and any(
+            _called_name(base) == "Event" or _called_name(base) in found for base in node.bases
+        ):
+            found[node.name] = (node.lineno, _declared_event_type(node) or node.name)
+    return found
+
+
+def _declared_event_type(node: ast.ClassDef) -> str | None:
+    for statement in node.body:
+        target = value = None
+        if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+            target, value = statement.targets[0], statement.value
+        elif isinstance(statement, ast.AnnAssign):
+            target, value = statement.target, statement.value
+        if isinstance(target, ast.Name) and target.id == "event_type" and isinstance(value, ast.Constant):
+            return str(value.value)
+    return None
+
+
+def _is_events(name: str, module: str) -> bool:
+    prefix = f"{module}.{EVENTS_PACKAGE}"
+    return name == prefix or name.startswith(f"{prefix}.")
+
+
 def _is_facade(name: str, module: str) -> bool:
     return any(name == f"{module}.{f}" or name.startswith(f"{module}.{f}.") for f in FACADE_PACKAGES)
 
@@ -96,6 +141,9 @@ def find_violations(root: Path, manifests: list[Manifest]) -> tuple[int, list[Vi
     sources += [(p, None) for p in sorted((root / "stack" / "libs").glob("**/*.py"))]
     violations = []
     imported_facades: dict[str, set[str]] = {m: set() for m in modules}
+    events = {m: event_classes(root, m) for m in modules}
+    subscribes = {m.name: set(m.subscribes) for m in manifests}
+    subscribed: dict[str, set[str]] = {m: set() for m in modules}
     for path, owner in sources:
         relative = path.relative_to(root)
         in_facade = owner is not None and _is_facade(".".join(relative.parts[1:4]), owner)
@@ -104,6 +152,15 @@ def find_violations(root: Path, manifests: list[Manifest]) -> tuple[int, list[Vi
             if target not in modules:
                 continue
             what = f"imports `{statement}`"
+            if owner is not None and target != owner and not in_facade and _is_events(name, target):
+                found, subscription = _subscription(
+                    relative, line, name, what, owner, target, events, subscribes
+                )
+                if found:
+                    violations.append(found)
+                elif subscription and relative.parts[2:4] != ("backend", "tests"):
+                    subscribed[owner].add(subscription)
+                continue
             found = _violation(relative, line, name, what, owner, target, in_facade, declared, facade_hint)
             if found:
                 violations.append(found)
@@ -121,7 +178,119 @@ def find_violations(root: Path, manifests: list[Manifest]) -> tuple[int, list[Vi
                     f'remove "{unused}" from uses in {manifest.path}, or import its facade where you need it',
                 )
             )
+    for manifest in manifests:
+        violations += _publication_violations(root, manifest, events[manifest.name])
+        for unused in sorted(set(manifest.subscribes) - subscribed[manifest.name]):
+            violations.append(
+                Violation(
+                    manifest.path,
+                    1,
+                    f'declares subscribes "{unused}"',
+                    "a module declares exactly the events it handles; nothing in "
+                    f"modules/{manifest.name}/backend/subscriptions.py (or package) imports {unused}",
+                    f"register a handler for it in modules/{manifest.name}/backend/subscriptions.py, "
+                    f'or remove "{unused}" from subscribes in {manifest.path}',
+                )
+            )
     return len(sources), violations
+
+
+def _publication_violations(
+    root: Path, manifest: Manifest, classes: dict[str, tuple[int, str]]
+) -> list[Violation]:
+    """`publishes` against the Event subclasses in backend/public/events.py, both ways; and a snapshot
+    of events (events.json) only where there are events."""
+    events_path = Path("modules") / manifest.name / EVENTS_FILE
+    in_code = {event_type: line for line, event_type in classes.values()}
+    snapshot = Path("modules") / manifest.name / EVENTS_SNAPSHOT
+    violations = []
+    if not manifest.publishes and (root / snapshot).is_file():
+        violations.append(
+            Violation(
+                snapshot,
+                1,
+                "is a snapshot of events",
+                f"only a module that publishes has one; {manifest.path} lists no `publishes`",
+                f"delete {snapshot} (or declare the events the module publishes, then "
+                f"`make contract-accept M={manifest.name}`)",
+            )
+        )
+    violations += [
+        Violation(
+            events_path,
+            in_code[event_type],
+            f"defines event {event_type}",
+            f"a module declares exactly the events it publishes; {manifest.path} does not list {event_type}",
+            f'add "{event_type}" to publishes in {manifest.path}, then run `make sync`',
+        )
+        for event_type in sorted(in_code.keys() - set(manifest.publishes))
+    ]
+    violations += [
+        Violation(
+            manifest.path,
+            1,
+            f'declares publishes "{event_type}"',
+            f"a module declares exactly the events it publishes; {events_path} defines no Event subclass "
+            f"of type {event_type}",
+            f"define `class {event_type}(Event)` in {events_path}, or remove it from publishes",
+        )
+        for event_type in sorted(set(manifest.publishes) - in_code.keys())
+    ]
+    return violations
+
+
+def _subscription(
+    path: Path,
+    line: int,
+    name: str,
+    statement: str,
+    owner: str,
+    producer: str,
+    events: dict[str, dict[str, tuple[int, str]]],
+    subscribes: dict[str, set[str]],
+) -> tuple[Violation | None, str | None]:
+    """An import of another module's events: (its violation or None, the subscription it makes)."""
+    offered = events[producer]
+    class_name = (
+        name[len(f"{producer}.{EVENTS_PACKAGE}.") :] if name != f"{producer}.{EVENTS_PACKAGE}" else ""
+    )
+    example = f"`from {producer}.{EVENTS_PACKAGE} import {', '.join(sorted(offered)) or '...'}`"
+    if class_name not in offered:
+        rule = (
+            f"a subscriber imports each event class of {producer} by name, and only those"
+            if not class_name
+            else f"`{class_name}` is not an event of {producer}: modules/{producer}/{EVENTS_FILE} "
+            "defines no such Event subclass"
+        )
+        return Violation(path, line, statement, rule, f"import the events you handle: {example}"), None
+    subscription = f"{producer}.{offered[class_name][1]}"
+    if subscription not in subscribes.get(owner, set()):
+        return (
+            Violation(
+                path,
+                line,
+                statement,
+                f"a module may import only the events its manifest subscribes to; {owner} does not "
+                f"subscribe to {subscription}",
+                f'add "{subscription}" to subscribes in modules/{owner}/module.toml, then run `make sync`',
+            ),
+            None,
+        )
+    where = "/".join(path.parts[2:])
+    if not any(where == place or where.startswith(place) for place in SUBSCRIPTION_PLACES):
+        return (
+            Violation(
+                path,
+                line,
+                statement,
+                "a module imports another module's events only where it registers their handlers "
+                "(backend/subscriptions.py or package) and in its tests",
+                f"register the handler in modules/{owner}/backend/subscriptions.py and pass what it "
+                "needs from there",
+            ),
+            None,
+        )
+    return None, subscription
 
 
 def _violation(
@@ -200,7 +369,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(
         f"boundaries: {checked} files checked; every cross-module import goes through a declared facade, "
-        "and every declared use is imported"
+        "every declared use is imported, and every module's events match its publishes and subscribes"
     )
     return 0
 

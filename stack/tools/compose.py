@@ -1,4 +1,5 @@
-"""docker-compose.yml, rendered from the module manifests: every module's image plus PostgreSQL.
+"""docker-compose.yml, rendered from the module manifests: every module's image plus PostgreSQL, and
+the events broker (manifest.EVENTS_BROKER) when some module publishes.
 
 `make sync` (stack/tools/sync.py) writes it, so it cannot drift from the modules, and `make test`
 fails when it is stale. Local changes belong in docker-compose.override.yml, which docker-compose
@@ -8,7 +9,7 @@ reads on top of this file.
 from dataclasses import dataclass
 from pathlib import Path
 
-from manifest import dependency_urls, load_all
+from manifest import EVENTS_BROKER, EVENTS_BROKER_URL, dependency_urls, event_modules, load_all
 
 COMPOSE_FILE = Path("docker-compose.yml")
 # `make dev` uses the same ports, in the same order, so a URL works with either.
@@ -19,6 +20,11 @@ FIRST_PORT = 8001
 DEFAULT_KEYS_DIR = "./.data/keys"
 JWKS_MOUNT = "/run/pantstack/keys"
 DEFAULT_POSTGRES_IMAGE = "postgres:15-bookworm"
+# The broker: the upstream image unless `make base-image` built pantstack/redis:7 from Debian's
+# redis-server (make up then picks it). Its password is EVENTS_BROKER_PASSWORD, which make up generates
+# into the keys directory; without one the broker refuses to start rather than run open.
+DEFAULT_BROKER_IMAGE = "redis:7-bookworm"
+BROKER_PORT = 6379
 
 
 @dataclass(frozen=True)
@@ -27,6 +33,7 @@ class Module:
     port: int
     database: bool
     uses: tuple[str, ...]  # modules whose facade it calls (module.toml's `uses`)
+    events: bool = False  # publishes or subscribes: it gets EVENTS_BROKER_URL
 
     @property
     def env_prefix(self) -> str:
@@ -35,12 +42,18 @@ class Module:
 
 def modules_of(root: Path) -> list[Module]:
     """Every module, from the manifests: its port in sorted order, database and declared uses."""
-    return [Module(m.name, FIRST_PORT + index, m.database, m.uses) for index, m in enumerate(load_all(root))]
+    manifests = load_all(root)
+    with_events = {m.name for m in event_modules(manifests)}
+    return [
+        Module(m.name, FIRST_PORT + index, m.database, m.uses, m.name in with_events)
+        for index, m in enumerate(manifests)
+    ]
 
 
 def render(root: Path) -> str:
     modules = modules_of(root)
     with_database = [m for m in modules if m.database]
+    broker = any(m.publishes for m in load_all(root))
     # Each service reaches the facades it uses by compose service name, on the container port.
     urls = dependency_urls(load_all(root), lambda used: f"http://{used}:8000")
     lines = [
@@ -53,11 +66,47 @@ def render(root: Path) -> str:
     ]
     if with_database:
         lines += _postgres(with_database)
+    if broker:
+        lines += _broker()
     for module in modules:
-        lines += _service(module, urls[module.name])
-    if with_database:
-        lines += ["", "volumes:", "  postgres-data:"]
+        lines += _service(module, urls[module.name], broker)
+    volumes = (["  postgres-data:"] if with_database else []) + (
+        [f"  {EVENTS_BROKER}-data:"] if broker else []
+    )
+    if volumes:
+        lines += ["", "volumes:", *volumes]
     return "\n".join(lines) + "\n"
+
+
+def _broker() -> list[str]:
+    # The password reaches redis-server in a config file only it can read, never on a command line
+    # (ps shows those); redis-cli reads it from REDISCLI_AUTH. `appendfsync always`: a write the broker
+    # acknowledged is on disk, so a killed broker loses no event it accepted.
+    return [
+        f"  {EVENTS_BROKER}:",
+        f"    image: ${{PANTSTACK_BROKER_IMAGE:-{DEFAULT_BROKER_IMAGE}}}",
+        "    user: redis",
+        "    environment:",
+        "      EVENTS_BROKER_PASSWORD: ${EVENTS_BROKER_PASSWORD:-}",
+        "    entrypoint:",
+        "      - sh",
+        "      - -c",
+        "      - |",
+        '        [ -n "$$EVENTS_BROKER_PASSWORD" ] || { echo "EVENTS_BROKER_PASSWORD is empty:'
+        ' start the stack with make up, which generates it" >&2; exit 1; }',
+        "        umask 077",
+        "        printf 'requirepass %s\\n' \"$$EVENTS_BROKER_PASSWORD\" > /tmp/broker.conf",
+        f"        exec redis-server /tmp/broker.conf --port {BROKER_PORT} --dir /data"
+        " --appendonly yes --appendfsync always",
+        "    volumes:",
+        f"      - {EVENTS_BROKER}-data:/data",
+        "    healthcheck:",
+        '      test: ["CMD-SHELL",'
+        ' "REDISCLI_AUTH=\\"$$EVENTS_BROKER_PASSWORD\\" redis-cli ping | grep -q PONG"]',
+        "      interval: 2s",
+        "      timeout: 5s",
+        "      retries: 30",
+    ]
 
 
 def _postgres(modules: list[Module]) -> list[str]:
@@ -104,13 +153,14 @@ def _postgres(modules: list[Module]) -> list[str]:
     ]
 
 
-def _service(m: Module, urls: dict[str, str]) -> list[str]:
+def _service(m: Module, urls: dict[str, str], broker: bool) -> list[str]:
     lines = [
         f"  {m.name}:",
         f"    image: pantstack/{m.name}:{m.name}-${{PANTSTACK_IMAGE_VERSION:-latest}}",
         "    init: true",
     ]
-    depends = (["databases"] if m.database else []) + list(m.uses)
+    with_broker = broker and m.events
+    depends = (["databases"] if m.database else []) + ([EVENTS_BROKER] if with_broker else []) + list(m.uses)
     if depends:
         lines.append("    depends_on:")
         for dependency in depends:
@@ -126,6 +176,10 @@ def _service(m: Module, urls: dict[str, str]) -> list[str]:
             f"      {m.env_prefix}_DATABASE_URL: postgresql+asyncpg://{m.name}:{m.name}-local@postgres:5432/{m.name}"
         )
     lines += [f"      {variable}: {url}" for variable, url in urls.items()]
+    if with_broker:
+        lines.append(
+            f"      {EVENTS_BROKER_URL}: redis://:${{EVENTS_BROKER_PASSWORD:-}}@{EVENTS_BROKER}:{BROKER_PORT}/0"
+        )
     lines += [
         "    volumes:",
         f"      - ${{PANTSTACK_KEYS_DIR:-{DEFAULT_KEYS_DIR}}}/public:{JWKS_MOUNT}:ro",

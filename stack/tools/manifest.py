@@ -3,9 +3,11 @@
 A manifest declares a module's description, owners, type, whether it has a database, its image
 version and `uses`: the modules whose facades it calls, declared by the consumer as in tach's
 `depends_on`; optionally `public_routes`, the URL prefixes the internet-facing load balancer routes
-to it (none when absent: the module is private to the modules that use it). Everything else that
-lists modules is derived from these files by `make sync` (stack/tools/sync.py);
-`stack/tools/boundaries.py` checks `uses` against the imports, both ways.
+to it (none when absent: the module is private to the modules that use it); optionally
+`publishes`, the event types it publishes (the Event subclasses in backend/public/events.py), and
+`subscribes`, the events of other modules it consumes, as "<producer>.<EventType>". Everything else
+that lists modules is derived from these files by `make sync` (stack/tools/sync.py);
+`stack/tools/boundaries.py` checks `uses`, `publishes` and `subscribes` against the code, both ways.
 
 TOML because Python reads it with the standard library (tomllib), so every check runs before
 any dependency is installed, and because pants.toml and pyproject.toml already are.
@@ -23,8 +25,11 @@ TYPES = ("http-api", "worker")
 _OWNER = re.compile(r"@[A-Za-z0-9][A-Za-z0-9_.-]*(/[A-Za-z0-9][A-Za-z0-9_.-]*)?", re.ASCII)
 _VERSION = re.compile(r"\d+\.\d+\.\d+", re.ASCII)
 _ROUTE = re.compile(r"/api(/[A-Za-z0-9][A-Za-z0-9._-]*)+", re.ASCII)
+# An event type is a Python class name in PascalCase: it is the Event subclass's name and part of its topic.
+_EVENT_TYPE = re.compile(r"[A-Z][A-Za-z0-9]*", re.ASCII)
+_SUBSCRIPTION = re.compile(r"[a-z][a-z0-9_]*\.[A-Z][A-Za-z0-9]*", re.ASCII)
 # Keys a manifest may leave out; see Manifest for their defaults.
-OPTIONAL_FIELDS = frozenset({"public_routes", "coverage_floor"})
+OPTIONAL_FIELDS = frozenset({"public_routes", "publishes", "subscribes", "coverage_floor"})
 # The line coverage CI holds a module to unless its manifest sets `coverage_floor`.
 DEFAULT_COVERAGE_FLOOR = 80
 MAX_PUBLIC_ROUTES = 2
@@ -52,12 +57,22 @@ class Manifest:
     # Optional key: URL prefixes the internet-facing load balancer routes to this module. None by
     # default: a module is reachable only from the modules that `use` it, inside the VPC.
     public_routes: tuple[str, ...] = ()
+    # Optional keys: the event types this module publishes (its backend/public/events.py), and the
+    # events it consumes as "<producer>.<EventType>". Neither needs `uses`: a subscriber imports only
+    # the producer's event classes, never calls its facade.
+    publishes: tuple[str, ...] = ()
+    subscribes: tuple[str, ...] = ()
     # Optional key: the line coverage (percent) CI holds this module's code to; see coverage_floors.py.
     coverage_floor: int = DEFAULT_COVERAGE_FLOOR
 
     @property
     def path(self) -> Path:
         return Path("modules") / self.name / MANIFEST
+
+    @property
+    def event_sources(self) -> tuple[str, ...]:
+        """The modules whose events this one subscribes to, sorted."""
+        return tuple(sorted({subscription.split(".")[0] for subscription in self.subscribes}))
 
 
 def is_owner_handle(text: str) -> bool:
@@ -82,6 +97,7 @@ def load_all(root: Path) -> list[Manifest]:
                     f'{manifest.path}: `uses` names "{used}", which is not a module '
                     f"(modules: {', '.join(names)}); fix the name or remove it."
                 )
+    _check_subscriptions(manifests)
     cycle = _cycle({m.name: m.uses for m in manifests})
     if cycle:
         raise ManifestError(
@@ -140,8 +156,72 @@ def load(root: Path, name: str) -> Manifest:
         data["version"],
         tuple(uses),
         _public_routes(path, data.get("public_routes", [])),
-        _coverage_floor(path, data.get("coverage_floor", DEFAULT_COVERAGE_FLOOR)),
+        _names(
+            path, "publishes", data.get("publishes", []), _EVENT_TYPE, 'e.g. publishes = ["OrderConfirmed"]'
+        ),
+        _names(
+            path,
+            "subscribes",
+            data.get("subscribes", []),
+            _SUBSCRIPTION,
+            'e.g. subscribes = ["orders.OrderConfirmed"]',
+        ),
+        coverage_floor=_coverage_floor(path, data.get("coverage_floor", DEFAULT_COVERAGE_FLOOR)),
     )
+
+
+def _names(path: Path, key: str, values: object, pattern: re.Pattern[str], example: str) -> tuple[str, ...]:
+    """`publishes` or `subscribes`: a sorted list of distinct names, each matching `pattern`."""
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise ManifestError(f"{path}: `{key}` must be a list of strings, {example}, not {values!r}.")
+    for value in values:
+        if not pattern.fullmatch(value):
+            shape = "an event class name in PascalCase" if key == "publishes" else '"<module>.<EventType>"'
+            raise ManifestError(f"{path}: `{key}` entry {value!r} is not {shape}, {example}.")
+    if values != sorted(set(values)):
+        raise ManifestError(f"{path}: `{key}` must be sorted, without repeats: {sorted(set(values))}.")
+    return tuple(values)
+
+
+def _check_subscriptions(manifests: list[Manifest]) -> None:
+    """Each subscription names another module that publishes that event type."""
+    published = {m.name: set(m.publishes) for m in manifests}
+    for manifest in manifests:
+        for subscription in manifest.subscribes:
+            producer, event_type = subscription.split(".")
+            if producer == manifest.name:
+                raise ManifestError(
+                    f'{manifest.path}: `subscribes` lists "{subscription}", an event of the module itself; '
+                    "a module handles its own state changes in its service layer, so remove it."
+                )
+            if producer not in published:
+                raise ManifestError(
+                    f'{manifest.path}: `subscribes` names "{subscription}", but "{producer}" is not a module '
+                    f"(modules: {', '.join(sorted(published))}); fix the name or remove it."
+                )
+            if event_type not in published[producer]:
+                offered = ", ".join(sorted(published[producer])) or "none"
+                raise ManifestError(
+                    f'{manifest.path}: `subscribes` names "{subscription}", but '
+                    f"modules/{producer}/module.toml does not publish {event_type} "
+                    f"(it publishes: {offered}); "
+                    f'fix the name, or add "{event_type}" to publishes there.'
+                )
+
+
+def event_edges(manifests: list[Manifest]) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(producer, subscriber, event types) per pair where one subscribes to the other's events, sorted."""
+    edges = []
+    for subscriber in manifests:
+        for producer in subscriber.event_sources:
+            types = tuple(s.split(".")[1] for s in subscriber.subscribes if s.split(".")[0] == producer)
+            edges.append((producer, subscriber.name, types))
+    return sorted(edges)
+
+
+def subscribers(manifests: list[Manifest]) -> dict[str, tuple[str, ...]]:
+    """For each module, the modules that subscribe to any of its events."""
+    return {m.name: tuple(sorted(c.name for c in manifests if m.name in c.event_sources)) for m in manifests}
 
 
 def _coverage_floor(path: Path, value: object) -> int:
@@ -210,6 +290,18 @@ def _cycle(graph: dict[str, tuple[str, ...]]) -> list[str]:
     return []
 
 
+# The broker that carries events between modules wherever a real one runs (`make up`, CI, AWS): Redis
+# Streams, Debian's redis-server locally, ElastiCache for Redis in AWS. Services read its URL (with the
+# password) from EVENTS_BROKER_URL; nothing else names the broker.
+EVENTS_BROKER = "redis"
+EVENTS_BROKER_URL = "EVENTS_BROKER_URL"
+
+
+def event_modules(manifests: list[Manifest]) -> list[Manifest]:
+    """The modules that publish or subscribe: they, and only they, get EVENTS_BROKER_URL."""
+    return [m for m in manifests if m.publishes or m.subscribes]
+
+
 def url_variable(module: str) -> str:
     """The setting a facade client reads for `module`'s base URL: INVENTORY_URL for inventory."""
     return f"{module.upper().replace('-', '_')}_URL"
@@ -253,11 +345,21 @@ def deploy_order(manifests: list[Manifest]) -> list[str]:
 
 
 def _main(argv: list[str]) -> int:
-    """`manifest.py dev-urls <module> <base port>`: the module's facade URLs under `make dev`."""
-    if len(argv) != 3 or argv[0] != "dev-urls" or not argv[2].isdigit():
-        print("usage: manifest.py dev-urls <module> <base port>", file=sys.stderr)
-        return 2
+    """`manifest.py dev-urls <module> <base port>`: the module's facade URLs under `make dev`;
+    `manifest.py publishes <module>`: the event types it publishes, one a line (make contract-accept)."""
     root = Path(__file__).resolve().parents[2]
+    if len(argv) == 2 and argv[0] == "publishes":
+        try:
+            manifest = load(root, argv[1])
+        except ManifestError as error:
+            print(f"manifest: {error}", file=sys.stderr)
+            return 1
+        for event_type in manifest.publishes:
+            print(event_type)
+        return 0
+    if len(argv) != 3 or argv[0] != "dev-urls" or not argv[2].isdigit():
+        print("usage: manifest.py dev-urls <module> <base port> | publishes <module>", file=sys.stderr)
+        return 2
     try:
         manifests = load_all(root)
     except ManifestError as error:

@@ -1,4 +1,5 @@
-"""The module graph, from the manifests: each module and the facades it `uses`.
+"""The module graph, from the manifests: each module, the facades it `uses` (solid edges, caller to
+callee) and the events it subscribes to (dashed edges, producer to subscriber, labelled with the types).
 
 `make sync` writes it as `docs/module-graph.mmd` (Mermaid) and `docs/module-graph.svg`, and
 `make test` fails while either is stale. The manifests are the source because boundaries.py holds
@@ -13,7 +14,7 @@ from collections import defaultdict
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from manifest import Manifest, ManifestError, load_all
+from manifest import Manifest, ManifestError, event_edges, load_all
 
 MERMAID = Path("docs/module-graph.mmd")
 SVG = Path("docs/module-graph.svg")
@@ -27,6 +28,8 @@ def mermaid(manifests: list[Manifest]) -> str:
         lines.append(f'    m_{m.name}["{m.name}<br/><small>{" ".join(m.owners)}</small>"]')
     for m in manifests:
         lines += [f"    m_{m.name} -->|uses| m_{used}" for used in m.uses]
+    for producer, subscriber, types in event_edges(manifests):
+        lines.append(f'    m_{producer} -.->|"{", ".join(types)}"| m_{subscriber}')
     return "\n".join(lines) + "\n"
 
 
@@ -67,6 +70,17 @@ def svg(manifests: list[Manifest]) -> str:
                 f'<line x1="{x1}" y1="{y1 + box_h / 2}" x2="{x2}" y2="{y2 - box_h / 2}" stroke="#444" '
                 'marker-end="url(#arrow)"/>'
             )
+    for producer, subscriber, types in event_edges(manifests):
+        (start_x, start_y), (end_x, end_y) = _box_edge(position[producer], position[subscriber], box_w, box_h)
+        # Offset sideways so an event edge never hides a facade edge between the same two modules.
+        start_x, end_x = start_x + 12, end_x + 12
+        out += [
+            f'<line x1="{start_x}" y1="{start_y}" x2="{end_x}" y2="{end_y}" stroke="#b45309" '
+            'stroke-dasharray="6 4" marker-end="url(#arrow)"><title>events</title></line>',
+            f'<text x="{(start_x + end_x) / 2 + 6}" y="{(start_y + end_y) / 2}" font-size="11" '
+            'fill="#b45309">'
+            f"{escape(', '.join(types))}</text>",
+        ]
     by_name = {m.name: m for m in manifests}
     for name, (x, y) in position.items():
         out += [
@@ -78,6 +92,18 @@ def svg(manifests: list[Manifest]) -> str:
         ]
     out.append("</svg>")
     return "\n".join(out) + "\n"
+
+
+def _box_edge(
+    start: tuple[float, float], end: tuple[float, float], box_w: float, box_h: float
+) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Where a line from one box's centre to another's leaves the first box and enters the second."""
+    (x1, y1), (x2, y2) = start, end
+    if y1 == y2:  # side by side
+        step = box_w / 2 if x2 > x1 else -box_w / 2
+        return (x1 + step, y1), (x2 - step, y2)
+    step = box_h / 2 if y2 > y1 else -box_h / 2
+    return (x1, y1 + step), (x2, y2 - step)
 
 
 def main() -> int:

@@ -26,7 +26,7 @@ PYPROJECT = Path("pyproject.toml")
 # Resolves that are not a module's: the repo's tools and the Pulumi programs.
 SHARED_RESOLVES = ("infra", "tools")
 # Top-level packages of this repo that are not modules (ruff's isort sorts them as first party).
-SHARED_PACKAGES = ("bench", "common", "infra", "reliability", "service_kit")
+SHARED_PACKAGES = ("bench", "common", "event_contract", "infra", "reliability", "service_kit")
 _FIRST_PARTY = re.compile(r"^known-first-party = \[.*\]$", re.MULTILINE)
 
 
@@ -41,10 +41,12 @@ def render_registry(manifests: list[Manifest]) -> str:
         "# pantstack_module and module_image through it. Rows are tuples because Pants hashes every",
         "# prelude symbol (a dict would fail every BUILD file).",
         "MODULES = (",
-        "    # (name, uses, database, type, version)",
+        "    # (name, uses, database, type, version, event sources: modules whose events it subscribes to,",
+        "    #  publishes: the event types it publishes)",
     ]
     for m in manifests:
-        row = ", ".join(_literal(v) for v in (m.name, m.uses, m.database, m.type, m.version))
+        values = (m.name, m.uses, m.database, m.type, m.version, m.event_sources, m.publishes)
+        row = ", ".join(_literal(v) for v in values)
         lines.append(f"    ({row}),")
     return "\n".join([*lines, ")"]) + "\n"
 

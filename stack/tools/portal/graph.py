@@ -1,17 +1,18 @@
 """The module graph laid out by Graphviz `dot`: each module a box linking to its page, each
-`uses` a facade edge from the caller to the module it calls."""
+`uses` a facade edge from the caller to the module it calls, and each subscription a dashed event
+edge from the producer to the subscriber, labelled with the event types."""
 
 import os
 import re
 import shutil
 import subprocess
 
-from manifest import Manifest, used_by
+from manifest import Manifest, event_edges, used_by
 
 from portal.errors import PortalError
 
-# Event edges will get their own style once modules publish events; facade calls are the only edges.
 FACADE_EDGE = 'color="#1d4ed8", penwidth=1.4, arrowsize=0.8'
+EVENT_EDGE = 'color="#b45309", fontcolor="#b45309", style=dashed, penwidth=1.2, arrowsize=0.8'
 _XML_PROLOG = re.compile(r"\A(<\?xml[^>]*>\s*)?(<!DOCTYPE[^>]*>\s*)?(<!--.*?-->\s*)*", re.DOTALL)
 
 
@@ -27,9 +28,10 @@ def dot_binary() -> str:
 
 
 def neighbourhood(manifests: list[Manifest], name: str) -> list[Manifest]:
-    """The module, the modules it uses and the modules that use it."""
+    """The module, the modules it uses, the modules that use it, and those it exchanges events with."""
     module = next(m for m in manifests if m.name == name)
     near = {name, *module.uses, *used_by(manifests)[name]}
+    near |= {other for edge in event_edges(manifests) if name in edge[:2] for other in edge[:2]}
     return [m for m in manifests if m.name in near]
 
 
@@ -57,6 +59,13 @@ def dot_source(manifests: list[Manifest], link: str, focus: str | None = None) -
                 lines.append(
                     f'  "{m.name}" -> "{used}" [{FACADE_EDGE}, tooltip="{m.name} calls {used}\'s facade"];'
                 )
+    for producer, subscriber, types in event_edges(manifests):
+        if producer in shown and subscriber in shown:
+            label = ", ".join(types)
+            lines.append(
+                f'  "{producer}" -> "{subscriber}" [{EVENT_EDGE}, label="{label}", '
+                f'tooltip="{subscriber} handles {producer}\'s {label}"];'
+            )
     lines.append("}")
     return "\n".join(lines) + "\n"
 

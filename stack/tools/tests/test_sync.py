@@ -38,7 +38,7 @@ def repo(tmp_path: Path) -> Path:
 def test_every_derived_file_comes_from_the_manifests(repo: Path) -> None:
     registry = (repo / sync.REGISTRY).read_text()
     assert registry.startswith(sync.HEADER)
-    assert '    ("billing", ("catalog",), True, "http-api", "0.1.0"),\n' in registry
+    assert '    ("billing", ("catalog",), True, "http-api", "0.1.0", (), ()),\n' in registry
     assert "billing: 3rdparty/python/billing.lock\n" in (repo / sync.RESOLVES).read_text()
     assert "tools: 3rdparty/python/tools.lock\n" in (repo / sync.RESOLVES).read_text()
     assert "/modules/billing/ @acme/billing\n" in (repo / sync.CODEOWNERS).read_text()
