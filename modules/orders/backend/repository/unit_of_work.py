@@ -10,5 +10,5 @@ from service_kit.idempotency import SqlAlchemyIdempotencyStore
 
 class SqlAlchemyUnitOfWork(BaseSqlAlchemyUnitOfWork, AbstractUnitOfWork):
     def bind_repositories(self, session: AsyncSession) -> None:
-        self.orders = SqlAlchemyOrderRepository(session)
+        self.orders = SqlAlchemyOrderRepository(session, self.reader)
         self.idempotency = SqlAlchemyIdempotencyStore(session)
