@@ -3,6 +3,7 @@
     make bench                                         # everything but make-test (~1 h on 2 cores)
     make bench BENCH_ARGS="--only service,facade --duration 5"
     make bench BENCH_ARGS="--only pants --modules 0,10"
+    make bench BENCH_ARGS="--only hotpath --baseline ../before/dist"
     PYTHONPATH=stack python3 -m bench.run --root . --help
 
 Standard library only: it drives ./pants, wrk and the PEXes as subprocesses. A section that cannot
@@ -21,10 +22,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import full_suite, images, pants_scaling, report, services, tracing
+from bench import full_suite, hotpath, images, pants_scaling, report, services, tracing
 from bench.processes import BenchError, python311
 
-SECTIONS = ("service", "tracing", "facade", "start", "pants", "images", "make-test")
+SECTIONS = ("service", "tracing", "facade", "start", "pants", "images", "make-test", "hotpath")
 DEFAULT_SECTIONS = ("service", "tracing", "facade", "start", "pants", "images")
 DOCUMENT = Path("docs/benchmarks.md")
 
@@ -74,7 +75,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=_sections,
         default=list(DEFAULT_SECTIONS),
         help=f"comma-separated sections: {', '.join(SECTIONS)}\n"
-        "(default: all but make-test, which takes ~40 min)",
+        "(default: all but make-test, which takes ~40 min, and hotpath, which needs --baseline)",
     )
     parser.add_argument(
         "--duration", type=_positive(float), default=10, help="seconds per wrk run (default 10)"
@@ -107,6 +108,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=_positive(int),
         default=1000,
         help="run the full `./pants test ::` (first + no-op) only at scales up to this many modules",
+    )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="hotpath: the dist/ directory of a checkout of the commit to compare against, with its\n"
+        "orders PEX built (`./pants package modules/orders:orders` there)",
     )
     parser.add_argument(
         "--output", type=Path, default=DOCUMENT, help=f"relative to --root (default {DOCUMENT})"
@@ -180,6 +187,9 @@ def run_section(name: str, args: argparse.Namespace, partial: Callable[[str], No
         return pants_scaling.render_pants(results, args.pants_timeout, args.full_test_max_modules)
     if name == "images":
         return images.images_section(root)
+    if name == "hotpath":
+        load = services.LoadSettings(args.duration, args.connections, args.rounds)
+        return hotpath.hotpath_section(root, args.baseline, load, args.starts, args.empty_starts)
     return full_suite.make_test_section(root, args.pants_timeout)
 
 

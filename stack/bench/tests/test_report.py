@@ -3,6 +3,7 @@
 import pytest
 
 from bench import report
+from bench.hotpath import Rounds, render_hotpath
 from bench.pants_scaling import ScaleResult, Timing, render_pants, select, targets_table
 from bench.services import (
     LoadRun,
@@ -60,6 +61,7 @@ def test_facade_table_judges_pooled_p50_and_shows_server_time() -> None:
     text = render_facade(latencies, server_ms=[0.8] * 10, calls=100)
     assert "| `order_exists`, one pooled OrdersClient | 1.00 ms | 1.04 ms | met |" in text
     assert "inside orders" in text
+    assert "| pooled `order_exists` ÷ raw pooled GET, p50, same run | **1.00x** |  | ≤ 1.1x met |" in text
 
 
 def test_server_durations_come_from_the_kits_access_log() -> None:
@@ -131,4 +133,23 @@ def test_a_failing_second_test_run_is_not_judged_as_a_no_op() -> None:
     failed = ScaleResult(3, {"test_noop": Timing("t", 59.8, 1)})
     assert "warm no-op at 3 modules: target < 2 s, not measured (the run failed, exit 1)." in render_pants(
         [failed], limit=600
+    )
+
+
+def test_hotpath_table_gives_after_over_before_with_its_per_round_range() -> None:
+    loads = {
+        "GET /api/v1/orders/{id}": {"cpu": Rounds(before=[4.0, 4.0, 5.0], after=[2.0, 1.5, 3.0])},
+        "POST /api/v1/orders": {"cpu": Rounds(before=[8.0, 8.0, 8.0], after=[6.0, 6.0, 6.0])},
+    }
+    starts = {"warm PEX_ROOT, database at head (a restart)": Rounds(before=[1.2, 1.0], after=[0.7, 0.4])}
+    text = render_hotpath(loads, starts, LoadSettings(duration=10, connections=8, rounds=3))
+    assert (
+        "| `GET /api/v1/orders/{id}`, CPU ms per request | 4.00 | 2.00 | **0.50x** (0.38-0.60) | 3 "
+        "| ≤ 0.5x met |" in text
+    )
+    assert (
+        "| `POST /api/v1/orders`, CPU ms per request | 8.00 | 6.00 | **0.75x** (0.75-0.75) | 3 |  |" in text
+    )
+    assert (
+        "database at head (a restart), CPU s | 1.10 | 0.55 | **0.50x** (0.40-0.58) | 2 | ≤ 0.5x met |" in text
     )

@@ -1,11 +1,12 @@
 """Async SQLAlchemy engine creation and Alembic migrations (once per deploy) shared by every module."""
 
+import ast
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Connection, event, text
+import sqlalchemy
+from sqlalchemy import Connection, Executable, Row, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -43,6 +44,49 @@ def create_engine(url: str) -> AsyncEngine:
     return engine
 
 
+# A read on the event loop blocks it: wait briefly for the rare WAL-index lock, then fail the request.
+READ_BUSY_TIMEOUT_MS = 250
+
+
+class SqliteReader:
+    """Runs short read-only selects (a lookup by key) on a plain sqlite3 connection, on the calling
+    thread: no aiosqlite hop (four thread round trips per statement, plus BEGIN and ROLLBACK), no
+    session, no transaction. In WAL mode a reader never waits for writers, so this does not block
+    the event loop behind a write; a scan belongs on the async engine, where it can't stall it.
+    Each statement sees the last committed state, so it must not serve a read-then-write: those go
+    through the unit of work's session and its write transaction."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = sqlalchemy.create_engine(make_url(url).set(drivername="sqlite"))
+
+        @event.listens_for(self.engine, "connect")
+        def _configure(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None  # autocommit: each select is its own snapshot
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA query_only=ON")
+            cursor.execute(f"PRAGMA busy_timeout={READ_BUSY_TIMEOUT_MS}")
+            cursor.close()
+
+    async def rows(
+        self, statement: Executable, parameters: dict[str, Any] | None = None
+    ) -> Sequence[Row[Any]]:
+        with self.engine.connect() as connection:
+            return connection.execute(statement, parameters).all()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def create_reader(url: str) -> SqliteReader | None:
+    """A SqliteReader for a SQLite file; None for PostgreSQL (whose reads stay on the async engine:
+    a network round trip must not block the event loop) and in-memory SQLite (another connection
+    would see another database)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return SqliteReader(url)
+
+
 # The advisory lock every migration of every module takes; PostgreSQL scopes advisory locks to one
 # database, so modules sharing a server (docker-compose) do not wait for each other.
 MIGRATION_LOCK_KEY = 0x70616E7473  # "pants"
@@ -64,9 +108,17 @@ async def upgrade_to_head(
     apply nothing. `lock_timeout` bounds that wait and every lock the migrations take, so a stuck
     deploy fails with MigrationLockTimeout instead of hanging. The lock ends with the transaction
     that commits the migrations, never before.
+
+    A database already at head costs one query: Alembic is neither imported nor run.
     """
+    if await _at_head(engine, migrations_dir):
+        return
 
     def upgrade(connection: Connection) -> None:
+        # Imported here: most starts find the schema at head and never need Alembic.
+        from alembic import command
+        from alembic.config import Config
+
         if connection.dialect.name == "postgresql":
             timeout_ms = max(1, int(lock_timeout_seconds * 1000))
             # SET LOCAL: back to the server's default when this transaction ends.
@@ -89,3 +141,51 @@ async def upgrade_to_head(
                 "still migrating, or a long transaction holds a table; nothing was applied, retry the deploy"
             ) from error
         raise
+
+
+def head_revisions(migrations_dir: Path) -> frozenset[str] | None:
+    """The revisions in `migrations_dir/versions` that no other revision builds on, read from the
+    files' `revision = ...` / `down_revision = ...` lines without importing them; None if one
+    computes them (only Alembic can tell then)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (migrations_dir / "versions").glob("*.py"):
+        assigned = _literal_assignments(path)
+        if assigned is None:
+            return None
+        if "revision" not in assigned:
+            continue  # not a revision (e.g. __init__.py)
+        revision, down = assigned["revision"], assigned.get("down_revision")
+        if not isinstance(revision, str):
+            return None
+        revisions.add(revision)
+        parents.update((down,) if isinstance(down, str) else down or ())
+    return frozenset(revisions - parents) if revisions else None
+
+
+def _literal_assignments(path: Path) -> dict[str, Any] | None:
+    """`revision` and `down_revision` of a migration file's top level; None if either is computed."""
+    values: dict[str, Any] = {}
+    for node in ast.parse(path.read_text()).body:
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1):
+            continue
+        target = node.targets[0]
+        if isinstance(target, ast.Name) and target.id in ("revision", "down_revision"):
+            try:
+                values[target.id] = ast.literal_eval(node.value)
+            except ValueError:
+                return None
+    return values
+
+
+async def _at_head(engine: AsyncEngine, migrations_dir: Path) -> bool:
+    """True if the database's alembic_version rows are exactly the heads of `migrations_dir`."""
+    heads = head_revisions(migrations_dir)
+    if heads is None:
+        return False
+    try:
+        async with engine.connect() as connection:
+            applied = await connection.scalars(text("SELECT version_num FROM alembic_version"))
+            return frozenset(applied) == heads
+    except DBAPIError:
+        return False  # no version table yet: a new database

@@ -11,6 +11,8 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from common.database import SqliteReader
+
 
 class AbstractUnitOfWork(abc.ABC):
     async def __aenter__(self) -> Self:
@@ -32,8 +34,12 @@ class AbstractUnitOfWork(abc.ABC):
 
 
 class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, session_factory: async_sessionmaker[AsyncSession], reader: SqliteReader | None = None
+    ) -> None:
+        """`reader` (SQLite only) is for the repositories' lookups that answer a read use case."""
         self.session_factory = session_factory
+        self.reader = reader
 
     @abc.abstractmethod
     def bind_repositories(self, session: AsyncSession) -> None:

@@ -17,8 +17,10 @@ is retried like an idempotent call (a 409 saying the first attempt is still in f
 """
 
 import asyncio
+import functools
 import os
 import random
+import ssl
 import sys
 import time
 import uuid
@@ -163,6 +165,13 @@ def require_peer_urls(*clients: "type[ServiceClient]") -> None:
         raise SystemExit(2)
 
 
+@functools.cache
+def shared_ssl_context() -> ssl.SSLContext:
+    """One verifying SSL context for every ServiceClient of the process: building one loads the CA
+    bundle (hundreds of ms on a loaded machine), which a client per call would otherwise pay each time."""
+    return httpx2.create_ssl_context()
+
+
 class ServiceClient:
     """Subclasses set `service` (the callee's module name) and add typed methods over `_request`."""
 
@@ -188,6 +197,7 @@ class ServiceClient:
             base_url=base_url or peer_url(self.service, settings),
             timeout=settings.timeout_seconds if timeout_seconds is None else timeout_seconds,
             transport=transport,
+            verify=shared_ssl_context(),
         )
         instrument_client(self._http)
 

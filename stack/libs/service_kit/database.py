@@ -8,26 +8,30 @@ from pathlib import Path
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from common.database import create_engine, upgrade_to_head
+from common.database import create_engine, create_reader, upgrade_to_head
 from service_kit.readiness import database_check
 from service_kit.tracing import instrument_engine
 
 
 def database_lifespan(migrations_dir: Path) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """Open the engine on `settings.database_url`, migrate to head, expose `app.state.session_factory`;
-    dispose of the pool on shutdown."""
+    """Open the engine on `settings.database_url`, migrate to head, expose `app.state.session_factory`
+    and `app.state.reader` (a SqliteReader, or None); dispose of both on shutdown."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(app.state.settings.database_url)
+        reader = create_reader(app.state.settings.database_url)
         try:
             await upgrade_to_head(engine, migrations_dir)
             # After migrating: startup DDL belongs to no request, so it would only add stray traces.
             instrument_engine(engine, app.state.tracer_provider)
             app.state.engine = engine
             app.state.session_factory = async_sessionmaker(engine, expire_on_commit=False)
+            app.state.reader = reader
             yield
         finally:
+            if reader is not None:
+                reader.close()
             await engine.dispose()
 
     return lifespan

@@ -41,24 +41,27 @@ class SqlAlchemyInventoryRepository(AbstractInventoryRepository):
         return None if row is None else (row.on_hand, row.reserved)
 
     async def get_reservation(self, order_id: UUID) -> StoredReservation | None:
-        row = (
+        # One statement, not one per table: on aiosqlite each is four hops to its thread and back.
+        rows = (
             await self.session.execute(
-                select(reservations.c.status, reservations.c.expires_at).where(
-                    reservations.c.order_id == str(order_id)
+                select(
+                    reservations.c.status,
+                    reservations.c.expires_at,
+                    reservation_items.c.sku,
+                    reservation_items.c.quantity,
                 )
+                .outerjoin(reservation_items, reservation_items.c.order_id == reservations.c.order_id)
+                .where(reservations.c.order_id == str(order_id))
+                .order_by(reservation_items.c.sku)
             )
-        ).first()
-        if row is None:
+        ).all()
+        if not rows:
             return None
-        rows = await self.session.execute(
-            select(reservation_items.c.sku, reservation_items.c.quantity)
-            .where(reservation_items.c.order_id == str(order_id))
-            .order_by(reservation_items.c.sku)
-        )
+        first = rows[0]
         return StoredReservation(
-            ReservationStatus(row.status),
-            [ReservationItem(sku=r.sku, quantity=r.quantity) for r in rows],
-            None if row.expires_at is None else _as_utc(row.expires_at),
+            ReservationStatus(first.status),
+            [ReservationItem(sku=row.sku, quantity=row.quantity) for row in rows if row.sku is not None],
+            None if first.expires_at is None else _as_utc(first.expires_at),
         )
 
     async def add_reservation(

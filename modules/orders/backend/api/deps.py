@@ -11,7 +11,8 @@ from orders.backend.service.unit_of_work import AbstractUnitOfWork
 
 # Dependencies are async: FastAPI runs a plain `def` dependency in its thread pool, a hop per request.
 async def get_unit_of_work(request: Request) -> AbstractUnitOfWork:
-    return SqlAlchemyUnitOfWork(request.app.state.session_factory, on_publish=request.app.state.relay.nudge)
+    state = request.app.state
+    return SqlAlchemyUnitOfWork(state.session_factory, state.reader, on_publish=state.relay.nudge)
 
 
 UnitOfWork = Annotated[AbstractUnitOfWork, Depends(get_unit_of_work)]

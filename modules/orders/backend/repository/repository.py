@@ -1,20 +1,43 @@
 """SqlAlchemyOrderRepository: the order repository port over an async SQLAlchemy session."""
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Row, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common.database import SqliteReader
 from orders.backend.repository.tables import OrderItemRecord, OrderRecord
 from orders.backend.schemas.order import OrderStatus
 from orders.backend.service.model import Order, OrderLine
 from orders.backend.service.repository import AbstractOrderRepository
 
+_orders = OrderRecord.__table__
+_items = OrderItemRecord.__table__
+# One Core statement (no ORM identity map, no second SELECT for the items), compiled once and
+# reused from the engine's cache; the order's columns repeat on each of its item rows.
+_READ_ONE = (
+    select(
+        _orders.c.id,
+        _orders.c.customer_id,
+        _orders.c.status,
+        _orders.c.created_at,
+        _orders.c.updated_at,
+        _items.c.product_id,
+        _items.c.quantity,
+    )
+    .outerjoin(_items, _items.c.order_id == _orders.c.id)
+    .where(_orders.c.id == bindparam("order_id"))
+    .order_by(_items.c.position)
+)
+
 
 class SqlAlchemyOrderRepository(AbstractOrderRepository):
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, reader: SqliteReader | None = None) -> None:
         self.session = session
+        self.reader = reader
 
     async def add(self, order: Order) -> None:
         self.session.add(
@@ -34,6 +57,15 @@ class SqlAlchemyOrderRepository(AbstractOrderRepository):
     async def get(self, order_id: UUID) -> Order | None:
         record = await self.session.get(OrderRecord, str(order_id))
         return None if record is None else _to_domain(record)
+
+    async def read(self, order_id: UUID) -> Order | None:
+        parameters = {"order_id": str(order_id)}
+        rows: Sequence[Row[Any]]
+        if self.reader is not None:
+            rows = await self.reader.rows(_READ_ONE, parameters)
+        else:
+            rows = (await self.session.execute(_READ_ONE, parameters)).all()
+        return _rows_to_domain(rows) if rows else None
 
     async def save(self, order: Order) -> None:
         await self.session.execute(
@@ -63,6 +95,19 @@ def _to_domain(record: OrderRecord) -> Order:
         items=[OrderLine(product_id=item.product_id, quantity=item.quantity) for item in record.items],
         created_at=_as_utc(record.created_at),
         updated_at=_as_utc(record.updated_at),
+    )
+
+
+def _rows_to_domain(rows: Sequence[Row[Any]]) -> Order:
+    first = rows[0]
+    return Order(
+        id=UUID(first.id),
+        customer_id=first.customer_id,
+        status=OrderStatus(first.status),
+        # An order without items has one row, its item columns NULL (the outer join).
+        items=[OrderLine(product_id=row.product_id, quantity=row.quantity) for row in rows if row.product_id],
+        created_at=_as_utc(first.created_at),
+        updated_at=_as_utc(first.updated_at),
     )
 
 

@@ -91,7 +91,7 @@ async def place_order(
 
 async def get_order(uow: AbstractUnitOfWork, order_id: UUID) -> Order:
     async with uow:
-        order = await uow.orders.get(order_id)
+        order = await uow.orders.read(order_id)
     if order is None:
         raise OrderNotFound(order_id)
     return order

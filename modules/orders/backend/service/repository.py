@@ -13,7 +13,12 @@ class AbstractOrderRepository(abc.ABC):
 
     @abc.abstractmethod
     async def get(self, order_id: UUID) -> Order | None:
-        ...
+        """The order, inside this unit of work's transaction: what a change starts from."""
+
+    @abc.abstractmethod
+    async def read(self, order_id: UUID) -> Order | None:
+        """The order as last committed, outside any transaction: for answering a read, never for
+        changing it (use `get`)."""
 
     @abc.abstractmethod
     async def save(self, order: Order) -> None:

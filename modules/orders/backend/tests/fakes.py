@@ -21,6 +21,9 @@ class FakeOrderRepository(AbstractOrderRepository):
     async def get(self, order_id: UUID) -> Order | None:
         return deepcopy(self.orders.get(order_id))
 
+    async def read(self, order_id: UUID) -> Order | None:
+        return deepcopy(self.orders.get(order_id))
+
     async def save(self, order: Order) -> None:
         self.orders[order.id] = deepcopy(order)
 

@@ -1,5 +1,6 @@
 """ServiceClient: retries only idempotent calls, maps problem+json to typed errors, attaches a token."""
 
+import importlib
 from pathlib import Path
 
 import httpx2
@@ -15,6 +16,7 @@ from service_kit.client import (
     RateLimited,
     Unavailable,
     require_peer_urls,
+    shared_ssl_context,
 )
 from service_kit.tests.demo_app import KEYS, DemoClient
 
@@ -174,3 +176,27 @@ def test_local_development_keeps_its_default_peer_url() -> None:
     require_peer_urls(DemoClient)
 
     assert DemoClient(caller="tests").base_url.rstrip("/") == LOCAL_DEVELOPMENT_URL
+
+
+async def test_clients_of_one_process_load_the_ca_bundle_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # httpx2's transport: what builds a verifying SSL context (and loads the CA bundle) per client.
+    httpcore2 = importlib.import_module("httpcore2")
+    built = []
+    default_ssl_context = httpcore2.default_ssl_context
+
+    def counting_default_ssl_context(**options: bool) -> object:
+        built.append(options)
+        return default_ssl_context(**options)
+
+    monkeypatch.setattr(httpcore2, "default_ssl_context", counting_default_ssl_context)
+    shared_ssl_context.cache_clear()
+    try:
+        clients = [
+            DemoClient("https://demo", caller="tests", signing_key=KEYS.key("tests")) for _ in range(3)
+        ]
+        for each in clients:
+            await each.aclose()
+    finally:
+        shared_ssl_context.cache_clear()
+
+    assert len(built) == 1

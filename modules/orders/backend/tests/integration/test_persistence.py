@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 
 from orders.backend.api.main import create_app
 from orders.backend.config import Settings
@@ -38,3 +38,22 @@ def test_the_default_database_is_a_file_under_the_data_dir() -> None:
     settings = Settings(data_dir=Path("var/data"), auth_enabled=False)
 
     assert settings.database_url == "sqlite+aiosqlite:///var/data/orders.db"
+
+
+def test_reading_an_order_by_id_runs_no_statement_on_the_async_engine(settings: Settings) -> None:
+    body = {
+        "customer_id": "c1",
+        "items": [{"product_id": "sku-1", "quantity": 3}, {"product_id": "p", "quantity": 1}],
+    }
+    with TestClient(create_app(settings, stock=stocked_inventory()), headers=caller_headers()) as api:
+        created = api.post("/api/v1/orders", json=body).json()
+        statements: list[str] = []
+        listen = event.listens_for(api.app.state.engine.sync_engine, "before_cursor_execute")  # type: ignore[attr-defined]
+        listen(lambda _conn, _cursor, statement, *_: statements.append(statement))
+
+        read = api.get(f"/api/v1/orders/{created['id']}")
+
+    assert read.status_code == 200
+    assert read.json() == created
+    # The lookup went through the SqliteReader: no aiosqlite thread hop, no BEGIN IMMEDIATE.
+    assert statements == []
