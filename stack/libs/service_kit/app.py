@@ -22,7 +22,7 @@ from service_kit.problems import PROBLEM_JSON, document_problems, install_proble
 from service_kit.rate_limit import RateLimiter
 from service_kit.readiness import ReadinessCheck, run_checks
 from service_kit.settings import ServiceSettings
-from service_kit.tracing import instrument_app
+from service_kit.tracing import FASTAPI_TELEMETRY, instrument_app
 
 logger = logging.getLogger(__name__)
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -70,6 +70,7 @@ def create_service_app(
         docs_url=None,
         openapi_url="/api/openapi.json",
         redoc_url=None,
+        telemetry=FASTAPI_TELEMETRY,
     )
     install_api_docs(app, docs_url="/api/docs")
     app.state.settings = settings

@@ -18,6 +18,7 @@ is retried like an idempotent call (a 409 saying the first attempt is still in f
 
 import asyncio
 import functools
+import logging
 import os
 import random
 import ssl
@@ -28,6 +29,7 @@ from types import TracebackType
 from typing import Any, ClassVar, Literal, Self
 
 import httpx2
+from opentelemetry.trace import Span
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -35,7 +37,7 @@ from service_kit.auth import mint_token
 from service_kit.idempotency import IDEMPOTENCY_HEADER, IN_FLIGHT
 from service_kit.identity import SigningKey, signing_key_variable
 from service_kit.request_context import REQUEST_ID_HEADER, current_request_id
-from service_kit.tracing import instrument_client
+from service_kit.tracing import client_span, kit_tracer, set_status_code
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRYABLE_STATUSES = frozenset({502, 503, 504})
@@ -43,6 +45,8 @@ TOKEN_TTL_SECONDS = 300
 # Where a facade calls when its <SERVICE>_URL is unset, in local development only (make dev, tests):
 # deployed, that address is the caller itself, so a missing URL stops the service instead.
 LOCAL_DEVELOPMENT_URL = "http://127.0.0.1:8000"
+
+logger = logging.getLogger(__name__)
 
 
 class MissingServiceURL(ValueError):
@@ -199,7 +203,7 @@ class ServiceClient:
             transport=transport,
             verify=shared_ssl_context(),
         )
-        instrument_client(self._http)
+        self._tracer = kit_tracer()
 
     @property
     def base_url(self) -> str:
@@ -232,9 +236,17 @@ class ServiceClient:
         retryable = idempotent
         headers = {IDEMPOTENCY_HEADER: idempotency_key} if idempotency_key else {}
         attempts = 1 + (self.retries if retryable else 0)
+        # One span for the whole call, retries included, so their log lines carry it too.
+        with client_span(self._tracer, method, self._http.base_url, path, headers) as span:
+            return await self._send(span, method, path, json, headers, attempts)
+
+    async def _send(
+        self, span: Span, method: str, path: str, json: Any, headers: dict[str, str], attempts: int
+    ) -> httpx2.Response:
         error: ServiceError = Unavailable(f"{self.service}: no attempt made")
         for attempt in range(attempts):
             if attempt:
+                logger.warning("%s; retrying (attempt %d of %d)", error, attempt + 1, attempts)
                 await asyncio.sleep(self.backoff_seconds * 2 ** (attempt - 1) * random.uniform(0.5, 1.5))
             try:
                 response = await self._http.request(
@@ -243,6 +255,7 @@ class ServiceClient:
             except httpx2.TransportError as exc:
                 error = Unavailable(f"{self.service} unreachable at {self.base_url}: {exc!r}")
                 continue
+            set_status_code(span, response.status_code)
             if response.status_code in RETRYABLE_STATUSES or _key_in_flight(response):
                 error = Unavailable(
                     f"{self.service} answered {response.status_code} for {method} {path}",

@@ -3,31 +3,49 @@
 Configured only by OpenTelemetry's own variables. With neither `OTEL_EXPORTER_OTLP_ENDPOINT` nor
 `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` set nothing is installed: no provider, no exporter, no
 instrumentation, so an untraced service pays nothing. The SDK reads the rest itself
-(`OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_BSP_*`, `OTEL_TRACES_SAMPLER_ARG`, ...).
+(`OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_BSP_*`, `OTEL_TRACES_SAMPLER_ARG`, `OTEL_PROPAGATORS`, ...).
+
+The spans are the kit's own, on the SDK alone, rather than the contrib instrumentations for
+ASGI/FastAPI, httpx and SQLAlchemy: those do their per-request work (route matching a second time,
+header decoding, URL parsing per statement, pool counters) whether or not the request is sampled,
+which cost 15-40 % CPU per request (docs/benchmarks.md). Here an unsampled request pays for a sampler
+decision and a context switch; every attribute is set only on a span that records.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
 from fastapi import FastAPI
-from httpx2 import AsyncClient
-from opentelemetry import trace
+from fastapi.telemetry import TelemetryConfig
+from opentelemetry import context, propagate, trace
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
-from opentelemetry.instrumentation.httpx import HTTPX2ClientInstrumentor
-from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
-from opentelemetry.metrics import NoOpMeterProvider
+from opentelemetry.propagators.textmap import Getter
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.sdk.trace.sampling import ParentBased, Sampler, TraceIdRatioBased
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, ExceptionContext
+from sqlalchemy.engine.interfaces import DBAPICursor, ExecutionContext
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # Without OTEL_TRACES_SAMPLER: keep a tenth of new traces and follow the caller's decision for the
 # rest, so one trace is whole or absent across services. docs/benchmarks.md has what each costs.
 DEFAULT_SAMPLE_RATIO = 0.1
 # Probes and scrapes arrive every few seconds from load balancers and Prometheus; tracing them
 # would bury the requests people look for (and cost per trace at the backend).
-UNTRACED_ROUTES = "/health$,/ready$,/metrics$"
+UNTRACED_PATHS = frozenset({"/health", "/ready", "/metrics"})
+# The instrumentation scope of every span the kit makes.
+TRACER_NAME = "service_kit"
+# FastAPI starts its own server span, and spans around dependencies, endpoint and serialization,
+# as soon as a tracer provider is set; the kit's server span, Prometheus metrics and JSON logs
+# already cover what it would add.
+FASTAPI_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
 
 class TracingSettings(BaseSettings):
@@ -74,43 +92,184 @@ def default_sampler() -> Sampler:
     return ParentBased(TraceIdRatioBased(DEFAULT_SAMPLE_RATIO))
 
 
+def kit_tracer() -> Tracer | None:
+    """The tracer of the kit's spans; None while tracing is off, so callers skip all span work."""
+    provider = trace.get_tracer_provider()
+    return provider.get_tracer(TRACER_NAME) if isinstance(provider, TracerProvider) else None
+
+
 def instrument_app(app: FastAPI, service_name: str) -> None:
     """A server span per request, named by route template; call after every middleware is added.
 
-    FastAPI's instrumentation wraps the whole middleware stack, so the span covers the kit's own
-    work (body limit, access log, auth, rate limit) and log lines written there carry its ids.
+    The span wraps the whole middleware stack, Starlette's error middleware included, so it covers
+    the kit's own work (body limit, access log, auth, rate limit) and log lines written there, the
+    500 handler's too, carry its ids.
     """
     provider = install_tracing(service_name)
     app.state.tracer_provider = provider
     if provider is None:
         return
-    FastAPIInstrumentor.instrument_app(
-        app,
-        tracer_provider=provider,
-        excluded_urls=UNTRACED_ROUTES,
-        # One span per ASGI message would triple the spans and say nothing the server span doesn't.
-        exclude_spans=["receive", "send"],
-    )
+    tracer = provider.get_tracer(TRACER_NAME)
+    build_middleware_stack = app.build_middleware_stack
+
+    def build_traced_middleware_stack() -> ASGIApp:
+        return ServerSpanMiddleware(build_middleware_stack(), tracer)
+
+    app.build_middleware_stack = build_traced_middleware_stack  # type: ignore[method-assign]
 
 
-def instrument_client(client: AsyncClient) -> None:
-    """A client span per facade call; the instrumentation injects W3C traceparent/tracestate."""
-    provider = trace.get_tracer_provider()
-    if isinstance(provider, TracerProvider):
-        HTTPX2ClientInstrumentor.instrument_client(client, tracer_provider=provider)
+class _ScopeHeaders(Getter[list[tuple[bytes, bytes]]]):
+    """Reads `traceparent`, `tracestate` and `baggage` straight from the ASGI scope's header list."""
+
+    def get(self, carrier: list[tuple[bytes, bytes]], key: str) -> list[str] | None:
+        name = key.encode("latin-1")
+        values = [value.decode("latin-1") for header, value in carrier if header == name]
+        return values or None
+
+    def keys(self, carrier: list[tuple[bytes, bytes]]) -> list[str]:
+        return [header.decode("latin-1") for header, _ in carrier]
+
+
+_SCOPE_HEADERS = _ScopeHeaders()
+
+
+class ServerSpanMiddleware:
+    """A SERVER span per HTTP request, continuing the caller's W3C trace context.
+
+    Named `METHOD /route/{template}` once routing has matched (Starlette leaves the route in the
+    scope), so it needs no routing of its own; an unmatched request keeps the bare method.
+    """
+
+    def __init__(self, app: ASGIApp, tracer: Tracer) -> None:
+        self.app = app
+        self.tracer = tracer
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in UNTRACED_PATHS:
+            await self.app(scope, receive, send)
+            return
+        parent = propagate.extract(scope["headers"], getter=_SCOPE_HEADERS)
+        method = scope["method"]
+        span = self.tracer.start_span(method, context=parent, kind=SpanKind.SERVER)
+        token = context.attach(trace.set_span_in_context(span, parent))
+        try:
+            if not span.is_recording():
+                # Unsampled: the context still goes downstream (so callees drop the trace too)
+                # and into log lines, but nothing is measured or recorded.
+                await self.app(scope, receive, send)
+                return
+            await self._traced(span, scope, receive, send)
+        finally:
+            span.end()
+            context.detach(token)
+
+    async def _traced(self, span: Span, scope: Scope, receive: Receive, send: Send) -> None:
+        status = 500  # what the client gets if the app fails before answering
+
+        async def send_and_note_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        failure: str | None = None
+        try:
+            await self.app(scope, receive, send_and_note_status)
+        except Exception as exc:
+            failure = type(exc).__name__
+            raise
+        finally:
+            attributes: dict[str, Any] = {
+                "http.method": scope["method"],
+                "http.target": scope["path"],
+                "http.status_code": status,
+            }
+            route = getattr(scope.get("route"), "path", None)
+            if route is not None:
+                attributes["http.route"] = route
+                span.update_name(f"{scope['method']} {route}")
+            span.set_attributes(attributes)
+            if failure is not None or status >= 500:
+                span.set_status(Status(StatusCode.ERROR, failure))
+
+
+@contextmanager
+def client_span(
+    tracer: Tracer | None, method: str, base_url: object, path: str, headers: dict[str, str]
+) -> Iterator[Span]:
+    """The CLIENT span of one facade call, current for the whole call (retries and their log lines
+    included); its context goes into `headers` as W3C `traceparent`/`tracestate`.
+
+    The caller reports the outcome with `set_status_code`; an exception marks the span failed with
+    the exception's type only (its message may quote the callee).
+    """
+    if tracer is None:
+        yield trace.INVALID_SPAN
+        return
+    with tracer.start_as_current_span(
+        method, kind=SpanKind.CLIENT, record_exception=False, set_status_on_exception=False
+    ) as span:
+        propagate.inject(headers)
+        if span.is_recording():
+            url = f"{str(base_url).rstrip('/')}{path}"
+            span.set_attributes({"http.method": method, "http.url": url})
+        try:
+            yield span
+        except Exception as exc:
+            span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
+            raise
+
+
+def set_status_code(span: Span, status_code: int) -> None:
+    if span.is_recording():
+        span.set_attribute("http.status_code", status_code)
 
 
 def instrument_engine(engine: AsyncEngine, provider: TracerProvider | None) -> None:
-    """A span per SQL statement with the statement's text; its bound parameters are never recorded.
-
-    SQLAlchemyInstrumentor is a process-wide singleton that attaches to an engine only on its first
-    call; EngineTracer is what it attaches, so each app's engine (tests build many) gets its own.
-    """
+    """A CLIENT span per SQL statement inside a recording span, with the statement's text (its
+    placeholders, never the values bound to them)."""
     if provider is None:
         return
-    tracer = trace.get_tracer("opentelemetry.instrumentation.sqlalchemy", tracer_provider=provider)
-    # The instrumentation also counts pool connections; /metrics is Prometheus', so that goes nowhere.
-    connections = (
-        NoOpMeterProvider().get_meter(__name__).create_up_down_counter("db.client.connections.usage")
-    )
-    EngineTracer(tracer, engine.sync_engine, connections)  # type: ignore[no-untyped-call]  # untyped upstream
+    tracer = provider.get_tracer(TRACER_NAME)
+    database = engine.url.database or ""
+    engine_attributes = {"db.system": engine.dialect.name, "db.name": database}
+
+    def start_statement_span(
+        conn: Connection,
+        cursor: DBAPICursor,
+        statement: str,
+        parameters: Any,
+        execution: ExecutionContext,
+        executemany: bool,
+    ) -> None:
+        if not trace.get_current_span().is_recording():
+            return  # an unsampled request or no request at all (startup, periodic jobs)
+        operation = statement.split(None, 1)[0] if statement.strip() else engine.dialect.name
+        name = f"{operation} {database}" if database else operation
+        attributes = {**engine_attributes, "db.operation": operation, "db.statement": statement}
+        span = tracer.start_span(name, kind=SpanKind.CLIENT, attributes=attributes)
+        execution._service_kit_span = span  # type: ignore[attr-defined]
+
+    def end_statement_span(
+        conn: Connection,
+        cursor: DBAPICursor,
+        statement: str,
+        parameters: Any,
+        execution: ExecutionContext,
+        executemany: bool,
+    ) -> None:
+        span = getattr(execution, "_service_kit_span", None)
+        if span is not None:
+            span.end()
+
+    def fail_statement_span(failure: ExceptionContext) -> None:
+        span = getattr(failure.execution_context, "_service_kit_span", None)
+        if span is not None:
+            # The type only: a driver's message can quote the bound values.
+            span.set_status(Status(StatusCode.ERROR, type(failure.original_exception).__name__))
+            span.end()
+
+    sync_engine = engine.sync_engine
+    event.listen(sync_engine, "before_cursor_execute", start_statement_span)
+    event.listen(sync_engine, "after_cursor_execute", end_statement_span)
+    event.listen(sync_engine, "handle_error", fail_statement_span)

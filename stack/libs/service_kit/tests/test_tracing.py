@@ -31,8 +31,8 @@ def _reset_global_tracer_provider() -> None:
 
 @pytest.fixture
 def spans(monkeypatch: pytest.MonkeyPatch) -> Iterator[InMemorySpanExporter]:
-    """Tracing on (every trace sampled), finished spans collected in memory."""
-    monkeypatch.setenv("OTEL_TRACES_SAMPLER", "always_on")
+    """Tracing on (every new trace sampled, a caller's decision followed), spans collected in memory."""
+    monkeypatch.setenv("OTEL_TRACES_SAMPLER", "parentbased_always_on")
     _reset_global_tracer_provider()
     exporter = InMemorySpanExporter()
     install_tracing("demo", SimpleSpanProcessor(exporter))
@@ -136,6 +136,78 @@ async def test_a_facade_call_is_a_client_span_that_sends_its_context_as_tracepar
 
 
 @pytest.mark.anyio
+async def test_a_log_line_written_inside_a_facade_call_carries_that_calls_span(
+    spans: InMemorySpanExporter, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configure_logging("demo")
+    answers = iter([httpx2.Response(503), httpx2.Response(200, json={})])
+    client = DemoClient("http://down", caller="up", transport=httpx2.MockTransport(lambda _: next(answers)))
+    client.backoff_seconds = 0
+
+    with trace.get_tracer("test").start_as_current_span("request"):
+        await client._request("GET", "/api/v1/items/a")
+    await client.aclose()
+
+    (call,) = (span for span in spans.get_finished_spans() if span.kind == SpanKind.CLIENT)
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    (retry,) = (line for line in lines if line["logger"] == "service_kit.client")
+    assert retry["level"] == "WARNING" and "demo answered 503 for GET /api/v1/items/a" in retry["message"]
+    assert retry["span_id"] == trace.format_span_id(call.context.span_id)
+    assert call.attributes is not None and call.attributes["http.status_code"] == 200
+
+
+def test_a_request_continues_the_trace_of_its_callers_traceparent(spans: InMemorySpanExporter) -> None:
+    caller_trace, caller_span = "0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331"
+
+    TestClient(demo_app()).get(
+        "/api/v1/items/a", headers={"traceparent": f"00-{caller_trace}-{caller_span}-01"}
+    )
+
+    (server,) = _server_spans(spans)
+    assert trace.format_trace_id(server.context.trace_id) == caller_trace
+    assert server.parent is not None and trace.format_span_id(server.parent.span_id) == caller_span
+
+
+@pytest.mark.anyio
+async def test_an_unsampled_request_records_nothing_and_tells_its_callees_not_to_sample(
+    spans: InMemorySpanExporter,
+) -> None:
+    sent: list[httpx2.Request] = []
+
+    def callee(request: httpx2.Request) -> httpx2.Response:
+        sent.append(request)
+        return httpx2.Response(200, json={"request_id": "r"})
+
+    downstream = DemoClient("http://down", caller="up", transport=httpx2.MockTransport(callee))
+    async with httpx2.AsyncClient(
+        transport=httpx2.ASGITransport(app=demo_app(downstream=downstream)), base_url="http://up"
+    ) as http:
+        # The caller decided not to sample (flags 00): parent-based sampling follows it.
+        unsampled = {"traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00"}
+        response = await http.get("/api/v1/items/a/via-downstream", headers=unsampled)
+    await downstream.aclose()
+
+    assert response.status_code == 200
+    assert spans.get_finished_spans() == ()
+    assert sent[0].headers["traceparent"].startswith("00-0af7651916cd43dd8448eb211c80319c-")
+    assert sent[0].headers["traceparent"].endswith("-00")
+
+
+def test_a_crash_is_a_server_span_with_an_error_status(spans: InMemorySpanExporter) -> None:
+    app = demo_app()
+
+    @app.get("/api/v1/crash")
+    async def crash() -> None:
+        raise RuntimeError("boom")
+
+    assert TestClient(app, raise_server_exceptions=False).get("/api/v1/crash").status_code == 500
+
+    (server,) = _server_spans(spans)
+    assert server.name == "GET /api/v1/crash" and server.status.status_code == StatusCode.ERROR
+    assert server.attributes is not None and server.attributes["http.status_code"] == 500
+
+
+@pytest.mark.anyio
 async def test_a_failed_facade_call_is_a_client_span_with_an_error_status(
     spans: InMemorySpanExporter,
 ) -> None:
@@ -155,13 +227,48 @@ async def test_a_failed_facade_call_is_a_client_span_with_an_error_status(
 async def test_sql_statements_are_spans_without_their_parameters(spans: InMemorySpanExporter) -> None:
     engine = create_engine("sqlite+aiosqlite:///:memory:")
     instrument_engine(engine, install_tracing("demo"))
-    async with engine.connect() as connection:
-        await connection.execute(text("SELECT :card_number"), {"card_number": "4111-1111-1111-1111"})
+    with trace.get_tracer("test").start_as_current_span("request") as request:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT :card_number"), {"card_number": "4111-1111-1111-1111"})
     await engine.dispose()
 
     (span,) = (span for span in spans.get_finished_spans() if "SELECT" in span.name)
     assert span.attributes is not None and span.attributes["db.statement"] == "SELECT ?"
+    assert span.parent is not None and span.parent.span_id == request.get_span_context().span_id
     assert "4111" not in json.dumps(dict(span.attributes))
+
+
+@pytest.mark.anyio
+async def test_a_failed_statement_is_a_span_with_an_error_status_naming_no_values(
+    spans: InMemorySpanExporter,
+) -> None:
+    engine = create_engine("sqlite+aiosqlite:///:memory:")
+    instrument_engine(engine, install_tracing("demo"))
+    with trace.get_tracer("test").start_as_current_span("request"):
+        async with engine.connect() as connection:
+            with pytest.raises(Exception, match="no such table"):
+                await connection.execute(text("SELECT * FROM cards WHERE number = :n"), {"n": "4111"})
+    await engine.dispose()
+
+    (span,) = (span for span in spans.get_finished_spans() if "SELECT" in span.name)
+    assert span.status.status_code == StatusCode.ERROR
+    assert "4111" not in json.dumps([dict(span.attributes or {}), span.status.description])
+
+
+@pytest.mark.anyio
+async def test_statements_outside_a_recorded_span_make_no_spans(spans: InMemorySpanExporter) -> None:
+    engine = create_engine("sqlite+aiosqlite:///:memory:")
+    instrument_engine(engine, install_tracing("demo"))
+    unsampled = trace.NonRecordingSpan(
+        trace.SpanContext(random.getrandbits(128), random.getrandbits(64), is_remote=True)
+    )
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))  # startup, periodic jobs: no request at all
+        with trace.use_span(unsampled):
+            await connection.execute(text("SELECT 2"))
+    await engine.dispose()
+
+    assert spans.get_finished_spans() == ()
 
 
 def test_without_a_configured_sampler_a_tenth_of_new_traces_are_kept_and_callers_decide_the_rest(
