@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make dev`: runs every module on embedded defaults (SQLite under .data/), each on its own port, with
-# each facade it uses (module.toml) pointed at its sibling. Ctrl-C stops them all.
+# each facade it uses (module.toml) pointed at its sibling, and the developer portal live beside them
+# (their /ready and recent traces). A module that exits leaves the others running; Ctrl-C stops them all.
 # From sources (the default): each module runs with its resolve's virtualenv (`./pants export`) under
 # uvicorn's reloader (service_kit.dev_server), so saving a file under modules/<m>/ restarts <m> alone.
 # PEX=1: builds every module's PEX and runs those instead, as `make up` and deploys do.
@@ -43,11 +44,11 @@ if [ "$from_sources" -eq 1 ] && [ -z "${DEV_VENV_DIR:-}" ]; then
   # Links into Pants' cache of resolve venvs: no copy, so the first start is no slower than the PEX
   # build it replaces. (`make ide` exports mutable copies to the same place; either serves.)
   [ "${#stale[@]}" -eq 0 ] || ./pants export --py-resolve-format=symlinked_immutable_virtualenv "${stale[@]}"
-  ./pants package stack/tools:otlp_receiver
+  ./pants package stack/tools:otlp_receiver stack/tools/portal:portal
 elif [ "$from_sources" -eq 0 ] && [ -z "${DEV_PEX_DIR:-}" ]; then
   targets=()
   for m in "${modules[@]}"; do targets+=("modules/$m:$m"); done
-  ./pants package "${targets[@]}" stack/tools:otlp_receiver
+  ./pants package "${targets[@]}" stack/tools:otlp_receiver stack/tools/portal:portal
 fi
 if [ "$from_sources" -eq 1 ]; then
   for m in "${modules[@]}"; do
@@ -97,12 +98,14 @@ urls_of() {
 
 pids=()
 receiver_pid=""
+portal_pid=""
 stop_all() {
   trap - INT TERM EXIT
   [ "${#pids[@]}" -gt 0 ] && kill -TERM "${pids[@]}" 2>/dev/null || true
   # The receiver outlives the services, so the spans they flush on the way out still land.
   [ "${#pids[@]}" -gt 0 ] && wait "${pids[@]}" 2>/dev/null || true
   [ -z "$receiver_pid" ] || kill -TERM "$receiver_pid" 2>/dev/null || true
+  [ -z "$portal_pid" ] || kill -TERM "$portal_pid" 2>/dev/null || true
   wait || true
 }
 interrupted=0
@@ -122,6 +125,7 @@ if [ -e "$receiver" ]; then
 fi
 
 port="$base_port"
+live_modules=()
 for m in "${modules[@]}"; do
   # An invalid manifest stops `make dev` here (set -e), with manifest.py's message.
   urls_text="$(urls_of "$m")"
@@ -142,9 +146,22 @@ for m in "${modules[@]}"; do
     env "${urls[@]}" "$(signing_key_of "$m")" PORT="$port" "$pex_dir/modules.$m/$m.pex" &
   fi
   pids+=("$!")
+  live_modules+=(--module "$m=http://127.0.0.1:$port")
   printf 'make dev: %-12s http://127.0.0.1:%s  (API docs: http://127.0.0.1:%s/api/docs)\n' "$m" "$port" "$port"
   port=$((port + 1))
 done
+# The developer portal, live (stack/tools/portal/live.py): make portal's pages on loopback, showing
+# each module's /ready and the recent traces. Without the portal's PEX (a DEV_PEX_DIR that lacks
+# it) there is none; if it cannot be built or serve, it says why and the services run on.
+portal="$pex_dir/stack.tools.portal/portal.pex"
+if [ -e "$portal" ]; then
+  portal_port="${DEV_PORTAL_PORT:-$((base_port - 1))}"
+  # SIGINT ignored, as the receiver's: stop_all stops it.
+  (trap '' INT; exec "$portal" --root "$PWD" --out "$PWD/dist/portal" --serve "$portal_port" \
+    --traces .data/traces.jsonl "${live_modules[@]}") &
+  portal_pid="$!"
+  echo "make dev: the portal, live: http://127.0.0.1:$portal_port/  (each module's /ready and recent traces)"
+fi
 echo "make dev: writes need a service token; for curl, export these dev tokens (valid 12 h, local only):"
 for m in "${modules[@]}"; do
   token=$(in_module "$m" service_kit.auth \
@@ -154,13 +171,22 @@ done
 [ -z "$receiver_pid" ] || echo "make dev: traces in .data/traces.jsonl (one JSON object per span)."
 echo "make dev: data in .data/; press Ctrl-C to stop all services."
 
-# If one service dies, stop the others too rather than leave a half-running system.
-status=0
-wait -n || status=$?
-# A service only exits 0 (or by SIGINT/SIGTERM) when it was asked to stop, e.g. by Ctrl-C.
-if [ "$interrupted" -eq 1 ] || [ "$status" -eq 0 ] || [ "$status" -eq 130 ] || [ "$status" -eq 143 ]; then
+# A module that exits (a crash, or stopped on purpose) leaves the others running, so the rest of the
+# system, and the portal showing that module down, can be looked at; make dev ends on Ctrl-C, or
+# once no module is left.
+declare -A module_of=()
+for i in "${!pids[@]}"; do module_of[${pids[$i]}]="${modules[$i]}"; done
+while [ "$interrupted" -eq 0 ] && [ "${#module_of[@]}" -gt 0 ]; do
+  status=0
+  wait -n -p exited "${!module_of[@]}" || status=$?
+  # No pid: a signal (Ctrl-C) ended the wait, and the loop's condition sees it.
+  if [ -z "${exited:-}" ] || [ "$interrupted" -eq 1 ]; then continue; fi
+  echo "make dev: ${module_of[$exited]} exited (status $status); the other services keep running (Ctrl-C stops them)." >&2
+  unset "module_of[$exited]"
+done
+if [ "$interrupted" -eq 1 ]; then
   echo "make dev: stopping all services."
   exit 0
 fi
-echo "make dev: a service exited (status $status); stopping the rest." >&2
-exit "$status"
+echo "make dev: no service is running any more; stopping." >&2
+exit 1

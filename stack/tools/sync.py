@@ -26,7 +26,7 @@ PYPROJECT = Path("pyproject.toml")
 # Resolves that are not a module's: the repo's tools and the Pulumi programs.
 SHARED_RESOLVES = ("infra", "tools")
 # Top-level packages of this repo that are not modules (ruff's isort sorts them as first party).
-SHARED_PACKAGES = ("bench", "common", "event_contract", "infra", "reliability", "service_kit")
+SHARED_PACKAGES = ("bench", "common", "event_contract", "infra", "portal", "reliability", "service_kit")
 _FIRST_PARTY = re.compile(r"^known-first-party = \[.*\]$", re.MULTILINE)
 
 

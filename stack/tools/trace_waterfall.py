@@ -31,39 +31,49 @@ def last_trace_with(spans: list[Span], service: str, name: str) -> str:
     return str(max(roots, key=lambda s: s["start_unix_nano"])["trace_id"])
 
 
-def waterfall(spans: list[Span], trace_id: str) -> str:
-    trace = [s for s in spans if s["trace_id"] == trace_id]
-    if not trace:
-        raise LookupError(f"no span of trace {trace_id}")
+def in_tree_order(trace: list[Span]) -> list[tuple[Span, int]]:
+    """A trace's spans parent first, siblings by start, each with its depth (a span whose parent
+    is missing from `trace` counts as a root); the text waterfall and the portal's draw this."""
     ids = {s["span_id"] for s in trace}
     children: dict[str, list[Span]] = {}
     for span in trace:
         parent = span["parent_span_id"] if span["parent_span_id"] in ids else ""
         children.setdefault(parent, []).append(span)
-    start = min(s["start_unix_nano"] for s in trace)
-    total = max(s["end_unix_nano"] for s in trace) - start or 1
-    lines = [f"trace {trace_id}: {len(trace)} spans, {total / 1e6:.1f} ms", ""]
+    ordered: list[tuple[Span, int]] = []
 
     def walk(parent: str, depth: int) -> None:
         for span in sorted(children.get(parent, []), key=lambda s: s["start_unix_nano"]):
-            offset, duration = (
-                span["start_unix_nano"] - start,
-                span["end_unix_nano"] - span["start_unix_nano"],
-            )
-            first = min(round(offset / total * BAR_WIDTH), BAR_WIDTH - 1)
-            bar = " " * first + "█" * max(1, round(duration / total * BAR_WIDTH))
-            error = "  ERROR" if span["status"]["code"] == "error" else ""
-            lines.append(
-                f"{offset / 1e6:7.1f} ms {duration / 1e6:7.1f} ms |{bar:<{BAR_WIDTH}}| "
-                f"{'  ' * depth}{span['service']} {span['kind']}: {_label(span)}{error}"
-            )
+            ordered.append((span, depth))
             walk(span["span_id"], depth + 1)
 
     walk("", 0)
+    return ordered
+
+
+def waterfall(spans: list[Span], trace_id: str) -> str:
+    trace = [s for s in spans if s["trace_id"] == trace_id]
+    if not trace:
+        raise LookupError(f"no span of trace {trace_id}")
+    start = min(s["start_unix_nano"] for s in trace)
+    total = max(s["end_unix_nano"] for s in trace) - start or 1
+    lines = [f"trace {trace_id}: {len(trace)} spans, {total / 1e6:.1f} ms", ""]
+    for span, depth in in_tree_order(trace):
+        offset, duration = (
+            span["start_unix_nano"] - start,
+            span["end_unix_nano"] - span["start_unix_nano"],
+        )
+        first = min(round(offset / total * BAR_WIDTH), BAR_WIDTH - 1)
+        bar = " " * first + "█" * max(1, round(duration / total * BAR_WIDTH))
+        error = "  ERROR" if span["status"]["code"] == "error" else ""
+        lines.append(
+            f"{offset / 1e6:7.1f} ms {duration / 1e6:7.1f} ms |{bar:<{BAR_WIDTH}}| "
+            f"{'  ' * depth}{span['service']} {span['kind']}: {span_label(span)}{error}"
+        )
     return "\n".join(line.rstrip() for line in lines)
 
 
-def _label(span: Span) -> str:
+def span_label(span: Span) -> str:
+    """What a span did: its SQL statement's first words, a client call's URL, else its name."""
     statement = span["attributes"].get("db.statement")
     if statement:
         words = " ".join(str(statement).split())

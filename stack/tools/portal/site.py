@@ -125,7 +125,8 @@ def build(root: Path, out: Path) -> list[Path]:
         written.append(_write(out / "modules" / f"{page.manifest.name}.html", html))
     assets = out / "assets"
     assets.mkdir()
-    shutil.copyfile(TEMPLATES / "portal.css", assets / "portal.css")
+    for name in ("portal.css", "live.js"):
+        shutil.copyfile(TEMPLATES / name, assets / name)
     for name in SWAGGER_ASSETS:
         shutil.copyfile(swagger_ui_directory() / name, assets / name)
     _write_catalog(out / "catalog", pages)

@@ -109,10 +109,11 @@ def test_the_contract_is_in_the_page_and_swagger_ui_beside_it_with_no_other_host
     ]
     assert set(page.references) == {
         "../assets/portal.css",
+        "../assets/live.js",
         "../assets/swagger-ui.css",
         "../assets/swagger-ui-bundle.js",
     }
-    for asset in ("portal.css", "swagger-ui.css", "swagger-ui-bundle.js"):
+    for asset in ("portal.css", "live.js", "swagger-ui.css", "swagger-ui-bundle.js"):
         assert (portal / "assets" / asset).stat().st_size > 1000, asset
     assert (portal / "assets/swagger-ui-bundle.js").read_text().count("SwaggerUIBundle") > 0
 
