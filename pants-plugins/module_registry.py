@@ -6,6 +6,6 @@ MODULES = (
     # (name, uses, database, type, version, event sources: modules whose events it subscribes to,
     #  publishes: the event types it publishes)
     ("inventory", (), True, "http-api", "0.1.0", (), ()),
-    ("orders", ("inventory",), True, "http-api", "0.1.0", (), ()),
-    ("shipping", ("orders",), True, "http-api", "0.1.0", (), ()),
+    ("orders", ("inventory",), True, "http-api", "0.1.0", (), ("OrderCancelled", "OrderConfirmed")),
+    ("shipping", ("orders",), True, "http-api", "0.1.0", ("orders",), ()),
 )
