@@ -3,8 +3,9 @@
 
 from pathlib import Path
 
-from reliability import checks
 from system.tests.api import SANDBOX_ROOT
+
+from reliability import checks
 
 CONFIRMATIONS = 200
 
