@@ -82,7 +82,7 @@ def _relay_rate(pex_dir: Path, work_dir: Path, backlog: int, broker: RedisServer
     return (backlog - in_first) / max(_moment(last) - _moment(first), 1e-3)
 
 
-def events_section(root: Path, confirmations: int = 200, backlog: int = 1000) -> str:
+def events_section(root: Path, confirmations: int = 100, backlog: int = 300) -> str:
     from common.testing.redis import require_redis_server
 
     package(root, TARGETS)
