@@ -22,11 +22,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import full_suite, hotpath, images, pants_scaling, report, services, tracing
+from bench import events, full_suite, hotpath, images, pants_scaling, report, services, tracing
 from bench.processes import BenchError, python311
 
-SECTIONS = ("service", "tracing", "facade", "start", "pants", "images", "make-test", "hotpath")
-DEFAULT_SECTIONS = ("service", "tracing", "facade", "start", "pants", "images")
+SECTIONS = ("service", "tracing", "facade", "start", "events", "pants", "images", "make-test", "hotpath")
+DEFAULT_SECTIONS = ("service", "tracing", "facade", "start", "events", "pants", "images")
 DOCUMENT = Path("docs/benchmarks.md")
 
 
@@ -170,6 +170,8 @@ def run_section(name: str, args: argparse.Namespace, partial: Callable[[str], No
         return services.facade_section(root, args.calls)
     if name == "start":
         return services.cold_start_section(root, args.starts, args.empty_starts)
+    if name == "events":
+        return events.events_section(root)
     if name == "pants":
         results: list[pants_scaling.ScaleResult] = []
         with tempfile.TemporaryDirectory(prefix="bench-pants-") as tmp:

@@ -868,7 +868,10 @@ def event_delivery(
             result.outbox_unsent = int(
                 orders_db.rows("SELECT count(*) FROM event_outbox WHERE sent_at IS NULL")[0][0]
             )
-            counts = dict(shipping_db.rows("SELECT status, count(*) FROM event_inbox GROUP BY status"))
+            counts: dict[str, str] = {
+                row[0]: row[1]
+                for row in shipping_db.rows("SELECT status, count(*) FROM event_inbox GROUP BY status")
+            }
             result.inbox_pending = int(counts.get("pending", 0))
             result.dead_letters = int(counts.get("dead", 0))
     finally:

@@ -53,7 +53,7 @@ def test_bad_arguments_exit_2_naming_the_problem(
 def test_help_lists_the_sections(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         parse_args(["--help"])
-    assert "service, tracing, facade, start, pants, images, make-test" in capsys.readouterr().out
+    assert "service, tracing, facade, start, events, pants, images, make-test" in capsys.readouterr().out
 
 
 def test_pex_paths_follow_pants_dist_layout() -> None:

@@ -35,6 +35,7 @@ class FakeOrderRepository(AbstractOrderRepository):
 
 class FakeUnitOfWork(AbstractUnitOfWork):
     orders: FakeOrderRepository
+    events: FakeOutbox
 
     def __init__(self) -> None:
         self.orders = FakeOrderRepository()
