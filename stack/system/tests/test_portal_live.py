@@ -175,6 +175,15 @@ def test_a_stopped_module_turns_red_in_the_live_portal_while_the_others_keep_run
             expect(
                 newest.locator(".span-row", has_text="inventory server: POST /api/v1/reservations")
             ).to_be_visible()
+            # Every span's bar lies on its row's time axis.
+            outside: list[str] = newest.locator(".span-row").evaluate_all(
+                """rows => rows.map(row => [row.querySelector('.track').getBoundingClientRect(),
+                                           row.querySelector('.span-bar').getBoundingClientRect(),
+                                           row.querySelector('.label').textContent])
+                    .filter(([track, bar]) => bar.left < track.left - 1 || bar.right > track.right + 1)
+                    .map(([, , label]) => label)"""
+            )
+            assert outside == [], f"bars beyond their time axis: {outside}"
 
             inventory_port = int(urls["inventory"].rsplit(":", 1)[1])
             os.kill(listener_in_group(inventory_port, make_dev.process.pid), signal.SIGTERM)
