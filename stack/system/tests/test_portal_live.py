@@ -175,6 +175,15 @@ def test_a_stopped_module_turns_red_in_the_live_portal_while_the_others_keep_run
             expect(
                 newest.locator(".span-row", has_text="inventory server: POST /api/v1/reservations")
             ).to_be_visible()
+            # Every span's bar lies on its row's time axis.
+            outside: list[str] = newest.locator(".span-row").evaluate_all(
+                """rows => rows.map(row => [row.querySelector('.track').getBoundingClientRect(),
+                                           row.querySelector('.span-bar').getBoundingClientRect(),
+                                           row.querySelector('.label').textContent])
+                    .filter(([track, bar]) => bar.left < track.left - 1 || bar.right > track.right + 1)
+                    .map(([, , label]) => label)"""
+            )
+            assert outside == [], f"bars beyond their time axis: {outside}"
 
             inventory_port = int(urls["inventory"].rsplit(":", 1)[1])
             os.kill(listener_in_group(inventory_port, make_dev.process.pid), signal.SIGTERM)
@@ -183,6 +192,13 @@ def test_a_stopped_module_turns_red_in_the_live_portal_while_the_others_keep_run
             expect(inventory).to_have_attribute("data-status", "down", timeout=RED_WITHIN_MS)
             assert time.monotonic() - stopped <= RED_WITHIN_MS / 1000
             assert badge_colour(page, "inventory") == RED
+            # The others keep running: make dev says which one exited, and the rest still answer.
+            deadline = time.monotonic() + 10
+            while "make dev: inventory exited" not in make_dev.output():
+                assert make_dev.running() and time.monotonic() < deadline, make_dev.output()
+                time.sleep(0.1)
+            assert make_dev.running(), make_dev.output()
+            assert apis["shipping"].call("GET", "/ready")[0] == 200
             # orders answers that its inventory check failed; shipping, which uses orders, is ready.
             expect(page.locator('#live-health tr[data-module="orders"]')).to_have_attribute(
                 "data-status", "not ready"
@@ -207,11 +223,6 @@ def test_a_stopped_module_turns_red_in_the_live_portal_while_the_others_keep_run
     assert image.startswith(PNG_SIGNATURE) and len(image) > 30_000, len(image)
     if target := os.environ.get("PANTSTACK_PORTAL_SCREENSHOTS"):
         shutil.copyfile(screenshot, Path(target) / screenshot.name)
-
-    # The others kept running: make dev said which one exited, and the rest still answer.
-    assert make_dev.running(), make_dev.output()
-    assert "make dev: inventory exited" in make_dev.output()
-    assert apis["shipping"].call("GET", "/ready")[0] == 200
 
     os.killpg(make_dev.process.pid, signal.SIGINT)  # what Ctrl-C in the terminal sends
     assert make_dev.process.wait(timeout=60) == 0, make_dev.output()

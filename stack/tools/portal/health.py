@@ -25,7 +25,8 @@ _MODULE_NAME = re.compile(r"[a-z][a-z0-9_]{0,29}", re.ASCII)
 _CHECK_NAME = re.compile(r"[A-Za-z0-9_.:-]{1,64}", re.ASCII)
 MAX_REPORT_BYTES = 64 * 1024
 MAX_ERROR_CHARS = 120
-TIMEOUT_SECONDS = 1.5
+# Above the kit's default readiness timeout (2 s a check), so a slow check still reports itself.
+TIMEOUT_SECONDS = 5.0
 PARALLEL_REQUESTS = 8
 
 

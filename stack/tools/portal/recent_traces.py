@@ -20,11 +20,15 @@ _TEXT_FIELDS = ("trace_id", "span_id", "parent_span_id", "service", "name", "kin
 def recent_traces(
     path: Path, limit: int = RECENT_TRACES, tail_bytes: int = TAIL_BYTES
 ) -> list[dict[str, Any]]:
-    """The `limit` traces whose root span started last, newest first, from the last `tail_bytes`
-    of `path` (none before the first span is written)."""
+    """The `limit` requests (traces whose root is a server span) that started last, newest first,
+    from the last `tail_bytes` of `path` (none before the first span is written)."""
     spans = [span for span in _tail(path, tail_bytes) if _is_span(span)]
+    # A request's trace starts with a server span; a root SQL span is a readiness check's `SELECT 1`
+    # (/ready itself is not traced), which the portal's own polling makes every few seconds.
     roots = sorted(
-        (s for s in spans if s["parent_span_id"] == ""), key=lambda s: s["start_unix_nano"], reverse=True
+        (s for s in spans if s["parent_span_id"] == "" and s["kind"] == "server"),
+        key=lambda s: s["start_unix_nano"],
+        reverse=True,
     )
     traces, seen = [], set()
     for root in roots:

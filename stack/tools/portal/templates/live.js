@@ -66,7 +66,7 @@
     const rows = trace.spans.map((span) => {
       const left = (span.offset_ms / total) * 100;
       const width = Math.max((span.duration_ms / total) * 100, 0.4);
-      const bar = el("span", { class: "bar" + (span.error ? " error" : "") });
+      const bar = el("span", { class: "span-bar" + (span.error ? " error" : "") });
       bar.style.left = Math.min(left, 99.6) + "%";
       bar.style.width = Math.min(width, 100 - Math.min(left, 99.6)) + "%";
       const label = el("span", { class: "label", title: span.label },
@@ -101,8 +101,10 @@
     tracesBox.replaceChildren(...traces.map(waterfall));
   }
 
-  refreshHealth();
-  refreshTraces();
-  setInterval(refreshHealth, HEALTH_SECONDS * 1000);
-  setInterval(refreshTraces, TRACES_SECONDS * 1000);
+  // Each refresh is scheduled when the last one is done, so a slow module never piles requests up.
+  function every(seconds, refresh) {
+    refresh().finally(() => setTimeout(() => every(seconds, refresh), seconds * 1000));
+  }
+  every(HEALTH_SECONDS, refreshHealth);
+  every(TRACES_SECONDS, refreshTraces);
 })();

@@ -103,3 +103,25 @@ def test_only_the_files_tail_is_read(tmp_path: Path) -> None:
     traces = recent_traces(path, tail_bytes=line_bytes * 3 + 5)
 
     assert [t["trace_id"] for t in traces] == ["t199", "t198", "t197"]
+
+
+def test_a_root_span_that_is_no_request_is_left_out(tmp_path: Path) -> None:
+    """A readiness check's SQL, outside any request span, would crowd out the requests."""
+    spans = write(
+        tmp_path / "traces.jsonl",
+        [
+            span("request", "a", "", 0, 5),
+            span(
+                "probe",
+                "b",
+                "",
+                10,
+                11,
+                kind="client",
+                name="SELECT .data/orders.db",
+                **{"db.statement": "SELECT 1"},
+            ),
+        ],
+    )
+
+    assert [t["trace_id"] for t in recent_traces(spans)] == ["request"]
