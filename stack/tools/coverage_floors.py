@@ -13,6 +13,7 @@ import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from manifest import Manifest, ManifestError, load_all
 
@@ -47,7 +48,7 @@ def _is_module_code(path: str, module: str) -> bool:
     return parts[:2] == ("modules", module) and "tests" not in parts and path.endswith(".py")
 
 
-def measure(report: dict, manifests: list[Manifest]) -> list[ModuleCoverage]:
+def measure(report: dict[str, Any], manifests: list[Manifest]) -> list[ModuleCoverage]:
     files = report.get("files")
     if not isinstance(files, dict):
         raise ReportError("the report has no `files` table: is it coverage.py's JSON report?")
@@ -68,7 +69,7 @@ def measure(report: dict, manifests: list[Manifest]) -> list[ModuleCoverage]:
     return results
 
 
-def load_report(path: Path) -> dict:
+def load_report(path: Path) -> dict[str, Any]:
     try:
         report = json.loads(path.read_text())
     except FileNotFoundError:

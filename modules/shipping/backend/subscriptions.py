@@ -12,10 +12,10 @@ def subscriptions(session_factory: async_sessionmaker[AsyncSession]) -> Subscrip
     subscribed = Subscriptions("shipping")
 
     async def on_order_confirmed(event: OrderConfirmed) -> None:
-        await shipments.ship_confirmed_order(SqlAlchemyUnitOfWork(session_factory), event)
+        await shipments.ship_confirmed_order(SqlAlchemyUnitOfWork(session_factory), event, event.order_id)
 
     async def on_order_cancelled(event: OrderCancelled) -> None:
-        await shipments.cancel_shipment_of_order(SqlAlchemyUnitOfWork(session_factory), event)
+        await shipments.cancel_shipment_of_order(SqlAlchemyUnitOfWork(session_factory), event, event.order_id)
 
     subscribed.on(OrderConfirmed, on_order_confirmed)
     subscribed.on(OrderCancelled, on_order_cancelled)

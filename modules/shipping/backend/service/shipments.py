@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 from orders.backend.public import OrderStatus
-from orders.backend.public.events import OrderCancelled, OrderConfirmed
 from service_kit.client import NotFound
+from service_kit.event import Event
 from service_kit.idempotency import IdempotencyKey
 from shipping.backend.schemas import ShipmentPublic, ShipmentStatus
 from shipping.backend.service.exceptions import (
@@ -47,22 +47,22 @@ async def create_shipment(
     return shipment, created
 
 
-async def ship_confirmed_order(uow: AbstractUnitOfWork, event: OrderConfirmed) -> None:
+async def ship_confirmed_order(uow: AbstractUnitOfWork, event: Event, order_id: UUID) -> None:
     """OrderConfirmed: create the order's shipment unless it has one; once per event."""
     now = datetime.now(UTC)
     async with uow:
         if not await uow.inbox.claim(event):
             return
-        await uow.shipments.add(Shipment(order_id=event.order_id, created_at=now, updated_at=now))
+        await uow.shipments.add(Shipment(order_id=order_id, created_at=now, updated_at=now))
         await uow.commit()
 
 
-async def cancel_shipment_of_order(uow: AbstractUnitOfWork, event: OrderCancelled) -> None:
+async def cancel_shipment_of_order(uow: AbstractUnitOfWork, event: Event, order_id: UUID) -> None:
     """OrderCancelled: cancel the order's shipment if nothing was dispatched yet; once per event."""
     async with uow:
         if not await uow.inbox.claim(event):
             return
-        shipment = await uow.shipments.for_order(event.order_id)
+        shipment = await uow.shipments.for_order(order_id)
         if shipment is not None and shipment.status is ShipmentStatus.CREATED:
             shipment.advance("cancel", now=datetime.now(UTC))
             if not await uow.shipments.save(shipment, ShipmentStatus.CREATED.value):
