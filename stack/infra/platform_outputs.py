@@ -42,6 +42,8 @@ class PlatformOutputs:
     signing_key_secret_arns: pulumi.Input[Mapping[str, pulumi.Input[str]]]
     # The secret holding every module's public key as a JWKS: the key ring each task reads.
     jwks_secret_arn: pulumi.Input[str]
+    # The Secrets Manager secret of the events broker's URL (infra/broker.py); "" when no module publishes.
+    events_broker_url_secret_arn: pulumi.Input[str] = ""
 
     def as_stack_outputs(self) -> dict[str, Any]:
         return {output_name(field.name): getattr(self, field.name) for field in fields(self)}

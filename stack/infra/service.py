@@ -6,6 +6,7 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
+from manifest import EVENTS_BROKER_URL
 
 from infra.database import ModuleDatabase
 from infra.discovery import CONTAINER_PORT, DNS_TTL_SECONDS
@@ -43,12 +44,16 @@ class ModuleService(pulumi.ComponentResource):
         *,
         database: ModuleDatabase | None = None,
         public_routes: Sequence[str] = (),
+        events_broker_url_secret_arn: pulumi.Input[str] | None = None,
     ) -> None:
         """`database`: the module's ModuleDatabase; its URL secret is given to the container as
         <MODULE>_DATABASE_URL, and each deploy migrates it in a one-off task before the service
         rolls out (infra.migration). `public_routes`: the manifest's; each prefix, and what lies below it,
         is routed from the internet-facing listener after the load balancer validated the caller's
-        end-user JWT. Without any, the service has no target group and only its peers reach it."""
+        end-user JWT. Without any, the service has no target group and only its peers reach it.
+        `events_broker_url_secret_arn`: for a module that publishes or subscribes, the platform's
+        secret of the events broker's URL (infra/broker.py), given as EVENTS_BROKER_URL; only such a
+        module's execution role may read it."""
         super().__init__("pantstack:infra:ModuleService", module, None, opts)
         env = pulumi.get_stack()
         if env not in DEPLOYED_ENVIRONMENTS:
@@ -99,12 +104,13 @@ class ModuleService(pulumi.ComponentResource):
                 secret_parameter_arns,
                 database_url_secret_arn,
                 signing_key_secret_arn,
+                events_broker_url_secret_arn,
             ).apply(
                 lambda a: execution_role_policy(
                     repository_arn=a[0],
                     log_group_arn=a[1],
                     secret_parameter_arns=a[2],
-                    secrets_manager_arns=[*([a[3]] if a[3] else []), a[4]],
+                    secrets_manager_arns=[*([a[3]] if a[3] else []), a[4], *([a[5]] if a[5] else [])],
                 )
             ),
             opts=child,
@@ -159,6 +165,7 @@ class ModuleService(pulumi.ComponentResource):
             secret_parameter_arns,
             dependency_urls,
             database_url_secret_arn,
+            events_broker_url_secret_arn,
         ).apply(
             lambda a: _container_definition(
                 module,
@@ -170,6 +177,7 @@ class ModuleService(pulumi.ComponentResource):
                 secret_arns={
                     **dict(zip(settings.secrets, a[3], strict=True)),
                     **({f"{_prefix(module)}_DATABASE_URL": a[5]} if a[5] else {}),
+                    **({EVENTS_BROKER_URL: a[6]} if a[6] else {}),
                 },
                 dependency_urls=a[4],
             )

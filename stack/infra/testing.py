@@ -400,6 +400,10 @@ def _computed_outputs(
     if type_token == "tls:index/privateKey:PrivateKey":
         outputs["privateKeyPem"] = f"MOCK PRIVATE KEY OF {name}"
         outputs["publicKeyPem"] = MOCK_ED25519_PUBLIC_KEY_PEM
+    if type_token == "aws:memorydb/cluster:Cluster":
+        outputs["clusterEndpoints"] = [
+            {"address": f"clustercfg.{name}.abcdef.memorydb.{REGION}.amazonaws.com"}
+        ]
     if type_token == "aws:rds/instance:Instance":
         outputs["address"] = f"{name}.abcdefghij.{REGION}.rds.amazonaws.com"
     if type_token == "aws:lb/loadBalancer:LoadBalancer":

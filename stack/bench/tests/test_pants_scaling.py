@@ -49,7 +49,8 @@ def test_two_modules_are_scaffolded_registered_and_locked(
         lock = (repo / f"3rdparty/python/{name}.lock").read_text()
         assert lock == LOCKFILE.replace("--resolve=orders", f"--resolve={name}")
         assert f"{name}: 3rdparty/python/{name}.lock" in (repo / "3rdparty/python/resolves.yaml").read_text()
-    assert '("load02", ("load01",), False, "http-api", "0.1.0"),' in (repo / sync.REGISTRY).read_text()
+    registry = (repo / sync.REGISTRY).read_text()
+    assert '("load02", ("load01",), False, "http-api", "0.1.0", (), ()),' in registry
     assert 'uses = ["load01"]' in (repo / "modules/load02/module.toml").read_text()
     assert (
         "from load01.backend.public import Load01Client"

@@ -1,5 +1,6 @@
 """Pulumi program of the shared platform: network, ECS cluster, HTTPS load balancer, ECR repositories,
-and the private service network the module manifests' `uses` draw: namespace, security groups, URLs."""
+the private service network the module manifests' `uses` draw (namespace, security groups, URLs), and
+the events broker once a manifest `publishes`."""
 
 import ipaddress
 from pathlib import Path
@@ -9,9 +10,10 @@ import pulumi_aws as aws
 
 # stack/tools/manifest.py (stdlib only), on PYTHONPATH from `make stack-*`: the same reader and the
 # same URL function as docker-compose.yml and `make dev`.
-from manifest import check_deployable, dependency_urls, load_all
+from manifest import check_deployable, dependency_urls, event_modules, load_all
 
 from infra import CONTAINER_PORT, PlatformOutputs, namespace_name, service_url
+from infra.broker import BrokerSettings, EventsBroker
 from infra.identity import PlatformIdentity
 
 ZONES = 2
@@ -189,6 +191,18 @@ for consumer in manifests:
 # Each module's own signing key, and the key ring of their public keys every task trusts.
 identity = PlatformIdentity(modules, config.get_object("signingKeyGenerations") or {})
 
+# The events broker, only once some module publishes; only publishers' and subscribers' tasks reach it.
+broker = (
+    EventsBroker(
+        vpc.id,
+        [subnet.id for subnet in private_subnets],
+        {m.name: service_groups[m.name].id for m in event_modules(manifests)},
+        BrokerSettings.from_config(config),
+    )
+    if any(m.publishes for m in manifests)
+    else None
+)
+
 PlatformOutputs(
     vpc_id=vpc.id,
     private_subnet_ids=[subnet.id for subnet in private_subnets],
@@ -210,6 +224,7 @@ PlatformOutputs(
     ),
     signing_key_secret_arns=identity.signing_key_secret_arns,
     jwks_secret_arn=identity.jwks_secret_arn,
+    events_broker_url_secret_arn=broker.url_secret_arn if broker else "",
 ).export()
 pulumi.export("publicSubnetIds", [subnet.id for subnet in public_subnets])
 pulumi.export("albDnsName", alb.dns_name)

@@ -80,7 +80,7 @@ def test_new_registers_the_module_and_remove_restores_the_tree_exactly(
     assert (repo / "modules/payments/backend/repository/memory.py").exists() != bool(features)
     assert "payments: 3rdparty/python/payments.lock" in (repo / "3rdparty/python/resolves.yaml").read_text()
     registry = (repo / "pants-plugins/module_registry.py").read_text()
-    assert f'("payments", (), {bool(features)}, "http-api", "0.1.0"),' in registry
+    assert f'("payments", (), {bool(features)}, "http-api", "0.1.0", (), ()),' in registry
     assert "/modules/payments/ @pantstack/platform" in (repo / ".github/CODEOWNERS").read_text()
     assert 'owners = ["@pantstack/platform"]' in (repo / "modules/payments/module.toml").read_text()
     compose_file = (repo / "docker-compose.yml").read_text()
