@@ -14,7 +14,9 @@ from typing import Any
 
 from bench.stats import WrkResult, parse_wrk
 from common.testing import processes as shared
-from common.testing.processes import free_port
+
+# Re-exported: the checks and benchmarks import it from here.
+from common.testing.processes import free_port as free_port
 
 WRK_MISSING = "wrk is not installed: `apt-get install -y wrk` (Debian/Ubuntu) or `brew install wrk`"
 

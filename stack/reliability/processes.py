@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from common.testing import processes as shared
-from common.testing.processes import free_port
+
+# Re-exported: the checks and benchmarks import it from here.
+from common.testing.processes import free_port as free_port
 
 MODULES = ("inventory", "orders", "shipping")
 # The checks call the services as this identity, with its own key beside the modules' keys.
