@@ -12,15 +12,24 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import report
-from bench.processes import BenchError, Process, ensure_keys, identity_env, pex_path, post_script, start, wrk
+from bench.processes import (
+    BenchError,
+    Process,
+    ensure_keys,
+    identity_env,
+    mint_token,
+    package,
+    pex_path,
+    post_script,
+    start,
+    wrk,
+)
 from bench.services import (
     INVENTORY,
     ORDER_BODY,
     ORDERS,
     PEX_ENV,
     LoadSettings,
-    mint_token,
-    package,
     place_order,
     start_inventory,
     stock,

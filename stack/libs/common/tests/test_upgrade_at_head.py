@@ -128,7 +128,7 @@ def test_the_heads_are_the_revisions_nothing_builds_on(migrations_dir: Path) -> 
     (versions / "v0004_branch.py").write_text('revision = "0004"\ndown_revision = "0001"\n')
     (versions / "v0005_other_head.py").write_text('revision = "0005"\ndown_revision = "0002"\n')
 
-    assert head_revisions(migrations_dir) == {"0003", "0005"}
+    assert head_revisions(migrations_dir) == frozenset({"0003", "0005"})
 
 
 def test_a_computed_revision_id_means_the_heads_are_unknown(migrations_dir: Path) -> None:
