@@ -169,6 +169,13 @@ def test_a_stopped_module_turns_red_in_the_live_portal_while_the_others_keep_run
                 expect(row).to_have_attribute("data-status", "ready")
             assert badge_colour(page, "inventory") == GREEN
             expect(page.locator('#live-health tr[data-module="orders"]')).to_contain_text("inventory ok")
+            # Shipping subscribes to orders' events: its dead letters show, none yet; orders has no store.
+            expect(
+                page.locator('#live-health tr[data-module="shipping"] td[data-dead-letters="0"]')
+            ).to_have_count(1)
+            expect(
+                page.locator('#live-health tr[data-module="orders"] td[data-dead-letters]')
+            ).to_have_count(0)
             newest = page.locator("#live-traces details.trace").first
             expect(newest.locator("summary")).to_contain_text("orders POST /api/v1/orders")
             expect(newest).to_have_attribute("open", "")

@@ -2,8 +2,11 @@
 it), then serve it live on loopback: each --module's /ready and the recent traces of --traces."""
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
+
+from manifest import load_all
 
 from portal.errors import PortalError
 from portal.health import parse_module
@@ -36,8 +39,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.serve is None and (args.module or args.traces):
         parser.error("--module and --traces need --serve PORT")
     try:
-        modules = [parse_module(text) for text in args.module]
         pages = build(args.root.resolve(), args.out.resolve())
+        subscribers = {m.name for m in load_all(args.root.resolve()) if m.subscribes}
+        modules = [parse_module(text) for text in args.module]
+        modules = [dataclasses.replace(m, subscriber=m.name in subscribers) for m in modules]
     except PortalError as error:
         print(f"make portal: {error}", file=sys.stderr)
         return 1

@@ -1,10 +1,11 @@
 """The live portal's health view: each module's `/ready`, fetched on loopback and checked, as a
-status, the round trip and each check with its latency.
+status, the round trip and each check with its latency; and a subscriber's dead letters, the
+`events_dead_letters` gauge of its `/metrics` (service_kit.messaging).
 
 Only what a service kit readiness report may say passes through (check names, "ok"/"failed",
 latencies, the kit's short error text); anything else a module answers is reported as not being a
 readiness report, and a module that does not answer is "down", without the socket's error text.
-At 100 modules: 100 loopback GETs per refresh of each open page, 8 at a time.
+At 100 modules: 200 loopback GETs (/ready and /metrics) per refresh of each open page, 8 modules at a time.
 """
 
 import json
@@ -24,6 +25,9 @@ LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
 _MODULE_NAME = re.compile(r"[a-z][a-z0-9_]{0,29}", re.ASCII)
 _CHECK_NAME = re.compile(r"[A-Za-z0-9_.:-]{1,64}", re.ASCII)
 MAX_REPORT_BYTES = 64 * 1024
+MAX_METRICS_BYTES = 1024 * 1024
+# The gauge's sample line in Prometheus' text format, labels or not (one value per line).
+_DEAD_LETTERS = re.compile(rb"^events_dead_letters(?:\{[^}\n]*\})? (\S+)$", re.MULTILINE)
 MAX_ERROR_CHARS = 120
 # Above the kit's default readiness timeout (2 s a check), so a slow check still reports itself.
 TIMEOUT_SECONDS = 5.0
@@ -34,6 +38,8 @@ PARALLEL_REQUESTS = 8
 class LiveModule:
     name: str
     url: str
+    # Its manifest subscribes to events: it has a dead-letter store, whose size the page shows.
+    subscriber: bool = False
 
 
 def parse_module(text: str) -> LiveModule:
@@ -85,7 +91,31 @@ def readiness(module: LiveModule, timeout: float = TIMEOUT_SECONDS) -> dict[str,
         return _report(
             module, "invalid", started, detail=f"/ready answered HTTP {status}, not a readiness report"
         )
-    return _report(module, "ready" if status == 200 else "not ready", started, checks=checks)
+    report = _report(module, "ready" if status == 200 else "not ready", started, checks=checks)
+    count = dead_letters(module, timeout) if module.subscriber else None
+    if count is not None:
+        report["dead_letters"] = count
+    return report
+
+
+def dead_letters(module: LiveModule, timeout: float = TIMEOUT_SECONDS) -> int | None:
+    """How many events wait in the module's dead-letter store, from its /metrics; None when it has
+    no such gauge or its answer is not a count."""
+    try:
+        with _OPENER.open(f"{module.url}/metrics", timeout=timeout) as response:
+            body: bytes = response.read(MAX_METRICS_BYTES + 1)
+    except (OSError, ValueError):
+        return None
+    if len(body) > MAX_METRICS_BYTES:
+        return None
+    try:
+        values = [float(value) for value in _DEAD_LETTERS.findall(body)]
+    except ValueError:
+        return None
+    total = sum(values)
+    if not values or not 0 <= total < 1e9 or total != int(total):
+        return None
+    return int(total)
 
 
 def readiness_of_all(modules: list[LiveModule]) -> list[dict[str, Any]]:

@@ -1,5 +1,5 @@
 // Live mode. Served by `make dev` (http://), a page polls the portal server's read-only views on
-// its own origin: each module's /ready and the latest traces. Opened from file://, it stays static.
+// its own origin: each module's /ready (and a subscriber's dead letters) and the latest traces. Opened from file://, it stays static.
 "use strict";
 (function () {
   if (location.protocol !== "http:") return;
@@ -36,6 +36,14 @@
         (check.error ? ": " + check.error : ""))));
   }
 
+  // A subscriber's dead-letter store (events that failed every retry), listed and replayed at its
+  // /api/v1/events/dead-letters; a module that subscribes to nothing has no store.
+  function deadLettersCell(module) {
+    if (module.dead_letters === undefined) return el("td", { class: "none" }, "—");
+    return el("td", { class: "number" + (module.dead_letters > 0 ? " dead-letters" : ""),
+      "data-dead-letters": String(module.dead_letters) }, String(module.dead_letters));
+  }
+
   function showHealth(modules) {
     const shown = modules.filter((m) => !focus || m.module === focus);
     healthRows.replaceChildren(...shown.map((m) =>
@@ -43,7 +51,8 @@
         el("td", { class: "name" }, el("a", { href: base + "modules/" + m.module + ".html" }, m.module)),
         el("td", {}, el("span", { class: "badge status-" + m.status.replace(" ", "-") }, m.status)),
         el("td", { class: "number" }, m.round_trip_ms + " ms"),
-        checksCell(m))));
+        checksCell(m),
+        deadLettersCell(m))));
     updated.textContent = "updated " + new Date().toLocaleTimeString() + ", every " + HEALTH_SECONDS + " s";
     updated.classList.remove("stale");
   }

@@ -15,6 +15,8 @@ class FakeModule:
     status: int = 200
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
+    # What the module answers at /metrics (404, as from a module without one, unless set).
+    metrics: tuple[int, bytes] = (404, b"")
 
     def answer_report(self, status: int, checks: dict[str, Any]) -> None:
         """What service_kit's /ready says: 200 ready, or 503 problem+json naming the checks."""
@@ -30,12 +32,15 @@ def running_fake_module() -> Iterator[FakeModule]:
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            self.send_response(module.status)
-            for name, value in module.headers.items():
+            status, body, headers = module.status, module.body, module.headers
+            if self.path == "/metrics":
+                (status, body), headers = module.metrics, {}
+            self.send_response(status)
+            for name, value in headers.items():
                 self.send_header(name, value)
-            self.send_header("Content-Length", str(len(module.body)))
+            self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(module.body)
+            self.wfile.write(body)
 
         def log_message(self, format: str, *args: Any) -> None:
             pass

@@ -134,3 +134,34 @@ def test_a_module_argument_is_a_name_and_a_loopback_url() -> None:
 def test_anything_else_is_refused_with_the_expected_form(text: str) -> None:
     with pytest.raises(PortalError, match=r"e\.g\. inventory=http://127\.0\.0\.1:8001"):
         parse_module(text)
+
+
+METRICS = b"""# HELP events_dead_letters Events in the dead-letter store, waiting for a replay.
+# TYPE events_dead_letters gauge
+events_dead_letters 3.0
+# HELP http_requests_total Requests.
+http_requests_total{route="/api/v1/shipments",status="201"} 7.0
+"""
+
+
+def test_a_subscriber_shows_its_dead_letter_count_from_its_metrics(module: FakeModule) -> None:
+    module.answer_report(200, {"database": {"status": "ok", "latency_ms": 0.5}})
+    module.metrics = (200, METRICS)
+
+    assert readiness(LiveModule("shipping", module.url, subscriber=True))["dead_letters"] == 3
+    # A module that subscribes to nothing has no dead-letter store, whatever its /metrics says.
+    assert "dead_letters" not in readiness(LiveModule("orders", module.url))
+
+
+def test_a_module_without_the_gauge_or_with_a_bad_one_shows_no_count(module: FakeModule) -> None:
+    module.answer_report(200, {"database": {"status": "ok", "latency_ms": 0.5}})
+    for metrics in [
+        (404, b""),
+        (200, b"http_requests_total 7.0\n"),
+        (200, b"events_dead_letters -1.0\n"),
+        (200, b"events_dead_letters 2.5\n"),
+        (200, b"events_dead_letters NaN\n"),
+        (200, b"events_dead_letters 1\n" + b"#" * (2 * 1024 * 1024)),
+    ]:
+        module.metrics = metrics
+        assert "dead_letters" not in readiness(LiveModule("shipping", module.url, subscriber=True)), metrics
