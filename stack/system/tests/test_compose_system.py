@@ -8,6 +8,7 @@ target's environment, it also keeps a skip cached by an engine-less run from sta
 
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -26,9 +27,10 @@ CALLER = "compose-test"
 # Images are built as pantstack/<m>:<m>-e2e; PANTSTACK_IMAGE_VERSION makes the compose file use them.
 TAG = "e2e"
 # Bases built by `make base-image`, used when present (no registry needed); else the Dockerfile's and
-# the compose file's upstream defaults. PANTSTACK_BASE_IMAGE / PANTSTACK_POSTGRES_IMAGE choose others.
+# the compose file's upstream defaults. PANTSTACK_BASE_IMAGE / _POSTGRES_IMAGE / _BROKER_IMAGE choose others.
 LOCAL_BASE_IMAGE = "pantstack/python-base:bookworm"
 LOCAL_POSTGRES_IMAGE = "pantstack/postgres:15"
+LOCAL_BROKER_IMAGE = "pantstack/redis:7"
 
 
 def _engine_problem() -> str | None:
@@ -131,12 +133,18 @@ def compose(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ComposeP
     postgres = os.environ.get("PANTSTACK_POSTGRES_IMAGE") or (
         LOCAL_POSTGRES_IMAGE if _image_exists(LOCAL_POSTGRES_IMAGE) else ""
     )
+    broker = os.environ.get("PANTSTACK_BROKER_IMAGE") or (
+        LOCAL_BROKER_IMAGE if _image_exists(LOCAL_BROKER_IMAGE) else ""
+    )
     env = {
         **os.environ,
         "COMPOSE_PROJECT_NAME": f"pantstack-e2e-{uuid.uuid4().hex[:8]}",
         "PANTSTACK_IMAGE_VERSION": TAG,
         **_keys(tmp_path_factory.mktemp("keys")),
         **({"PANTSTACK_POSTGRES_IMAGE": postgres} if postgres else {}),
+        **({"PANTSTACK_BROKER_IMAGE": broker} if broker else {}),
+        # make up generates the broker's password as it does the keys; a test has its own.
+        "EVENTS_BROKER_PASSWORD": secrets.token_hex(32),
         **{f"{m.upper()}_PUBLISHED_PORT": str(port) for m, port in ports.items()},
     }
     project = ComposeProject(_compose_command() or [], env)

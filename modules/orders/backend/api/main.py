@@ -28,6 +28,7 @@ from service_kit.idempotency import PURGE_INTERVAL_SECONDS, purge_expired_keys
 from service_kit.messaging.lifespan import publishing
 from service_kit.messaging.metrics import EventMetrics
 from service_kit.messaging.routes import feed_router
+from service_kit.messaging.settings import require_broker
 from service_kit.periodic import periodic
 from service_kit.readiness import http_health_check
 from service_kit.server import service_main
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None, stock: StockReservations | None
     settings = settings or load_settings(Settings)
     if stock is None:
         require_peer_urls(InventoryClient)
+    require_broker(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -6,9 +6,9 @@ EVENTS_BROKER_URL (no module prefix: every module shares the broker) picks the t
 tuning knobs carry the module's prefix (e.g. SHIPPING_EVENTS_MAX_ATTEMPTS).
 """
 
-from typing import Self
+import sys
 
-from pydantic import Field, model_validator
+from pydantic import Field
 from pydantic_settings import BaseSettings
 
 from service_kit.messaging.transport import BrokerURLInvalid, check_broker_url
@@ -25,15 +25,18 @@ class EventSettings(BaseSettings):
     # How long sent outbox rows are kept: the embedded feed serves them until then.
     events_outbox_retention_seconds: float = Field(default=7 * 24 * 3600, gt=0)
 
-    @model_validator(mode="after")
-    def _check_broker_url(self) -> Self:
-        # Beside ServiceSettings, `environment` is PANTSTACK_ENVIRONMENT: no silent embedded when deployed.
-        try:
-            check_broker_url(self.events_broker_url, getattr(self, "environment", "local"))
-        except BrokerURLInvalid as error:
-            raise ValueError(str(error)) from None
-        return self
-
     def broker_url(self) -> str | None:
         """The Redis URL, or None for the embedded feed."""
         return check_broker_url(self.events_broker_url, getattr(self, "environment", "local"))
+
+
+def require_broker(settings: EventSettings) -> None:
+    """At app creation, before serving: a missing or invalid EVENTS_BROKER_URL on one line of stderr
+    and exit status 2, as require_peer_urls does for facade URLs. Beside ServiceSettings,
+    `environment` is PANTSTACK_ENVIRONMENT: no silent embedded feed when deployed. `--migrate`
+    creates no app, so the one-off migration task needs only its database."""
+    try:
+        settings.broker_url()
+    except BrokerURLInvalid as error:
+        print(error, file=sys.stderr)
+        raise SystemExit(2) from None
