@@ -173,9 +173,9 @@ def test_a_stopped_module_turns_red_in_the_live_portal_while_the_others_keep_run
             expect(
                 page.locator('#live-health tr[data-module="shipping"] td[data-dead-letters="0"]')
             ).to_have_count(1)
-            expect(
-                page.locator('#live-health tr[data-module="orders"] td[data-dead-letters]')
-            ).to_have_count(0)
+            expect(page.locator('#live-health tr[data-module="orders"] td[data-dead-letters]')).to_have_count(
+                0
+            )
             newest = page.locator("#live-traces details.trace").first
             expect(newest.locator("summary")).to_contain_text("orders POST /api/v1/orders")
             expect(newest).to_have_attribute("open", "")
