@@ -1,17 +1,19 @@
 """Order request and response schemas (XCreate / XPublic / XsPublic)."""
 
+from collections import Counter
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Self
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from service_kit.json_types import JsonInt
 
 # Identifiers from other systems: printable, bounded, safe in URLs, logs and every SQL backend.
 Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
-Quantity = Annotated[JsonInt, Field(ge=1, le=1_000_000)]
+MAX_QUANTITY = 1_000_000
+Quantity = Annotated[JsonInt, Field(ge=1, le=MAX_QUANTITY)]
 
 
 class OrderStatus(StrEnum):
@@ -34,6 +36,20 @@ class OrderCreate(BaseModel):
 
     customer_id: Identifier
     items: list[OrderItemCreate] = Field(min_length=1, max_length=100)
+
+    @model_validator(mode="after")
+    def _each_product_within_the_quantity_limit(self) -> Self:
+        # Lines of one product are reserved together: their sum is what inventory must accept.
+        totals: Counter[str] = Counter()
+        for item in self.items:
+            totals[item.product_id] += item.quantity
+        over = sorted(product for product, quantity in totals.items() if quantity > MAX_QUANTITY)
+        if over:
+            raise ValueError(
+                f"the lines of one product may add up to at most {MAX_QUANTITY}; "
+                f"over it: {', '.join(over)}"
+            )
+        return self
 
 
 class OrderItemPublic(BaseModel):

@@ -40,6 +40,13 @@ VALID_ITEM = {"product_id": "sku-1", "quantity": 1}
         pytest.param({"customer_id": "a\u0000b", "items": [VALID_ITEM]}, id="control character"),
         pytest.param({"customer_id": "c" * 65, "items": [VALID_ITEM]}, id="customer_id too long"),
         pytest.param([VALID_ITEM], id="array instead of object"),
+        pytest.param(
+            {
+                "customer_id": "c1",
+                "items": [{"product_id": "p", "quantity": 1_000_000}, {"product_id": "p", "quantity": 2}],
+            },
+            id="lines of one product over the quantity limit together",
+        ),
     ],
 )
 def test_invalid_order_bodies_are_422_naming_the_field(api: TestClient, body: object) -> None:
