@@ -25,6 +25,8 @@ def database_lifespan(migrations_dir: Path) -> Callable[[FastAPI], AbstractAsync
             await upgrade_to_head(engine, migrations_dir)
             # After migrating: startup DDL belongs to no request, so it would only add stray traces.
             instrument_engine(engine, app.state.tracer_provider)
+            if reader is not None:
+                instrument_engine(reader.engine, app.state.tracer_provider)
             app.state.engine = engine
             app.state.session_factory = async_sessionmaker(engine, expire_on_commit=False)
             app.state.reader = reader

@@ -12,6 +12,7 @@ which cost 15-40 % CPU per request (docs/benchmarks.md). Here an unsampled reque
 decision and a context switch; every attribute is set only on a span that records.
 """
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -26,10 +27,10 @@ from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from opentelemetry.sdk.trace.sampling import ParentBased, Sampler, TraceIdRatioBased
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, ExceptionContext
+from sqlalchemy.engine import Connection, Engine, ExceptionContext
 from sqlalchemy.engine.interfaces import DBAPICursor, ExecutionContext
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -37,9 +38,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 # Without OTEL_TRACES_SAMPLER: keep a tenth of new traces and follow the caller's decision for the
 # rest, so one trace is whole or absent across services. docs/benchmarks.md has what each costs.
 DEFAULT_SAMPLE_RATIO = 0.1
-# Probes and scrapes arrive every few seconds from load balancers and Prometheus; tracing them
-# would bury the requests people look for (and cost per trace at the backend).
-UNTRACED_PATHS = frozenset({"/health", "/ready", "/metrics"})
+# Probes and scrapes arrive every few seconds from load balancers, Prometheus and the portal (its
+# /ready poll, every 2 s, would be a trace with a root `SELECT 1`); tracing them would bury the
+# requests people look for and cost per trace at the backend. OpenTelemetry's contrib
+# instrumentations read a comma-separated list of regular expressions from
+# OTEL_PYTHON_EXCLUDED_URLS; the kit reads the same variable, searching each request's path.
+EXCLUDED_URLS_VARIABLE = "OTEL_PYTHON_EXCLUDED_URLS"
+DEFAULT_EXCLUDED_URLS = "^/health$,^/ready$,^/metrics$"
 # The instrumentation scope of every span the kit makes.
 TRACER_NAME = "service_kit"
 # FastAPI starts its own server span, and spans around dependencies, endpoint and serialization,
@@ -58,10 +63,34 @@ class TracingSettings(BaseSettings):
     service_name: str = Field(default="", validation_alias="OTEL_SERVICE_NAME")
     sampler: str = Field(default="", validation_alias="OTEL_TRACES_SAMPLER")
     sdk_disabled: bool = Field(default=False, validation_alias="OTEL_SDK_DISABLED")
+    # Unset: the probes and /metrics; set to "" to trace every path.
+    excluded_urls: str = Field(default=DEFAULT_EXCLUDED_URLS, validation_alias=EXCLUDED_URLS_VARIABLE)
 
     @property
     def exporting(self) -> bool:
         return bool(self.endpoint or self.traces_endpoint) and not self.sdk_disabled
+
+    @field_validator("excluded_urls")
+    @classmethod
+    def _valid_patterns(cls, value: str) -> str:
+        for pattern in _split_patterns(value):
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                raise ValueError(
+                    f"{EXCLUDED_URLS_VARIABLE}: {pattern!r} is not a regular expression ({error}); "
+                    "give comma-separated regular expressions, e.g. ^/health$,^/ready$"
+                ) from None
+        return value
+
+    def excluded_paths(self) -> re.Pattern[str] | None:
+        """One pattern matching a path any of the excluded-URL expressions finds; None if none."""
+        patterns = _split_patterns(self.excluded_urls)
+        return re.compile("|".join(f"(?:{pattern})" for pattern in patterns)) if patterns else None
+
+
+def _split_patterns(value: str) -> list[str]:
+    return [pattern.strip() for pattern in value.split(",") if pattern.strip()]
 
 
 def install_tracing(service_name: str, span_processor: SpanProcessor | None = None) -> TracerProvider | None:
@@ -110,10 +139,11 @@ def instrument_app(app: FastAPI, service_name: str) -> None:
     if provider is None:
         return
     tracer = provider.get_tracer(TRACER_NAME)
+    excluded = TracingSettings().excluded_paths()
     build_middleware_stack = app.build_middleware_stack
 
     def build_traced_middleware_stack() -> ASGIApp:
-        return ServerSpanMiddleware(build_middleware_stack(), tracer)
+        return ServerSpanMiddleware(build_middleware_stack(), tracer, excluded)
 
     app.build_middleware_stack = build_traced_middleware_stack  # type: ignore[method-assign]
 
@@ -137,15 +167,18 @@ class ServerSpanMiddleware:
     """A SERVER span per HTTP request, continuing the caller's W3C trace context.
 
     Named `METHOD /route/{template}` once routing has matched (Starlette leaves the route in the
-    scope), so it needs no routing of its own; an unmatched request keeps the bare method.
+    scope), so it needs no routing of its own; an unmatched request keeps the bare method. A path
+    `excluded` finds gets no span and no trace context, so nothing it does (a readiness check's
+    query, say) is traced either.
     """
 
-    def __init__(self, app: ASGIApp, tracer: Tracer) -> None:
+    def __init__(self, app: ASGIApp, tracer: Tracer, excluded: re.Pattern[str] | None = None) -> None:
         self.app = app
         self.tracer = tracer
+        self.excluded = excluded
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in UNTRACED_PATHS:
+        if scope["type"] != "http" or (self.excluded is not None and self.excluded.search(scope["path"])):
             await self.app(scope, receive, send)
             return
         parent = propagate.extract(scope["headers"], getter=_SCOPE_HEADERS)
@@ -225,9 +258,10 @@ def set_status_code(span: Span, status_code: int) -> None:
         span.set_attribute("http.status_code", status_code)
 
 
-def instrument_engine(engine: AsyncEngine, provider: TracerProvider | None) -> None:
+def instrument_engine(engine: AsyncEngine | Engine, provider: TracerProvider | None) -> None:
     """A CLIENT span per SQL statement inside a recording span, with the statement's text (its
-    placeholders, never the values bound to them)."""
+    placeholders, never the values bound to them); for the async engine of the unit of work and
+    the plain one of a `SqliteReader` alike."""
     if provider is None:
         return
     tracer = provider.get_tracer(TRACER_NAME)
@@ -269,7 +303,7 @@ def instrument_engine(engine: AsyncEngine, provider: TracerProvider | None) -> N
             span.set_status(Status(StatusCode.ERROR, type(failure.original_exception).__name__))
             span.end()
 
-    sync_engine = engine.sync_engine
+    sync_engine = engine.sync_engine if isinstance(engine, AsyncEngine) else engine
     event.listen(sync_engine, "before_cursor_execute", start_statement_span)
     event.listen(sync_engine, "after_cursor_execute", end_statement_span)
     event.listen(sync_engine, "handle_error", fail_statement_span)

@@ -4,6 +4,7 @@ propagation, SQL spans without parameters, trace ids in log lines, and nothing a
 import json
 import random
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx2
 import pytest
@@ -17,10 +18,11 @@ from opentelemetry.trace import SpanKind, StatusCode
 from opentelemetry.util._once import Once
 from sqlalchemy import text
 
-from common.database import create_engine
+from common.database import SqliteReader, create_engine
 from service_kit.logs import configure_logging
+from service_kit.readiness import database_check
 from service_kit.tests.demo_app import DemoClient, demo_app
-from service_kit.tracing import install_tracing, instrument_engine
+from service_kit.tracing import TracingSettings, install_tracing, instrument_engine
 
 
 def _reset_global_tracer_provider() -> None:
@@ -80,6 +82,57 @@ def test_probes_and_metrics_scrapes_are_not_traced(spans: InMemorySpanExporter) 
         assert client.get(path).status_code == 200
 
     assert _server_spans(spans) == []
+
+
+@pytest.mark.anyio
+async def test_a_readiness_poll_makes_no_trace_not_even_its_database_query(
+    spans: InMemorySpanExporter,
+) -> None:
+    engine = create_engine("sqlite+aiosqlite:///:memory:")
+    app = demo_app(readiness_checks={"database": database_check(lambda app: engine)})
+    instrument_engine(engine, app.state.tracer_provider)
+    transport = httpx2.ASGITransport(app=app)
+    async with httpx2.AsyncClient(transport=transport, base_url="http://demo") as client:
+        assert (await client.get("/ready")).status_code == 200
+        assert (await client.get("/api/v1/items/a")).status_code == 200
+    await engine.dispose()
+
+    assert [span.name for span in spans.get_finished_spans()] == ["GET /api/v1/items/{item_id}"]
+
+
+def test_paths_matching_otel_python_excluded_urls_are_the_untraced_ones(
+    spans: InMemorySpanExporter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # OpenTelemetry's convention: comma-separated regular expressions, replacing the default list.
+    monkeypatch.setenv("OTEL_PYTHON_EXCLUDED_URLS", "items/skip, ^/metrics$")
+    client = TestClient(demo_app())
+
+    for path in ("/api/v1/items/skip-1", "/metrics", "/api/v1/items/kept", "/health"):
+        assert client.get(path).status_code == 200
+
+    assert [span.attributes["http.target"] for span in _server_spans(spans)] == [  # type: ignore[index]
+        "/api/v1/items/kept",
+        "/health",
+    ]
+
+
+def test_an_empty_otel_python_excluded_urls_traces_every_path(
+    spans: InMemorySpanExporter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OTEL_PYTHON_EXCLUDED_URLS", "")
+
+    TestClient(demo_app()).get("/health")
+
+    assert [span.name for span in _server_spans(spans)] == ["GET /health"]
+
+
+def test_an_excluded_url_that_is_no_regular_expression_is_refused_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("OTEL_PYTHON_EXCLUDED_URLS", "^/health$,(unclosed")
+
+    with pytest.raises(ValueError, match=r"OTEL_PYTHON_EXCLUDED_URLS: '\(unclosed' is not a regular"):
+        TracingSettings()
 
 
 def test_request_metrics_keep_working_when_traced(spans: InMemorySpanExporter) -> None:
@@ -253,6 +306,29 @@ async def test_a_failed_statement_is_a_span_with_an_error_status_naming_no_value
     (span,) = (span for span in spans.get_finished_spans() if "SELECT" in span.name)
     assert span.status.status_code == StatusCode.ERROR
     assert "4111" not in json.dumps([dict(span.attributes or {}), span.status.description])
+
+
+@pytest.mark.anyio
+async def test_sqlite_reader_selects_are_spans_without_their_parameters(
+    spans: InMemorySpanExporter, tmp_path: Path
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'cards.db'}"
+    engine = create_engine(url)
+    async with engine.begin() as connection:
+        await connection.execute(text("CREATE TABLE cards (number TEXT)"))
+    await engine.dispose()
+    reader = SqliteReader(url)
+    instrument_engine(reader.engine, install_tracing("demo"))
+    with trace.get_tracer("test").start_as_current_span("request") as request:
+        rows = await reader.rows(text("SELECT number FROM cards WHERE number = :n"), {"n": "4111"})
+    reader.close()
+
+    assert rows == []
+    (span,) = (span for span in spans.get_finished_spans() if "SELECT" in span.name)
+    assert span.attributes is not None
+    assert span.attributes["db.statement"] == "SELECT number FROM cards WHERE number = ?"
+    assert span.parent is not None and span.parent.span_id == request.get_span_context().span_id
+    assert "4111" not in json.dumps(dict(span.attributes))
 
 
 @pytest.mark.anyio
