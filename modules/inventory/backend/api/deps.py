@@ -11,7 +11,7 @@ from inventory.backend.service.ports import AbstractUnitOfWork
 
 # Dependencies are async: FastAPI runs a plain `def` dependency in its thread pool, a hop per request.
 async def get_unit_of_work(request: Request) -> AbstractUnitOfWork:
-    return SqlAlchemyUnitOfWork(request.app.state.session_factory)
+    return SqlAlchemyUnitOfWork(request.app.state.session_factory, request.app.state.reader)
 
 
 UnitOfWork = Annotated[AbstractUnitOfWork, Depends(get_unit_of_work)]

@@ -1,20 +1,28 @@
 """SqlAlchemyInventoryRepository: stock changes as single conditional UPDATEs, safe under concurrency."""
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ScalarResult, insert, select, update
+from sqlalchemy import Row, ScalarResult, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common.database import SqliteReader
 from inventory.backend.repository.tables import products, reservation_items, reservations
 from inventory.backend.schemas import ReservationItem, ReservationStatus
 from inventory.backend.service.ports import AbstractInventoryRepository, StoredReservation
 
 
+# Compiled once and reused from the engine's statement cache.
+_PRODUCT = select(products.c.on_hand, products.c.reserved).where(products.c.sku == bindparam("sku"))
+
+
 class SqlAlchemyInventoryRepository(AbstractInventoryRepository):
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, reader: SqliteReader | None = None) -> None:
         self.session = session
+        self.reader = reader
 
     async def set_stock(self, sku: str, on_hand: int) -> bool:
         now = datetime.now(UTC)
@@ -33,12 +41,17 @@ class SqlAlchemyInventoryRepository(AbstractInventoryRepository):
         return True
 
     async def get_product(self, sku: str) -> tuple[int, int] | None:
-        row = (
-            await self.session.execute(
-                select(products.c.on_hand, products.c.reserved).where(products.c.sku == sku)
-            )
-        ).first()
-        return None if row is None else (row.on_hand, row.reserved)
+        return _product((await self.session.execute(_PRODUCT, {"sku": sku})).all())
+
+    async def read_product(self, sku: str) -> tuple[int, int] | None:
+        # On SQLite, through the reader: no aiosqlite thread hop, no BEGIN IMMEDIATE (so a read
+        # never queues behind a writer for SQLite's write lock), no ROLLBACK.
+        rows: Sequence[Row[Any]]
+        if self.reader is not None:
+            rows = await self.reader.rows(_PRODUCT, {"sku": sku})
+        else:
+            rows = (await self.session.execute(_PRODUCT, {"sku": sku})).all()
+        return _product(rows)
 
     async def get_reservation(self, order_id: UUID) -> StoredReservation | None:
         # One statement, not one per table: on aiosqlite each is four hops to its thread and back.
@@ -121,6 +134,10 @@ class SqlAlchemyInventoryRepository(AbstractInventoryRepository):
             .values(status=to_status.value)
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _product(rows: Sequence[Row[Any]]) -> tuple[int, int] | None:
+    return (rows[0].on_hand, rows[0].reserved) if rows else None
 
 
 def _as_utc(moment: datetime) -> datetime:

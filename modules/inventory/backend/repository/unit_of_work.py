@@ -9,4 +9,4 @@ from inventory.backend.service.ports import AbstractUnitOfWork
 
 class SqlAlchemyUnitOfWork(BaseSqlAlchemyUnitOfWork, AbstractUnitOfWork):
     def bind_repositories(self, session: AsyncSession) -> None:
-        self.inventory = SqlAlchemyInventoryRepository(session)
+        self.inventory = SqlAlchemyInventoryRepository(session, self.reader)

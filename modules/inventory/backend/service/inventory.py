@@ -54,7 +54,7 @@ async def set_stock(uow: AbstractUnitOfWork, sku: str, on_hand: int) -> Product:
 
 async def get_product(uow: AbstractUnitOfWork, sku: str) -> Product:
     async with uow:
-        found = await uow.inventory.get_product(sku)
+        found = await uow.inventory.read_product(sku)
     if found is None:
         raise ProductNotFound(sku)
     return Product(sku, *found)

@@ -23,7 +23,12 @@ class AbstractInventoryRepository(abc.ABC):
 
     @abc.abstractmethod
     async def get_product(self, sku: str) -> tuple[int, int] | None:
-        """(on_hand, reserved) of a product, or None."""
+        """(on_hand, reserved) of a product, or None, inside this unit of work's transaction."""
+
+    @abc.abstractmethod
+    async def read_product(self, sku: str) -> tuple[int, int] | None:
+        """(on_hand, reserved) as last committed, outside any transaction: for answering a read,
+        never for changing stock (use `get_product`)."""
 
     @abc.abstractmethod
     async def get_reservation(self, order_id: UUID) -> StoredReservation | None:
