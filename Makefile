@@ -18,12 +18,18 @@ REQUIRE_MODULE = $(SCAFFOLD) validate --target "make $@" -- "$$M"
 help: ## Show this help
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
 
+# make test starts Python once for the stdlib checks (boundaries, sync --check, check-module, docs) and
+# Pants once: that run's `list ::` (into TEST_ADDRESSES) is what the docs check holds Pants specs to.
+TEST_ADDRESSES := dist/make-test/addresses.txt
+
 test: ## Lint, type-check and run every test (what CI runs)
-	python3 stack/tools/boundaries.py
-	python3 stack/tools/sync.py --check
-	$(SCAFFOLD) check
-	python3 stack/tools/docs_check.py
-	$(PANTS) tailor --check update-build-files --check lint check test ::
+	python3 stack/tools/prechecks.py
+	@mkdir -p "$(dir $(TEST_ADDRESSES))" && rm -f "$(TEST_ADDRESSES)"
+	status=0; \
+	$(PANTS) --list-output-file="$(TEST_ADDRESSES)" list tailor --check update-build-files --check lint check test :: || status=$$?; \
+	if [ -f "$(TEST_ADDRESSES)" ]; then \
+	  python3 stack/tools/docs_check.py --pants-list "$(TEST_ADDRESSES)" || { [ "$$status" -ne 0 ] || status=1; }; fi; \
+	exit "$$status"
 
 # Tests that start processes, browsers or containers; `make test` and CI run them, test-quick does not.
 # (--filter-tag-regex, not --tag: Pants 2.17 applies --tag to specs but not to --changed-since's targets.)
