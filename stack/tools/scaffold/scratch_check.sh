@@ -10,6 +10,7 @@ trap 'rm -rf "$scratch"' EXIT
 git -C "$repo" ls-files -z | (cd "$repo" && xargs -0 cp --parents -t "$scratch")
 cd "$scratch"
 commit() { git add -A && git -c user.name=ci -c user.email=ci@example.com commit -qm "$1"; }
+took() { echo "scaffold check: $1 took $((SECONDS - $2)) s"; }
 git init -q && commit scratch
 
 variants=("ledger OWNERS=@ci/ledger" "payments OWNERS=@ci/payments FEATURES=database USES=inventory" "jobrunner OWNERS=@ci/jobs TYPE=worker")
@@ -18,14 +19,19 @@ for variant in "${variants[@]}"; do
   read -r name options <<<"$variant"
   git tag "before-$name"
   echo "scaffold check: make new-module M=$name $options"
+  started=$SECONDS
   # shellcheck disable=SC2086
   make --no-print-directory new-module M="$name" $options
+  took "make new-module M=$name" "$started"
   make --no-print-directory check-module M="$name"
   commit "$name"
   names+=("$name") specs+=("modules/$name::")
 done
 
+started=$SECONDS
 ./pants --no-pantsd tailor --check update-build-files --check lint check test package "${specs[@]}"
+took "lint, check, test and package of ${names[*]}" "$started"
+started=$SECONDS
 
 for ((i = ${#names[@]} - 1; i >= 0; i--)); do
   name="${names[$i]}"
@@ -38,4 +44,5 @@ for ((i = ${#names[@]} - 1; i >= 0; i--)); do
   fi
   git reset -q --hard "before-$name"
 done
+took "make remove-module of ${names[*]}" "$started"
 echo "scaffold check: ${#names[@]} generated modules green, and removed without a trace"
