@@ -5,7 +5,17 @@
 # the copy byte-identical to the commit made just before that module was generated. Run by .ci/run.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../../.." && pwd)"
-scratch="$(mktemp -d)"
+# The same scratch path for every run from this checkout: Pants keys its MyPy cache (and the MyPy
+# processes it caches) by the build root's path, so a fresh `mktemp -d` each run re-checked FastAPI,
+# pydantic and SQLAlchemy for all three generated resolves; from one path, an unchanged repo's rerun
+# hits Pants' caches like `make test` does. A lock keeps two runs from one checkout apart.
+scratch="${TMPDIR:-/tmp}/pantstack-scratch-check-$(printf '%s' "$repo" | sha256sum | cut -c1-12)"
+exec 9>"$scratch.lock"
+if ! flock -n 9; then
+  echo "scaffold check: another scratch check of $repo is running (lock $scratch.lock); waiting for it" >&2
+  flock 9
+fi
+rm -rf "$scratch" && mkdir -p "$scratch"
 trap 'rm -rf "$scratch"' EXIT
 git -C "$repo" ls-files -z | (cd "$repo" && xargs -0 cp --parents -t "$scratch")
 cd "$scratch"
