@@ -35,10 +35,14 @@ test: ## Lint, type-check and run every test (what CI runs)
 # (--filter-tag-regex, not --tag: Pants 2.17 applies --tag to specs but not to --changed-since's targets.)
 SLOW_TAGS := e2e|system|reliability|browser|docker
 
-test-quick: ## The edit loop: lint, type-check and the unit/integration tests of what changed since main's merge base, with dependents
+# Lint and mypy see only the changed targets (a dependent's type error waits for make test), the tests
+# also their dependents: an edit in orders' service no longer lints and type-checks every module and
+# tool that imports orders (docs/benchmarks.md, "The edit loop").
+test-quick: ## The edit loop: lint and type-check what changed since main's merge base, then run its and its dependents' unit/integration tests
 	@base=$$(git merge-base HEAD main 2>/dev/null || git rev-parse HEAD); \
-	echo "test-quick: changes since $$base (committed or not) and their dependents, without tests tagged $(SLOW_TAGS)"; \
-	$(PANTS) --changed-since="$$base" --changed-dependents=transitive --filter-tag-regex='-^($(SLOW_TAGS))$$' lint check test
+	echo "test-quick: lint and type-check the changes since $$base (committed or not), then test them and their dependents, without tests tagged $(SLOW_TAGS)"; \
+	$(PANTS) --changed-since="$$base" lint check && \
+	$(PANTS) --changed-since="$$base" --changed-dependents=transitive --filter-tag-regex='-^($(SLOW_TAGS))$$' test
 
 sync: ## Regenerate every file that lists modules from modules/*/module.toml (make test fails when one is stale)
 	python3 stack/tools/sync.py

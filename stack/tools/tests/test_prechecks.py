@@ -121,3 +121,42 @@ def test_failing_tests_keep_their_status_and_the_docs_are_still_checked(repo: Pa
 
     assert "make: *** [Makefile" in done.stderr and "Error 4" in done.stderr
     assert "no target 'modules/orders:nope'" in done.stderr
+
+
+def branch_off_main(repo: Path) -> str:
+    """Commit the repo on main, branch off it; the merge base's hash."""
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "init", "-q", "-b", "main"], cwd=repo, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=repo, check=True)
+    subprocess.run([*git, "commit", "-qm", "base"], cwd=repo, check=True)
+    subprocess.run([*git, "checkout", "-qb", "work"], cwd=repo, check=True)
+    return subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True).stdout.strip()
+
+
+def test_test_quick_lints_and_type_checks_the_changes_then_tests_them_with_their_dependents(repo: Path) -> None:
+    base = branch_off_main(repo)
+
+    done = subprocess.run(["make", "test-quick"], cwd=repo, capture_output=True, text=True, check=False)
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (repo / "pants.log").read_text().splitlines() == [
+        f"pants --changed-since={base} lint check",
+        f"pants --changed-since={base} --changed-dependents=transitive "
+        "--filter-tag-regex=-^(e2e|system|reliability|browser|docker)$ test",
+    ]
+
+
+def test_test_quick_runs_no_tests_when_lint_or_mypy_fails(repo: Path) -> None:
+    branch_off_main(repo)
+
+    done = subprocess.run(
+        ["make", "test-quick"],
+        cwd=repo,
+        env={**os.environ, "PANTS_EXIT": "1"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert done.returncode != 0
+    assert [line.split()[-1] for line in (repo / "pants.log").read_text().splitlines()] == ["check"]
