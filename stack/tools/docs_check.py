@@ -462,7 +462,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     pants = parser.add_mutually_exclusive_group()
     pants.add_argument("--pants-list", type=Path, help="addresses, one a line, instead of `./pants list ::`")
     pants.add_argument(
-        "--no-pants", action="store_true", help="check Pants specs against the file tree only, not Pants' targets"
+        "--no-pants",
+        action="store_true",
+        help="check Pants specs against the file tree only, not Pants' targets",
     )
     parser.add_argument(
         "--update-embeds", action="store_true", help="rewrite embedded blocks from their files"
@@ -495,7 +497,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     count = len(docs(root))
     if addresses is None:
-        print(f"docs check: every command in {count} docs names a make target or file there is (Pants targets: not checked)")
+        print(
+            f"docs check: every command in {count} docs names a make target or file there is "
+            "(Pants targets: not checked)"
+        )
     else:
         print(f"docs check: every command in {count} docs names a make target, Pants target or file there is")
     return 0

@@ -58,7 +58,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             failed.append((name, status))
     if failed:
         names = ", ".join(name for name, _ in failed)
-        print(f"prechecks: failed: {names} (each says what is wrong and how to fix it above)", file=sys.stderr)
+        print(
+            f"prechecks: failed: {names} (each says what is wrong and how to fix it above)", file=sys.stderr
+        )
         return failed[0][1]
     return 0
 

@@ -65,7 +65,9 @@ def test_every_run_the_logger_wrote_is_read(tmp_path: Path) -> None:
 
 
 def test_the_slowest_name_a_lockfile_build_by_its_pex_and_resolve_without_the_requirement_list() -> None:
-    build = "Building 19 requirements for modules.orders/orders.pex from the 3rdparty/python/orders.lock resolve"
+    build = (
+        "Building 19 requirements for modules.orders/orders.pex from the 3rdparty/python/orders.lock resolve"
+    )
     runs = [[process(f"{build}: aiosqlite==0.22.1, alembic==1.20.1, uvicorn==0.54.0", 260.0)]]
 
     assert summarise(runs).slowest == [(260.0, build)]

@@ -72,7 +72,9 @@ def test_the_script_runs_on_the_stdlib_alone() -> None:
 FAKE_PANTS = """#!/bin/sh
 echo "pants $*" >> pants.log
 for arg in "$@"; do
-  case "$arg" in --list-output-file=*) printf 'modules/orders:orders\\nmodules/orders:lib\\n' > "${arg#*=}" ;; esac
+  case "$arg" in
+    --list-output-file=*) printf 'modules/orders:orders\\nmodules/orders:lib\\n' > "${arg#*=}" ;;
+  esac
 done
 exit "${PANTS_EXIT:-0}"
 """
@@ -130,10 +132,14 @@ def branch_off_main(repo: Path) -> str:
     subprocess.run([*git, "add", "-A"], cwd=repo, check=True)
     subprocess.run([*git, "commit", "-qm", "base"], cwd=repo, check=True)
     subprocess.run([*git, "checkout", "-qb", "work"], cwd=repo, check=True)
-    return subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True).stdout.strip()
+    return subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True
+    ).stdout.strip()
 
 
-def test_test_quick_lints_and_type_checks_the_changes_then_tests_them_with_their_dependents(repo: Path) -> None:
+def test_test_quick_lints_and_type_checks_the_changes_then_tests_them_with_their_dependents(
+    repo: Path,
+) -> None:
     base = branch_off_main(repo)
 
     done = subprocess.run(["make", "test-quick"], cwd=repo, capture_output=True, text=True, check=False)
