@@ -57,6 +57,12 @@ def _seconds(workunit: dict[str, Any]) -> float:
     return float(workunit.get("duration_secs", 0)) + float(workunit.get("duration_nanos", 0)) / 1e9
 
 
+def short(description: str) -> str:
+    """A process's description without the requirement list Pants appends to lockfile builds."""
+    description = description.removeprefix("Scheduling: ")
+    return re.sub(r"( resolve): .*$", r"\1", description, flags=re.DOTALL)
+
+
 def kind_of(description: str) -> str:
     description = description.removeprefix("Scheduling: ")
     for name, pattern, slow_only in _KINDS:
@@ -82,7 +88,7 @@ def summarise(runs: Iterable[list[dict[str, Any]]], slowest: int = 5) -> Profile
             if metadata.get("source") == "Ran":
                 kind.ran += 1
                 kind.ran_seconds += _seconds(workunit)
-                processes.append((_seconds(workunit), description.removeprefix("Scheduling: ")))
+                processes.append((_seconds(workunit), short(description)))
             else:
                 kind.cached += 1
                 kind.cached_seconds += float(metadata.get("total_elapsed_ms", 0)) / 1000

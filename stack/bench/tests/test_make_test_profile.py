@@ -1,7 +1,7 @@
 import json
 from pathlib import Path
 
-from bench.make_test_profile import OTHER, kind_of, load_runs, markdown, summarise
+from bench.make_test_profile import OTHER, kind_of, load_runs, markdown, short, summarise
 
 
 def process(description: str, seconds: float, source: str = "Ran", elapsed_ms: int = 0) -> dict[str, object]:
@@ -62,3 +62,13 @@ def test_every_run_the_logger_wrote_is_read(tmp_path: Path) -> None:
     (tmp_path / "b.json").write_text(json.dumps([process("Run MyPy on 2 files.", 2.0)]))
 
     assert summarise(load_runs(tmp_path)).kinds["mypy (one run per resolve)"].ran == 2
+
+
+def test_the_slowest_name_a_lockfile_build_by_its_pex_and_resolve_without_the_requirement_list() -> None:
+    build = (
+        "Building 19 requirements for modules.orders/orders.pex from the 3rdparty/python/orders.lock resolve"
+    )
+    runs = [[process(f"{build}: aiosqlite==0.22.1, alembic==1.20.1, uvicorn==0.54.0", 260.0)]]
+
+    assert summarise(runs).slowest == [(260.0, build)]
+    assert short("Scheduling: Run MyPy on 25 files.") == "Run MyPy on 25 files."

@@ -5,11 +5,22 @@
 # the copy byte-identical to the commit made just before that module was generated. Run by .ci/run.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../../.." && pwd)"
-scratch="$(mktemp -d)"
+# The same scratch path for every run from this checkout: Pants keys its MyPy cache (and the MyPy
+# processes it caches) by the build root's path, so a fresh `mktemp -d` each run re-checked FastAPI,
+# pydantic and SQLAlchemy for all three generated resolves; from one path, an unchanged repo's rerun
+# hits Pants' caches like `make test` does. A lock keeps two runs from one checkout apart.
+scratch="${TMPDIR:-/tmp}/pantstack-scratch-check-$(printf '%s' "$repo" | sha256sum | cut -c1-12)"
+exec 9>"$scratch.lock"
+if ! flock -n 9; then
+  echo "scaffold check: another scratch check of $repo is running (lock $scratch.lock); waiting for it" >&2
+  flock 9
+fi
+rm -rf "$scratch" && mkdir -p "$scratch"
 trap 'rm -rf "$scratch"' EXIT
 git -C "$repo" ls-files -z | (cd "$repo" && xargs -0 cp --parents -t "$scratch")
 cd "$scratch"
 commit() { git add -A && git -c user.name=ci -c user.email=ci@example.com commit -qm "$1"; }
+took() { echo "scaffold check: $1 took $((SECONDS - $2)) s"; }
 git init -q && commit scratch
 
 variants=("ledger OWNERS=@ci/ledger" "payments OWNERS=@ci/payments FEATURES=database USES=inventory" "jobrunner OWNERS=@ci/jobs TYPE=worker")
@@ -18,14 +29,19 @@ for variant in "${variants[@]}"; do
   read -r name options <<<"$variant"
   git tag "before-$name"
   echo "scaffold check: make new-module M=$name $options"
+  started=$SECONDS
   # shellcheck disable=SC2086
   make --no-print-directory new-module M="$name" $options
+  took "make new-module M=$name" "$started"
   make --no-print-directory check-module M="$name"
   commit "$name"
   names+=("$name") specs+=("modules/$name::")
 done
 
+started=$SECONDS
 ./pants --no-pantsd tailor --check update-build-files --check lint check test package "${specs[@]}"
+took "lint, check, test and package of ${names[*]}" "$started"
+started=$SECONDS
 
 for ((i = ${#names[@]} - 1; i >= 0; i--)); do
   name="${names[$i]}"
@@ -38,4 +54,5 @@ for ((i = ${#names[@]} - 1; i >= 0; i--)); do
   fi
   git reset -q --hard "before-$name"
 done
+took "make remove-module of ${names[*]}" "$started"
 echo "scaffold check: ${#names[@]} generated modules green, and removed without a trace"

@@ -238,6 +238,22 @@ def test_a_failing_pants_list_is_reported_not_mistaken_for_missing_targets(
     assert "cannot list Pants targets: `./pants list ::` failed (exit 1)" in capsys.readouterr().err
 
 
+def test_no_pants_checks_files_and_make_targets_without_starting_pants(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(repo, "pants", "#!/bin/sh\necho 'Pants must not start' >&2\nexit 1\n", executable=True)
+    write(repo, "README.md", "`./pants package modules/orders:nope` and `./pants test modules/orders::`\n")
+
+    assert main(["--root", str(repo), "--no-pants"]) == 0
+    assert "Pants must not start" not in capsys.readouterr().err
+
+    write(repo, "README.md", "`make deploy-all` and `./pants test modules/billing::`\n")
+
+    assert main(["--root", str(repo), "--no-pants"]) == 1
+    err = capsys.readouterr().err
+    assert "no make target 'deploy-all'" in err and "there is no directory modules/billing/" in err
+
+
 def test_makefile_rules_are_targets_and_assignments_are_not() -> None:
     assert make_targets(MAKEFILE) == {"help", "test", "dev", "stack-up", "stack-down"}
 
