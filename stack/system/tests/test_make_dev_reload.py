@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from system.tests.api import SANDBOX_ROOT, Api, wait_ready
-from system.tests.test_make_dev import free_port_run
+from system.tests.api import free_port_run
 
 MODULES = ("inventory", "orders")
 ROUTES = Path("modules/orders/backend/api/routes/orders.py")
