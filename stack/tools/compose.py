@@ -66,9 +66,7 @@ def fixed_secrets(text: str) -> list[str]:
     """Each line of a compose file that gives a secret a fixed value, as `line N: <line>`."""
     found = []
     for number, line in enumerate(text.splitlines(), start=1):
-        literal_url_password = any(
-            not m["password"].startswith("${") for m in _URL_PASSWORD.finditer(line)
-        )
+        literal_url_password = any(not m["password"].startswith("${") for m in _URL_PASSWORD.finditer(line))
         if _SECRET_DEFAULT.search(line) or literal_url_password:
             found.append(f"line {number}: {line.strip()}")
     return found
@@ -280,7 +278,10 @@ def _service(m: Module, urls: dict[str, str], broker: bool) -> list[str]:
 def main(argv: list[str]) -> int:
     """`compose.py --check-secrets FILE...`: exit 1, naming each line that fixes a secret's value."""
     if len(argv) < 2 or argv[0] != "--check-secrets":
-        print("usage: python3 stack/tools/compose.py --check-secrets docker-compose.yml [more files]", file=sys.stderr)
+        print(
+            "usage: python3 stack/tools/compose.py --check-secrets docker-compose.yml [more files]",
+            file=sys.stderr,
+        )
         return 2
     status = 0
     for name in argv[1:]:

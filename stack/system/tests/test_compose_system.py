@@ -114,7 +114,9 @@ class ComposeProject:
 
     def down(self) -> str:
         """make down (stack/docker/down.sh), deleting the volumes too."""
-        return _run(["bash", str(SANDBOX_ROOT / "stack/docker/down.sh"), "-v"], env=self.env, cwd=SANDBOX_ROOT)
+        return _run(
+            ["bash", str(SANDBOX_ROOT / "stack/docker/down.sh"), "-v"], env=self.env, cwd=SANDBOX_ROOT
+        )
 
 
 def _alive(pid: int) -> bool:
@@ -219,7 +221,9 @@ def test_the_secrets_are_generated_private_and_kept_across_runs(compose: Compose
         assert len((keys / name).read_text().strip()) == 64, name
     # Without them, the compose file refuses to run and says where they come from.
     bare = {k: v for k, v in compose.env.items() if k != "POSTGRES_PASSWORD"}
-    refused = subprocess.run([*compose.command, "config"], env=bare, cwd=SANDBOX_ROOT, capture_output=True, text=True)
+    refused = subprocess.run(
+        [*compose.command, "config"], env=bare, cwd=SANDBOX_ROOT, capture_output=True, text=True
+    )
     assert refused.returncode != 0 and "POSTGRES_PASSWORD is unset" in refused.stderr, refused.stderr
 
 

@@ -102,7 +102,9 @@ def test_no_password_has_a_fixed_value_and_each_is_required_by_name(repo: Path) 
         "      BROKER: redis://:hunter2@redis:6379/0",
     ],
 )
-def test_the_check_names_each_fixed_secret(line: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_check_names_each_fixed_secret(
+    line: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     text = f"services:\n  app:\n    environment:\n{line}\n"
     assert fixed_secrets(text) == [f"line 4: {line.strip()}"]
 
@@ -138,7 +140,10 @@ def test_every_service_sends_its_spans_to_the_traces_receiver(repo: Path) -> Non
 
     traces = compose_file.split("\n  traces:\n", 1)[1].split("\n  billing:\n", 1)[0]
     assert "image: ${PANTSTACK_PYTHON_IMAGE:-python:3.11-slim}" in traces
-    assert "- ${PANTSTACK_OTLP_RECEIVER:-./dist/stack.tools/otlp_receiver.pex}:/opt/otlp_receiver.pex:ro" in traces
+    assert (
+        "- ${PANTSTACK_OTLP_RECEIVER:-./dist/stack.tools/otlp_receiver.pex}:/opt/otlp_receiver.pex:ro"
+        in traces
+    )
     assert "- ${PANTSTACK_TRACES_DIR:-./.data/compose-traces}:/traces" in traces
     assert "ports:" not in traces  # the compose network's only
     for name in ("billing", "catalog", "notes"):
