@@ -55,7 +55,18 @@ for m in "${modules[@]}"; do
 done
 
 # A dependency that never gets healthy makes `up` fail; the loop below says which module and why.
-"${compose[@]}" up -d --remove-orphans || echo "make up: docker-compose reported a problem; checking each module" >&2
+# One slow to pass its first health checks (a loaded machine) makes compose give up on the modules
+# that depend on it although it turns healthy soon after: `up -d` again starts those (it is idempotent).
+attempt=1
+until "${compose[@]}" up -d --remove-orphans; do
+  if [ "$attempt" -ge "${UP_ATTEMPTS:-3}" ]; then
+    echo "make up: docker-compose reported a problem; checking each module" >&2
+    break
+  fi
+  echo "make up: docker-compose reported a problem; trying again in 5 s (attempt $((attempt + 1)) of ${UP_ATTEMPTS:-3})" >&2
+  attempt=$((attempt + 1))
+  sleep 5
+done
 
 deadline=$((SECONDS + ${UP_TIMEOUT_SECONDS:-180}))
 for m in "${modules[@]}"; do

@@ -40,7 +40,7 @@ TRACES_SERVICE = "traces"
 TRACES_PORT = 4318
 DEFAULT_PYTHON_IMAGE = "python:3.11-slim"
 DEFAULT_OTLP_RECEIVER = "./dist/stack.tools/otlp_receiver.pex"
-DEFAULT_TRACES_DIR = "./.data/compose-traces"
+DEFAULT_TRACES_DIR = "./.data/up/traces"  # where make up points it (stack/docker/env.sh)
 POSTGRES_PASSWORD = "POSTGRES_PASSWORD"
 EVENTS_BROKER_PASSWORD = "EVENTS_BROKER_PASSWORD"
 # What a missing secret's message says (no ": " nor " #" in it, which YAML would read as syntax).

@@ -9,7 +9,8 @@ from system.tests.api import SANDBOX_ROOT, make_dev, order_to_delivery, wait_for
 
 
 def test_make_dev_serves_the_whole_flow_and_ctrl_c_stops_every_service(tmp_path: Path) -> None:
-    with make_dev(tmp_path, ports=5, start_timeout=120) as dev:
+    # Generous: three PEXes unpack and each token is minted by a PEX run, on a shared machine.
+    with make_dev(tmp_path, ports=5) as dev:
         urls, apis = dev.urls(), dev.apis()
         assert sorted(urls) == sorted(apis) == ["inventory", "orders", "shipping"], dev.output()
         for api in apis.values():

@@ -144,7 +144,7 @@ def test_every_service_sends_its_spans_to_the_traces_receiver(repo: Path) -> Non
         "- ${PANTSTACK_OTLP_RECEIVER:-./dist/stack.tools/otlp_receiver.pex}:/opt/otlp_receiver.pex:ro"
         in traces
     )
-    assert "- ${PANTSTACK_TRACES_DIR:-./.data/compose-traces}:/traces" in traces
+    assert "- ${PANTSTACK_TRACES_DIR:-./.data/up/traces}:/traces" in traces
     assert "ports:" not in traces  # the compose network's only
     for name in ("billing", "catalog", "notes"):
         block = compose_file.split(f"\n  {name}:\n", 1)[1]
