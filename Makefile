@@ -100,7 +100,6 @@ dev: ## Run every module from its sources, reloading one on save (PEX=1: from PE
 	stack/tools/dev.sh
 
 # Docker: each module's image is built by Pants from its PEX (stack/docker); docker-compose runs them.
-COMPOSE = $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
 # Without BASE_IMAGE: the base `make base-image` built if present, else the Dockerfile's python:3.11-slim.
 LOCAL_BASE_IMAGE := pantstack/python-base:bookworm
 
@@ -114,15 +113,16 @@ images: ## Build module images from their PEXes (M=name: one), tagged <m>-<versi
 	GIT_SHA="$$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$$(git diff --quiet HEAD 2>/dev/null || echo -dirty)" \
 	  $(PANTS) package "stack/docker:$${M:-:}"
 
-up: ## Run every module's image and PostgreSQL (docker-compose); waits until healthy, prints URLs and tokens
+up: ## Run every module's image and PostgreSQL (docker-compose); waits until healthy, serves the live portal, prints URLs and tokens
+	$(PANTS) package stack/tools:otlp_receiver stack/tools/portal:portal
 	stack/docker/up.sh
 
-down: ## Stop and remove the compose containers; data stays in the postgres-data volume (ARGS=-v deletes it)
-	set -f; $(COMPOSE) down --remove-orphans $$ARGS
+down: ## Stop make up's portal, stop and remove the compose containers; data stays in volumes (ARGS=-v deletes it)
+	set -f; stack/docker/down.sh $$ARGS
 
 logs: ## Follow the compose services' logs (M=name: one module)
 	@if [ -n "$$M" ]; then $(REQUIRE_MODULE); fi
-	$(COMPOSE) logs -f --tail=100 $${M:+"$$M"}
+	stack/docker/compose.sh logs -f --tail=100 $${M:+"$$M"}
 
 # Deploy: Pulumi stacks of the platform (stack/platform) and of each module with infrastructure/.
 # ENV is a platform stack config (test, prod); without M, the platform and then every module.

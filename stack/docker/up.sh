@@ -1,17 +1,15 @@
 #!/usr/bin/env bash
 # `make up`: every module's image and PostgreSQL under docker-compose; waits until every module is
-# healthy, then prints its URL and a token for curl. Images come from `make images`.
+# healthy, then serves the live portal on loopback and prints its URL, each module's and a token for
+# curl. Images come from `make images`; passwords and keys are generated once into .data/keys.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-fail() { echo "make up: $*" >&2; exit 1; }
-compose=(docker-compose)
-if docker compose version >/dev/null 2>&1; then compose=(docker compose); fi
-command -v "${compose[0]}" >/dev/null || fail "docker-compose is missing; install Compose v2 or Debian's docker-compose."
+make_target=up
+# shellcheck source=stack/docker/env.sh
+source stack/docker/env.sh
 docker info >/dev/null 2>&1 || fail "no Docker engine answers; start one (dockerd, or 'systemctl start docker') and retry."
 
-modules=()
-for build in modules/*/BUILD; do modules+=("$(basename "$(dirname "$build")")"); done
 version="${PANTSTACK_IMAGE_VERSION:-latest}"
 missing=()
 for m in "${modules[@]}"; do
@@ -20,6 +18,18 @@ done
 if [ "${#missing[@]}" -gt 0 ]; then
   fail "no image ${missing[*]}; build them with 'make images' ('make base-image' first where no registry is reachable)."
 fi
+# The OTLP receiver (the compose file's traces service) and the portal run from their PEXes, which
+# `make up` builds first (UP_PEX_DIR: PEXes laid out like dist/, as the compose system test has them).
+pex_dir="${UP_PEX_DIR:-$PWD/dist}"
+receiver="$pex_dir/stack.tools/otlp_receiver.pex"
+portal="$pex_dir/stack.tools.portal/portal.pex"
+for pex in "$receiver" "$portal"; do
+  [ -e "$pex" ] || fail "no $pex; build it with './pants package stack/tools:otlp_receiver stack/tools/portal:portal' (make up does)."
+done
+export PANTSTACK_OTLP_RECEIVER="$receiver"
+# The receiver writes the span file as the calling user, so it stays theirs.
+mkdir -p "$PANTSTACK_TRACES_DIR"
+export PANTSTACK_TRACES_USER="$(id -u):$(id -g)"
 # PostgreSQL: the upstream image unless `make base-image` built one from Debian's packages.
 if [ -z "${PANTSTACK_POSTGRES_IMAGE:-}" ] && docker image inspect pantstack/postgres:15 >/dev/null 2>&1; then
   export PANTSTACK_POSTGRES_IMAGE=pantstack/postgres:15
@@ -28,31 +38,35 @@ fi
 if [ -z "${PANTSTACK_BROKER_IMAGE:-}" ] && docker image inspect pantstack/redis:7 >/dev/null 2>&1; then
   export PANTSTACK_BROKER_IMAGE=pantstack/redis:7
 fi
+# The traces receiver's Python: likewise, the python3 base of `make base-image`.
+if [ -z "${PANTSTACK_PYTHON_IMAGE:-}" ] && docker image inspect pantstack/python-base:bookworm >/dev/null 2>&1; then
+  export PANTSTACK_PYTHON_IMAGE=pantstack/python-base:bookworm
+fi
 
-# Each module signs with its own Ed25519 key, generated once into .data/keys (kept across runs) by
-# service_kit.keys inside a module image, as the calling user so the private keys stay theirs (0600).
-# The containers get only their own key (<MODULE>_SIGNING_KEY) and the public JWKS, mounted read-only.
-keys_dir="${PANTSTACK_KEYS_DIR:-$PWD/.data/keys}"
-mkdir -p "$keys_dir"
+# Each module signs with its own Ed25519 key, generated once into the keys directory (kept across
+# runs) by service_kit.keys inside a module image, as the calling user so the private keys stay theirs
+# (0600). The containers get only their own key (<MODULE>_SIGNING_KEY) and the public JWKS, mounted
+# read-only. The passwords beside them come from env.sh.
 docker run --rm --user "$(id -u):$(id -g)" -v "$keys_dir:/keys" -e PEX_MODULE=service_kit.keys \
   --entrypoint /opt/app/pex "pantstack/${modules[0]}:${modules[0]}-$version" --dir /keys "${modules[@]}" dev \
   || fail "could not write the service keys into $keys_dir (see above)."
-export PANTSTACK_KEYS_DIR="$keys_dir"
 for m in "${modules[@]}"; do
-  export "$(echo "$m" | tr '[:lower:]-' '[:upper:]_')_SIGNING_KEY=$(cat "$keys_dir/$m.pem")"
+  export "$(upper "$m")_SIGNING_KEY=$(cat "$keys_dir/$m.pem")"
 done
-# The broker's password, generated once beside the keys (0600) and kept across runs; there is no
-# default, and the broker refuses to start without one.
-broker_password="$keys_dir/events-broker.password"
-if [ ! -s "$broker_password" ]; then
-  (umask 077 && python3 -c 'import secrets; print(secrets.token_hex(32))' >"$broker_password") \
-    || fail "could not write the events broker's password into $broker_password."
-fi
-EVENTS_BROKER_PASSWORD="$(cat "$broker_password")"
-export EVENTS_BROKER_PASSWORD
 
 # A dependency that never gets healthy makes `up` fail; the loop below says which module and why.
-"${compose[@]}" up -d --remove-orphans || echo "make up: docker-compose reported a problem; checking each module" >&2
+# One slow to pass its first health checks (a loaded machine) makes compose give up on the modules
+# that depend on it although it turns healthy soon after: `up -d` again starts those (it is idempotent).
+attempt=1
+until "${compose[@]}" up -d --remove-orphans; do
+  if [ "$attempt" -ge "${UP_ATTEMPTS:-3}" ]; then
+    echo "make up: docker-compose reported a problem; checking each module" >&2
+    break
+  fi
+  echo "make up: docker-compose reported a problem; trying again in 5 s (attempt $((attempt + 1)) of ${UP_ATTEMPTS:-3})" >&2
+  attempt=$((attempt + 1))
+  sleep 5
+done
 
 deadline=$((SECONDS + ${UP_TIMEOUT_SECONDS:-180}))
 for m in "${modules[@]}"; do
@@ -72,12 +86,39 @@ for m in "${modules[@]}"; do
   done
 done
 
+# The developer portal, live (stack/tools/portal/live.py), as under make dev: make portal's pages on
+# loopback with each module's /ready (through its published port) and the traces of the receiver's
+# file. Its own session and a pid file, so it outlives this script and `make down` stops it. If it
+# cannot be built or serve, make up says why and the services run on.
+stop_portal
+portal_port="${UP_PORTAL_PORT:-8000}"
+live_modules=()
+for m in "${modules[@]}"; do live_modules+=(--module "$m=http://$("${compose[@]}" port "$m" 8000)"); done
+portal_log="$state_dir/portal.log"
+setsid "$portal" --root "$PWD" --out "${UP_PORTAL_OUT:-$PWD/dist/portal}" --serve "$portal_port" \
+  --traces "$PANTSTACK_TRACES_DIR/traces.jsonl" "${live_modules[@]}" </dev/null >"$portal_log" 2>&1 &
+echo "$!" >"$portal_pid_file"
+portal_deadline=$((SECONDS + ${UP_PORTAL_TIMEOUT_SECONDS:-120}))
+until grep -q "portal: live at" "$portal_log"; do
+  if ! kill -0 "$(cat "$portal_pid_file")" 2>/dev/null || [ "$SECONDS" -ge "$portal_deadline" ]; then
+    tail -5 "$portal_log" >&2
+    stop_portal
+    echo "make up: the live portal did not start (its last lines are above); the services run on." >&2
+    break
+  fi
+  sleep 0.2
+done
+
 echo "make up: every module is healthy; writes need a token, export these dev tokens (valid 12 h, local only):"
 for m in "${modules[@]}"; do
   port="$("${compose[@]}" port "$m" 8000)"
   token="$("${compose[@]}" exec -T -e PEX_MODULE=service_kit.auth -e DEV_SIGNING_KEY="$(cat "$keys_dir/dev.pem")" "$m" \
     /opt/app/pex --caller dev --audience "$m" --dev --ttl 43200)"
   printf 'make up: %-12s http://%s  (API docs: http://%s/api/docs)\n' "$m" "$port" "$port"
-  echo "  export $(echo "$m" | tr '[:lower:]' '[:upper:]')_TOKEN=$token"
+  echo "  export $(upper "$m")_TOKEN=$token"
 done
-echo "make up: 'make logs' follows the logs; 'make down' stops and removes the containers (data stays in a volume)."
+if [ -s "$portal_pid_file" ]; then
+  echo "make up: the portal, live: http://127.0.0.1:$portal_port/  (each module's /ready and recent traces)"
+fi
+echo "make up: traces in $PANTSTACK_TRACES_DIR/traces.jsonl; 'make logs' follows the logs;" \
+  "'make down' stops the portal and removes the containers (data stays in volumes)."

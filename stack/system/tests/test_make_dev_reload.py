@@ -15,8 +15,7 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-from system.tests.api import SANDBOX_ROOT, Api, wait_ready
-from system.tests.test_make_dev import free_port_run
+from system.tests.api import SANDBOX_ROOT, Api, free_port_run, wait_ready
 
 MODULES = ("inventory", "orders")
 ROUTES = Path("modules/orders/backend/api/routes/orders.py")

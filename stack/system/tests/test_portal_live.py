@@ -13,25 +13,25 @@ import os
 import re
 import shutil
 import signal
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from manifest import load_all
-from playwright.sync_api import Page, Route, ViewportSize, expect, sync_playwright
-from system.tests.api import SANDBOX_ROOT, Api, wait_ready
-from system.tests.browser import CHROMIUM_ARGS, PNG_SIGNATURE, chromium_or_skip
-from system.tests.test_make_dev import _wait_for_order_trace, free_port_run
-
-VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
-# issue 22: a stopped module's health turns red within 10 s.
-RED_WITHIN_MS = 10_000
-RED = "rgb(185, 28, 28)"  # portal.css's .badge.status-down
-GREEN = "rgb(21, 128, 61)"  # portal.css's .badge.status-ready
+from playwright.sync_api import Route, expect, sync_playwright
+from system.tests.api import SANDBOX_ROOT, MakeDev, make_dev, port_answers, wait_for_order_trace, wait_ready
+from system.tests.browser import (
+    CHROMIUM_ARGS,
+    GREEN,
+    PNG_SIGNATURE,
+    RED,
+    RED_WITHIN_MS,
+    VIEWPORT,
+    badge_colour,
+    chromium_or_skip,
+    horizontal_overflow,
+)
 
 
 @pytest.fixture
@@ -39,52 +39,12 @@ def chromium_path() -> str:
     return chromium_or_skip("live portal")
 
 
-class MakeDev:
-    def __init__(self, process: subprocess.Popen[bytes], log: Path) -> None:
-        self.process, self.log = process, log
-
-    def output(self) -> str:
-        return self.log.read_text()
-
-    def running(self) -> bool:
-        return self.process.poll() is None
-
-
 @pytest.fixture
-def make_dev(tmp_path: Path) -> Iterator[MakeDev]:
-    log = tmp_path / "dev.log"
-    base_port = free_port_run(5)  # three services, the OTLP receiver and the portal
-    env = {
-        # dev.sh runs the PEXes directly: their `python3.11` shebang must be on PATH, and the portal
-        # lays out its graphs with Graphviz dot from the PATH.
-        "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '/usr/bin:/bin')}",
-        "PEX_ROOT": str(tmp_path / "pex_root"),
-        "DEV_PEX_DIR": str(SANDBOX_ROOT),
-        "DEV_BASE_PORT": str(base_port),
-        "DEV_OTLP_PORT": str(base_port + 3),
-        "DEV_PORTAL_PORT": str(base_port + 4),
-        "OTEL_BSP_SCHEDULE_DELAY": "100",
-    }
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            ["bash", str(SANDBOX_ROOT / "stack/tools/dev.sh")],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group, as a terminal would give it
-        )
-    dev = MakeDev(process, log)
-    try:
-        # Generous: the first start unpacks four PEXes and makes the portal's venv, on a shared machine.
-        deadline = time.monotonic() + 240
-        while "press Ctrl-C" not in dev.output():
-            assert dev.running(), f"make dev exited with {process.returncode}:\n{dev.output()}"
-            assert time.monotonic() < deadline, f"make dev did not start:\n{dev.output()}"
-            time.sleep(0.2)
-        yield dev
-    finally:
-        if dev.running():
-            os.killpg(process.pid, signal.SIGKILL)
+def dev(tmp_path: Path) -> Iterator[MakeDev]:
+    # Three services, the OTLP receiver and the portal. Generous: the first start unpacks four PEXes
+    # and makes the portal's venv, on a shared machine.
+    with make_dev(tmp_path, ports=5, start_timeout=240) as running:
+        yield running
 
 
 def listener_in_group(port: int, group: int) -> int:
@@ -104,41 +64,22 @@ def listener_in_group(port: int, group: int) -> int:
     raise AssertionError(f"no process of make dev listens on {port}")
 
 
-def port_answers(port: int) -> bool:
-    with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
-def horizontal_overflow(page: Page) -> int:
-    overflow: int = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    return overflow
-
-
-def badge_colour(page: Page, module: str) -> str:
-    colour: str = page.locator(f'#live-health tr[data-module="{module}"] .badge').evaluate(
-        "badge => getComputedStyle(badge).backgroundColor"
-    )
-    return colour
-
-
 def test_a_stopped_module_turns_red_in_the_live_portal_while_the_others_keep_running(
-    chromium_path: str, make_dev: MakeDev, tmp_path: Path
+    chromium_path: str, dev: MakeDev, tmp_path: Path
 ) -> None:
-    printed = make_dev.output()
-    urls = dict(re.findall(r"make dev: (\w+) +(http://127\.0\.0\.1:\d+)", printed))
-    tokens = {m.lower(): t for m, t in re.findall(r"export (\w+)_TOKEN=(\S+)", printed)}
+    printed = dev.output()
+    urls, apis = dev.urls(), dev.apis()
     portal_url = re.findall(r"make dev: the portal, live: (http://127\.0\.0\.1:\d+/)", printed)[0]
     modules = [m.name for m in load_all(SANDBOX_ROOT)]
     assert sorted(urls) == modules, printed
-    apis = {m: Api(urls[m], tokens[m]) for m in modules}
     for api in apis.values():
-        wait_ready(api, alive=make_dev.running)
+        wait_ready(api, alive=dev.running)
     # A placed order: its trace, orders calling inventory, is the newest waterfall.
     sku = f"sku-live-{os.getpid()}"
     assert apis["inventory"].call("PUT", f"/api/v1/products/{sku}", {"on_hand": 5})[0] == 200
     order = {"customer_id": "c1", "items": [{"product_id": sku, "quantity": 1}]}
     assert apis["orders"].call("POST", "/api/v1/orders", order)[0] == 201
-    _wait_for_order_trace(SANDBOX_ROOT / ".data/traces.jsonl")
+    wait_for_order_trace(SANDBOX_ROOT / ".data/traces.jsonl")
 
     foreign, problems = list[str](), list[str]()
     screenshot = tmp_path / "portal-live.png"
@@ -158,7 +99,7 @@ def test_a_stopped_module_turns_red_in_the_live_portal_while_the_others_keep_run
             page.on("pageerror", lambda error: problems.append(str(error)))
             deadline = time.monotonic() + 60
             while not port_answers(int(portal_url.rsplit(":", 1)[1].rstrip("/"))):
-                assert make_dev.running() and time.monotonic() < deadline, make_dev.output()
+                assert dev.running() and time.monotonic() < deadline, dev.output()
                 time.sleep(0.2)
 
             page.goto(portal_url)
@@ -193,7 +134,7 @@ def test_a_stopped_module_turns_red_in_the_live_portal_while_the_others_keep_run
             assert outside == [], f"bars beyond their time axis: {outside}"
 
             inventory_port = int(urls["inventory"].rsplit(":", 1)[1])
-            os.kill(listener_in_group(inventory_port, make_dev.process.pid), signal.SIGTERM)
+            os.kill(listener_in_group(inventory_port, dev.process.pid), signal.SIGTERM)
             stopped = time.monotonic()
             inventory = page.locator('#live-health tr[data-module="inventory"]')
             expect(inventory).to_have_attribute("data-status", "down", timeout=RED_WITHIN_MS)
@@ -201,10 +142,10 @@ def test_a_stopped_module_turns_red_in_the_live_portal_while_the_others_keep_run
             assert badge_colour(page, "inventory") == RED
             # The others keep running: make dev says which one exited, and the rest still answer.
             deadline = time.monotonic() + 10
-            while "make dev: inventory exited" not in make_dev.output():
-                assert make_dev.running() and time.monotonic() < deadline, make_dev.output()
+            while "make dev: inventory exited" not in dev.output():
+                assert dev.running() and time.monotonic() < deadline, dev.output()
                 time.sleep(0.1)
-            assert make_dev.running(), make_dev.output()
+            assert dev.running(), dev.output()
             assert apis["shipping"].call("GET", "/ready")[0] == 200
             # orders answers that its inventory check failed; shipping, which uses orders, is ready.
             expect(page.locator('#live-health tr[data-module="orders"]')).to_have_attribute(
@@ -231,11 +172,10 @@ def test_a_stopped_module_turns_red_in_the_live_portal_while_the_others_keep_run
     if target := os.environ.get("PANTSTACK_PORTAL_SCREENSHOTS"):
         shutil.copyfile(screenshot, Path(target) / screenshot.name)
 
-    os.killpg(make_dev.process.pid, signal.SIGINT)  # what Ctrl-C in the terminal sends
-    assert make_dev.process.wait(timeout=60) == 0, make_dev.output()
-    assert "stopping all services" in make_dev.output()
+    assert dev.interrupt() == 0, dev.output()
+    assert "stopping all services" in dev.output()
     ports = [int(url.rsplit(":", 1)[1]) for url in urls.values()]
     ports.append(int(portal_url.rsplit(":", 1)[1].rstrip("/")))
     assert [port for port in ports if port_answers(port)] == [], "still answering after Ctrl-C"
     with pytest.raises(ProcessLookupError):
-        os.killpg(make_dev.process.pid, 0)  # no process of make dev's group is left
+        os.killpg(dev.process.pid, 0)  # no process of make dev's group is left

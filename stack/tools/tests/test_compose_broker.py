@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from compose import BROKER_PORT, render
+from compose import BROKER_PORT, render, required
 from manifest import EVENTS_BROKER
 
 
@@ -50,7 +50,7 @@ def test_without_a_publisher_there_is_no_broker(tmp_path: Path) -> None:
 def test_publishers_and_subscribers_reach_the_broker_and_others_do_not(repo: Path) -> None:
     compose_file = render(repo)
 
-    url = f"EVENTS_BROKER_URL: redis://:${{EVENTS_BROKER_PASSWORD:-}}@{EVENTS_BROKER}:{BROKER_PORT}/0"
+    url = f"EVENTS_BROKER_URL: redis://:{required('EVENTS_BROKER_PASSWORD')}@{EVENTS_BROKER}:{BROKER_PORT}/0"
     for name in ("orders", "shipping"):
         block = _block(compose_file, name)
         assert url in block
@@ -67,8 +67,11 @@ def test_the_broker_keeps_its_data_in_a_volume_fsyncs_every_write_and_publishes_
     assert "ports:" not in broker
     assert "image: ${PANTSTACK_BROKER_IMAGE:-redis:7-bookworm}" in broker
     assert compose_file.endswith(f"volumes:\n  postgres-data:\n  {EVENTS_BROKER}-data:\n")
-    # No fixed fallback: an unset password is empty, and the broker refuses to start with it.
-    assert "EVENTS_BROKER_PASSWORD: ${EVENTS_BROKER_PASSWORD:-}\n" in broker
+    # No fallback: compose refuses to run without the password, and the broker to start with it empty.
+    assert (
+        "EVENTS_BROKER_PASSWORD: ${EVENTS_BROKER_PASSWORD:?EVENTS_BROKER_PASSWORD is unset;"
+        " make up generates it into its keys directory (.data/keys)}\n"
+    ) in broker
     assert "EVENTS_BROKER_PASSWORD is empty" in broker
 
 
