@@ -11,16 +11,8 @@ from inventory.backend.api.routes import products, reservations
 from inventory.backend.config import Settings
 from inventory.backend.repository.migrations import MIGRATIONS_DIR
 from inventory.backend.repository.unit_of_work import SqlAlchemyUnitOfWork
+from inventory.backend.service import exceptions
 from inventory.backend.service import inventory as service
-from inventory.backend.service.exceptions import (
-    InsufficientStock,
-    ProductNotFound,
-    ReservationExpired,
-    ReservationMismatch,
-    ReservationNotFound,
-    ReservationStateConflict,
-    StockBelowReserved,
-)
 from service_kit.app import create_service_app
 from service_kit.database import database_lifespan, database_ready
 from service_kit.periodic import periodic
@@ -51,13 +43,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         readiness_checks={"database": database_ready},
         domain_errors={
-            ProductNotFound: 404,
-            ReservationNotFound: 404,
-            InsufficientStock: 409,
-            ReservationMismatch: 409,
-            ReservationStateConflict: 409,
-            ReservationExpired: 409,
-            StockBelowReserved: 409,
+            exceptions.ProductNotFound: 404,
+            exceptions.ReservationNotFound: 404,
+            exceptions.InsufficientStock: 409,
+            exceptions.ReservationMismatch: 409,
+            exceptions.ReservationStateConflict: 409,
+            exceptions.ReservationExpired: 409,
+            exceptions.StockBelowReserved: 409,
         },
         business_metrics=BUSINESS_METRICS,
     )

@@ -9,24 +9,18 @@ its TTL would.
 from uuid import UUID
 
 from inventory.backend.schemas import ProductPublic, ReservationItem, ReservationPublic, ReservationStatus
-from service_kit.client import Conflict, NotFound, Unavailable
+from service_kit.client import Conflict, NotFound
+from service_kit.facade import FakeClient
 
 
-class FakeInventoryClient:
+class FakeInventoryClient(FakeClient):
+    service = "inventory"
+
     def __init__(self) -> None:
+        super().__init__()
         self.stock: dict[str, tuple[int, int]] = {}  # sku -> (on_hand, reserved)
         self.reservations: dict[UUID, ReservationPublic] = {}
         self.expired: set[UUID] = set()
-        self.unavailable = False
-
-    async def __aenter__(self) -> "FakeInventoryClient":
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        pass
 
     async def set_stock(self, sku: str, on_hand: int) -> ProductPublic:
         self._check_up()
@@ -39,10 +33,7 @@ class FakeInventoryClient:
         return await self.get_product(sku)
 
     async def get_product(self, sku: str) -> ProductPublic:
-        self._check_up()
-        if sku not in self.stock:
-            raise NotFound(f"Product {sku} does not exist.", status=404)
-        on_hand, reserved = self.stock[sku]
+        on_hand, reserved = self._found(self.stock, sku, "Product")
         return ProductPublic(sku=sku, on_hand=on_hand, reserved=reserved, available=on_hand - reserved)
 
     async def reserve(self, order_id: UUID, items: list[ReservationItem]) -> ReservationPublic:
@@ -106,7 +97,3 @@ class FakeInventoryClient:
     def _available(self, sku: str) -> int:
         on_hand, reserved = self.stock.get(sku, (0, 0))
         return on_hand - reserved
-
-    def _check_up(self) -> None:
-        if self.unavailable:
-            raise Unavailable("inventory unreachable (FakeInventoryClient.unavailable is set)")

@@ -7,9 +7,9 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from service_kit.json_types import JsonInt
+from service_kit.json_types import Identifier, JsonInt
 
-Sku = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
+Sku = Identifier
 Quantity = Annotated[JsonInt, Field(ge=1, le=1_000_000)]
 
 

@@ -1,11 +1,10 @@
 """Fixtures shared by the inventory tests."""
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import httpx2
 import pytest
 from fastapi import FastAPI
-from fastapi.testclient import TestClient
 
 from common.testing.module_fixtures import ModuleFixtures
 from inventory.backend.api.main import create_app
@@ -14,12 +13,7 @@ from inventory.backend.config import Settings
 FIXTURES = ModuleFixtures("inventory", Settings, callers=("orders",), default_caller="orders")
 KEYS, caller_headers = FIXTURES.keys, FIXTURES.headers
 isolated_environment, anyio_backend, settings = FIXTURES.pytest_fixtures()
-
-
-@pytest.fixture
-def api(settings: Settings) -> Iterator[TestClient]:
-    with FIXTURES.test_client(create_app(settings)) as client:
-        yield client
+api = FIXTURES.api_fixture(create_app)
 
 
 @pytest.fixture

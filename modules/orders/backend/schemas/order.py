@@ -8,10 +8,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from service_kit.json_types import JsonInt
+from service_kit.json_types import Identifier, JsonInt
 
-# Identifiers from other systems: printable, bounded, safe in URLs, logs and every SQL backend.
-Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
 MAX_QUANTITY = 1_000_000
 Quantity = Annotated[JsonInt, Field(ge=1, le=MAX_QUANTITY)]
 

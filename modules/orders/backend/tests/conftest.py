@@ -1,19 +1,23 @@
 """Fixtures shared by the orders tests."""
 
-from collections.abc import Iterator
-
 import pytest
-from fastapi.testclient import TestClient
 
 from common.testing.module_fixtures import ModuleFixtures
 from inventory.backend.public.testing import FakeInventoryClient
 from orders.backend.api.main import create_app
 from orders.backend.config import Settings
+from orders.backend.service.model import OrderLine
+from orders.backend.tests.fakes import FakeUnitOfWork
 
 FIXTURES = ModuleFixtures("orders", Settings, callers=("shipping",))
 KEYS, caller_headers = FIXTURES.keys, FIXTURES.headers
 isolated_environment, anyio_backend, settings = FIXTURES.pytest_fixtures()
+# A TestClient, authenticated as a calling service, over a fresh orders app (migrations run)
+# reserving from the test's `inventory`.
+api = FIXTURES.api_fixture(create_app, stock="inventory")
 STOCKED_SKUS = ("sku-1", "sku-2", "p", "p1")
+# The service-layer tests' usual order: two units of one stocked SKU.
+LINES = [OrderLine(product_id="sku-1", quantity=2)]
 
 
 def stocked_inventory() -> FakeInventoryClient:
@@ -29,7 +33,6 @@ def inventory() -> FakeInventoryClient:
 
 
 @pytest.fixture
-def api(settings: Settings, inventory: FakeInventoryClient) -> Iterator[TestClient]:
-    """A TestClient, authenticated as a calling service, over a fresh orders app (migrations run)."""
-    with FIXTURES.test_client(create_app(settings, stock=inventory)) as client:
-        yield client
+def uow() -> FakeUnitOfWork:
+    """The service layer's unit of work, in memory (tests/fakes.py)."""
+    return FakeUnitOfWork()

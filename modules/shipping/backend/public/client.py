@@ -2,18 +2,16 @@
 
 from uuid import UUID
 
-from service_kit.client import ServiceClient
+from service_kit.facade import FacadeClient
 from shipping.backend.schemas import ShipmentPublic
 
 
-class ShippingClient(ServiceClient):
+class ShippingClient(FacadeClient):
     service = "shipping"
 
     async def get_shipment(self, shipment_id: UUID) -> ShipmentPublic:
-        response = await self._request("GET", f"/api/v1/shipments/{shipment_id}")
-        return ShipmentPublic.model_validate_json(response.content)
+        return await self._call(ShipmentPublic, "GET", f"/api/v1/shipments/{shipment_id}")
 
     async def shipment_for_order(self, order_id: UUID) -> ShipmentPublic:
         """The shipment of an order; service_kit.client.NotFound if it has none."""
-        response = await self._request("GET", f"/api/v1/shipments?order_id={order_id}")
-        return ShipmentPublic.model_validate_json(response.content)
+        return await self._call(ShipmentPublic, "GET", f"/api/v1/shipments?order_id={order_id}")

@@ -7,9 +7,10 @@ from fastapi import APIRouter, Path
 from inventory.backend.api.deps import UnitOfWork
 from inventory.backend.schemas import ProductPublic, StockUpdate
 from inventory.backend.service import inventory as service
+from service_kit.json_types import IDENTIFIER_MAX_LENGTH, IDENTIFIER_PATTERN
 
 router = APIRouter(prefix="/api/v1/products", tags=["products"])
-Sku = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
+Sku = Annotated[str, Path(min_length=1, max_length=IDENTIFIER_MAX_LENGTH, pattern=IDENTIFIER_PATTERN)]
 
 
 @router.put("/{sku}", responses={409: {"description": "More than on_hand is reserved."}})

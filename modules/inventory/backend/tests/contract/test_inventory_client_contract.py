@@ -1,14 +1,10 @@
 """One contract, two implementations: the real InventoryClient (against the real app) and
 FakeInventoryClient must behave alike, so consumers' tests on the fake stay truthful."""
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from pathlib import Path
 from uuid import uuid4
 
 import pytest
 
-from common.testing.module_fixtures import real_and_fake
 from inventory.backend.api.main import create_app
 from inventory.backend.public import InventoryClient, ReservationItem, ReservationStatus
 from inventory.backend.public.testing import FakeInventoryClient
@@ -17,14 +13,7 @@ from service_kit.client import Conflict, NotFound
 
 pytestmark = pytest.mark.anyio
 
-
-@asynccontextmanager
-async def real_inventory(tmp_path: Path) -> AsyncIterator[InventoryClient]:
-    async with FIXTURES.serving(create_app(FIXTURES.settings(tmp_path)), InventoryClient) as (client, _):
-        yield client
-
-
-inventory = real_and_fake(real_inventory, FakeInventoryClient)
+inventory = FIXTURES.contract(create_app, InventoryClient, FakeInventoryClient)
 
 
 def items(**quantities: int) -> list[ReservationItem]:

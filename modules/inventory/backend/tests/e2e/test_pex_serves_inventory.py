@@ -4,18 +4,14 @@ from pathlib import Path
 
 import httpx2
 
-from common.testing.pex import served_pex
-from inventory.backend.tests.conftest import KEYS
+from inventory.backend.tests.conftest import FIXTURES
 
 
 def test_the_pex_serves_inventory_and_stops_on_sigterm(tmp_path: Path) -> None:
-    env = {"INVENTORY_DATA_DIR": str(tmp_path / "data"), **KEYS.env("inventory")}
-    headers = {"Authorization": f"Bearer {KEYS.token('e2e', 'inventory')}"}
-    with served_pex("inventory", tmp_path, env) as inventory:
+    with FIXTURES.served_pex(tmp_path) as inventory:
+        stock, headers = {"on_hand": 2}, FIXTURES.headers("e2e")
         assert (
-            httpx2.put(
-                f"{inventory.url}/api/v1/products/sku-1", json={"on_hand": 2}, headers=headers
-            ).status_code
+            httpx2.put(f"{inventory.url}/api/v1/products/sku-1", json=stock, headers=headers).status_code
             == 200
         )
         assert httpx2.get(f"{inventory.url}/ready").json()["status"] == "ready"

@@ -11,22 +11,16 @@ from pathlib import Path
 
 import httpx2
 
-from common.testing.pex import SANDBOX_ROOT, served_pex
-from orders.backend.tests.conftest import KEYS
+from common.testing.pex import SANDBOX_ROOT
+from orders.backend.tests.conftest import FIXTURES, KEYS
 
 
 def test_the_pex_serves_orders_fails_safe_without_inventory_and_stops_on_sigterm(tmp_path: Path) -> None:
-    env = {
-        "ORDERS_DATA_DIR": str(tmp_path / "data"),
-        **KEYS.env("orders"),
-        "INVENTORY_URL": "http://127.0.0.1:9",  # nothing listens there
-    }
-    with served_pex("orders", tmp_path, env) as orders:
-        token = KEYS.token("e2e", "orders")
+    with FIXTURES.served_pex(tmp_path, INVENTORY_URL="http://127.0.0.1:9") as orders:  # nothing listens there
         created = httpx2.post(
             f"{orders.url}/api/v1/orders",
             json={"customer_id": "c1", "items": [{"product_id": "p1", "quantity": 1}]},
-            headers={"Authorization": f"Bearer {token}", "X-Request-ID": "e2e-request-1"},
+            headers={**FIXTURES.headers("e2e"), "X-Request-ID": "e2e-request-1"},
         )
         # No inventory runs here: the order is refused with 503 and nothing is stored.
         assert created.status_code == 503, created.text

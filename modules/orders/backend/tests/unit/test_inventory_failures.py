@@ -14,13 +14,11 @@ from orders.backend.service.exceptions import (
     InventoryUnavailable,
     ReservationExpired,
 )
-from orders.backend.service.model import OrderLine
-from orders.backend.tests.conftest import stocked_inventory
+from orders.backend.tests.conftest import LINES, stocked_inventory
 from orders.backend.tests.fakes import FakeUnitOfWork
 from service_kit.client import BadRequest, Conflict, RateLimited, ServiceError, Unavailable
 
 pytestmark = pytest.mark.anyio
-LINES = [OrderLine(product_id="sku-1", quantity=2)]
 
 
 class WatchedInventory(FakeInventoryClient):
@@ -57,11 +55,6 @@ class FailingInventory(FakeInventoryClient):
 
     async def release(self, order_id: UUID) -> ReservationPublic:
         raise self.error
-
-
-@pytest.fixture
-def uow() -> FakeUnitOfWork:
-    return FakeUnitOfWork()
 
 
 async def test_confirm_and_cancel_hold_no_transaction_while_inventory_is_called(uow: FakeUnitOfWork) -> None:

@@ -7,22 +7,11 @@ from orders.backend.public.events import OrderCancelled, OrderConfirmed
 from orders.backend.service import orders as service
 from orders.backend.service.exceptions import OrderStateConflict
 from orders.backend.service.model import OrderLine
-from orders.backend.tests.conftest import stocked_inventory
 from orders.backend.tests.fakes import FakeUnitOfWork
 
 pytestmark = pytest.mark.anyio
 
 LINES = [OrderLine(product_id="sku-1", quantity=1)]
-
-
-@pytest.fixture
-def uow() -> FakeUnitOfWork:
-    return FakeUnitOfWork()
-
-
-@pytest.fixture
-def inventory() -> FakeInventoryClient:
-    return stocked_inventory()
 
 
 async def test_confirming_publishes_order_confirmed_keyed_by_the_order(

@@ -1,7 +1,8 @@
 """Order use cases against in-memory fakes (inventory's verified fake included): the business rules."""
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 
@@ -17,13 +18,11 @@ from orders.backend.service.exceptions import (
     OrderNotFound,
     OrderStateConflict,
 )
-from orders.backend.service.model import OrderLine
-from orders.backend.tests.conftest import stocked_inventory
+from orders.backend.service.model import Order, OrderLine
+from orders.backend.tests.conftest import LINES
 from orders.backend.tests.fakes import FakeUnitOfWork
 
 pytestmark = pytest.mark.anyio
-
-LINES = [OrderLine(product_id="sku-1", quantity=2)]
 
 
 class TickingClock:
@@ -33,16 +32,6 @@ class TickingClock:
     def __call__(self) -> datetime:
         self.now += timedelta(seconds=1)
         return self.now
-
-
-@pytest.fixture
-def uow() -> FakeUnitOfWork:
-    return FakeUnitOfWork()
-
-
-@pytest.fixture
-def inventory() -> FakeInventoryClient:
-    return stocked_inventory()
 
 
 async def test_placing_an_order_reserves_stock_and_stores_it_pending(
@@ -98,26 +87,27 @@ async def test_reading_an_unknown_order_raises_not_found(uow: FakeUnitOfWork) ->
         await service.get_order(uow, uuid4())
 
 
-async def test_confirming_commits_the_reserved_stock(
-    uow: FakeUnitOfWork, inventory: FakeInventoryClient
+@pytest.mark.parametrize(
+    ("settle", "status", "stock_after"),
+    [
+        (service.confirm_order, OrderStatus.CONFIRMED, (1_000_000 - 2, 0)),  # the reserved stock is consumed
+        (service.cancel_order, OrderStatus.CANCELLED, (1_000_000, 0)),  # the reserved stock goes back
+    ],
+    ids=["confirming-commits-the-stock", "cancelling-releases-the-stock"],
+)
+async def test_settling_a_pending_order_settles_its_reservation(
+    uow: FakeUnitOfWork,
+    inventory: FakeInventoryClient,
+    settle: Callable[[FakeUnitOfWork, FakeInventoryClient, UUID], Awaitable[Order]],
+    status: OrderStatus,
+    stock_after: tuple[int, int],
 ) -> None:
     order = await service.place_order(uow, inventory, "customer-1", LINES)
 
-    confirmed = await service.confirm_order(uow, inventory, order.id)
+    settled = await settle(uow, inventory, order.id)
 
-    assert confirmed.status is OrderStatus.CONFIRMED
-    assert inventory.stock["sku-1"] == (1_000_000 - 2, 0)
-
-
-async def test_cancelling_a_pending_order_releases_its_stock(
-    uow: FakeUnitOfWork, inventory: FakeInventoryClient
-) -> None:
-    order = await service.place_order(uow, inventory, "customer-1", LINES)
-
-    cancelled = await service.cancel_order(uow, inventory, order.id)
-
-    assert cancelled.status is OrderStatus.CANCELLED
-    assert inventory.stock["sku-1"] == (1_000_000, 0)
+    assert settled.status is status
+    assert inventory.stock["sku-1"] == stock_after
 
 
 async def test_cancelling_twice_or_after_confirming_is_a_conflict(

@@ -1,15 +1,11 @@
 """One contract, two implementations: the real ShippingClient (against the real app) and
 FakeShippingClient must behave alike."""
 
-from collections.abc import AsyncIterator, Callable, Coroutine
-from contextlib import asynccontextmanager
-from pathlib import Path
-from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
 
-from common.testing.module_fixtures import real_and_fake
+from common.testing.module_fixtures import Seeded, Served
 from orders.backend.public import OrderStatus
 from orders.backend.public.testing import FakeOrdersClient
 from service_kit.client import NotFound
@@ -20,53 +16,34 @@ from shipping.backend.tests.conftest import FIXTURES
 
 pytestmark = pytest.mark.anyio
 
-# Creates a shipment of the given (confirmed) order the way each implementation allows.
-Seed = Callable[[UUID], Coroutine[Any, Any, ShipmentPublic]]
+# The facade only reads shipments: each side ships a confirmed order its own way.
+Shipping = Seeded[ShippingClient, [UUID], ShipmentPublic]
 
 
-def fake_shipping() -> tuple[ShippingClient, Seed]:
-    fake = FakeShippingClient()
-
-    async def seed(order_id: UUID) -> ShipmentPublic:
-        return fake.add(order_id)
-
-    return fake, seed  # type: ignore[return-value]
+async def ship_through_the_api(real: Served[ShippingClient], order_id: UUID) -> ShipmentPublic:
+    orders: FakeOrdersClient = real.app.state.orders
+    orders.orders[order_id] = orders.add(OrderStatus.CONFIRMED).model_copy(update={"id": order_id})
+    response = await real.http.post("/api/v1/shipments", json={"order_id": str(order_id)})
+    return ShipmentPublic.model_validate_json(response.content)
 
 
-@asynccontextmanager
-async def real_shipping(tmp_path: Path) -> AsyncIterator[tuple[ShippingClient, Seed]]:
-    orders = FakeOrdersClient()
-    async with FIXTURES.serving(create_app(FIXTURES.settings(tmp_path), orders=orders), ShippingClient) as (
-        client,
-        http,
-    ):
-
-        async def seed(order_id: UUID) -> ShipmentPublic:
-            order = orders.add(OrderStatus.CONFIRMED)
-            orders.orders[order_id] = order.model_copy(update={"id": order_id})
-            response = await http.post("/api/v1/shipments", json={"order_id": str(order_id)})
-            return ShipmentPublic.model_validate_json(response.content)
-
-        yield client, seed
+# The fake is seeded with its own `add(order_id)`; the app reads orders from orders' fake.
+shipping = FIXTURES.seeded_contract(
+    create_app, ShippingClient, FakeShippingClient, seed_real=ship_through_the_api, orders=FakeOrdersClient
+)
 
 
-shipping_and_seed = real_and_fake(real_shipping, fake_shipping)
-
-
-async def test_a_shipment_is_found_by_id_and_by_order(shipping_and_seed: tuple[ShippingClient, Seed]) -> None:
-    shipping, seed = shipping_and_seed
+async def test_a_shipment_is_found_by_id_and_by_order(shipping: Shipping) -> None:
     order_id = uuid4()
-    shipment = await seed(order_id)
+    shipment = await shipping.seed(order_id)
 
-    assert await shipping.get_shipment(shipment.id) == shipment
-    assert await shipping.shipment_for_order(order_id) == shipment
+    assert await shipping.client.get_shipment(shipment.id) == shipment
+    assert await shipping.client.shipment_for_order(order_id) == shipment
     assert shipment.status is ShipmentStatus.CREATED
 
 
-async def test_unknown_shipments_are_not_found(shipping_and_seed: tuple[ShippingClient, Seed]) -> None:
-    shipping, _ = shipping_and_seed
-
+async def test_unknown_shipments_are_not_found(shipping: Shipping) -> None:
     with pytest.raises(NotFound):
-        await shipping.get_shipment(uuid4())
+        await shipping.client.get_shipment(uuid4())
     with pytest.raises(NotFound):
-        await shipping.shipment_for_order(uuid4())
+        await shipping.client.shipment_for_order(uuid4())

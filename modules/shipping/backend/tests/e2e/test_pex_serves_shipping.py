@@ -4,17 +4,11 @@ from pathlib import Path
 
 import httpx2
 
-from common.testing.pex import served_pex
-from shipping.backend.tests.conftest import KEYS
+from shipping.backend.tests.conftest import FIXTURES
 
 
 def test_the_pex_serves_shipping_and_is_not_ready_without_orders(tmp_path: Path) -> None:
-    env = {
-        "SHIPPING_DATA_DIR": str(tmp_path / "data"),
-        **KEYS.env("shipping"),
-        "ORDERS_URL": "http://127.0.0.1:9",  # nothing listens there
-    }
-    with served_pex("shipping", tmp_path, env) as shipping:
+    with FIXTURES.served_pex(tmp_path, ORDERS_URL="http://127.0.0.1:9") as shipping:  # nothing listens there
         ready = httpx2.get(f"{shipping.url}/ready")
         assert ready.status_code == 503 and "orders" in ready.json()["detail"]
         assert ready.json()["checks"]["database"]["status"] == "ok"

@@ -3,7 +3,6 @@ request comes first; a cancelled order's shipment is cancelled before dispatch; 
 dead-lettered after its attempts, listed and replayable, and the events after it still flow."""
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -17,26 +16,16 @@ from orders.backend.public.testing import FakeOrdersClient
 from service_kit.event import Event
 from service_kit.messaging import inbox
 from service_kit.messaging.envelope import Envelope
-from shipping.backend.api.main import create_app
 from shipping.backend.config import Settings
-from shipping.backend.tests.conftest import KEYS
+from shipping.backend.tests.conftest import FIXTURES
 
 MAX_ATTEMPTS = 3
 
 
 @pytest.fixture
-def api(tmp_path: Path, orders: FakeOrdersClient) -> Iterator[TestClient]:
-    settings = Settings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'shipping.db'}",
-        events_max_attempts=MAX_ATTEMPTS,
-        events_retry_base_seconds=0.01,
-        **KEYS.settings("shipping"),
-    )
-    token = KEYS.token("tests", "shipping")
-    with TestClient(
-        create_app(settings, orders=orders), headers={"Authorization": f"Bearer {token}"}
-    ) as client:
-        yield client
+def settings(tmp_path: Path) -> Settings:
+    """Few, quick retries, so a poison event is dead-lettered within the test."""
+    return FIXTURES.settings(tmp_path, events_max_attempts=MAX_ATTEMPTS, events_retry_base_seconds=0.01)
 
 
 def deliver(api: TestClient, *envelopes: Envelope) -> None:
