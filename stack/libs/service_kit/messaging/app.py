@@ -54,7 +54,10 @@ def create_event_service_app(
             "`class Settings(EventSettings, ServiceSettings)` (service_kit.messaging.settings)."
         )
     if not publishes and subscriptions is None:
-        raise ValueError("create_event_service_app needs publishes=True or subscriptions=...; else use create_service_app")
+        raise ValueError(
+            "create_event_service_app needs publishes=True or subscriptions=...; without events, "
+            "use service_kit.app.create_service_app."
+        )
     require_broker(settings)
     metrics = EventMetrics()
     producer = settings.service_name

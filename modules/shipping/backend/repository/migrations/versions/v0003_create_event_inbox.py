@@ -1,4 +1,4 @@
-"""Revision 0003: the event inbox (with its dead letters) and feed cursors; shipping applies orders' events once."""
+"""Revision 0003: the event inbox, its dead letters and the feed cursors (orders' events, applied once)."""
 
 from service_kit.messaging.tables import create_inbox_tables as upgrade
 from service_kit.messaging.tables import drop_inbox_tables as downgrade
