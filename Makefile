@@ -4,7 +4,7 @@ TYPE ?= http-api
 ENV ?=
 # Variables users set (M=, TYPE=, ...) reach recipes only through the environment, as "$$M": never
 # pasted into shell text, and never expanded by make either (`$(value ...)` keeps `$(shell ...)` inert).
-USER_VARIABLES := M TYPE FEATURES USES OWNERS DESCRIPTION ENV ARGS FORCE BENCH_ARGS BASE_IMAGE PEX
+USER_VARIABLES := M TYPE FEATURES USES SUBSCRIBES OWNERS DESCRIPTION ENV ARGS FORCE BENCH_ARGS BASE_IMAGE PEX
 $(foreach variable,$(USER_VARIABLES),$(eval override $(variable) := $$(value $(variable))))
 export $(USER_VARIABLES)
 # check and remove need only the standard library; new renders jinja2 templates, so it runs in Pants.
@@ -57,11 +57,11 @@ locks: ## Regenerate lockfiles: all, or one module's with M=name
 package: ## Build every module's PEX into dist/ (images: make images)
 	$(PANTS) package modules::
 
-new-module: ## Generate a module: M=name OWNERS=@org/team [USES=a,b] [TYPE=http-api|worker] [FEATURES=database] [DESCRIPTION=..]
+new-module: ## Generate a module: M=name OWNERS=@org/team [USES=a,b] [TYPE=http-api|worker] [FEATURES=database[,events]] [SUBSCRIBES=orders.OrderConfirmed,..] [DESCRIPTION=..]
 	stack/tools/scaffold/new_module.sh
 
 gh-new-module-pr: ## Branch module/$(M), new-module, commit, push and open a PR with gh (GH_DRY_RUN=1: print the gh call)
-	$(SCAFFOLD) pr --type "$$TYPE" --features "$$FEATURES" --uses "$$USES" --owners "$$OWNERS" \
+	$(SCAFFOLD) pr --type "$$TYPE" --features "$$FEATURES" --uses "$$USES" --subscribes "$$SUBSCRIBES" --owners "$$OWNERS" \
 	  --description "$$DESCRIPTION" -- "$$M"
 
 update-module: ## 3-way merge today's templates into a module (conflicts: inline markers, listed, exit 1)

@@ -33,9 +33,11 @@ def deploy_module(module: str, program: str | Path) -> ModuleService:
         ServiceSettings.from_config(config),
         database=database,
         public_routes=manifest.public_routes,
-        # Only a module that publishes or subscribes reads the broker's URL.
+        # Only a module that publishes or subscribes reads a broker URL: its own user's.
         events_broker_url_secret_arn=(
-            platform.events_broker_url_secret_arn if manifest.publishes or manifest.subscribes else None
+            module_entry(platform.events_broker_url_secret_arns, module, env, "events broker user")
+            if manifest.publishes or manifest.subscribes
+            else None
         ),
     )
     # No database URL, password or secret value among the outputs: only names.

@@ -1,7 +1,7 @@
 """PlatformOutputs: what the platform stack exports for modules, read back through a StackReference."""
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import pulumi
@@ -42,8 +42,9 @@ class PlatformOutputs:
     signing_key_secret_arns: pulumi.Input[Mapping[str, pulumi.Input[str]]]
     # The secret holding every module's public key as a JWKS: the key ring each task reads.
     jwks_secret_arn: pulumi.Input[str]
-    # The Secrets Manager secret of the events broker's URL (infra/broker.py); "" when no module publishes.
-    events_broker_url_secret_arn: pulumi.Input[str] = ""
+    # Keyed by module that publishes or subscribes: the Secrets Manager secret of its own events
+    # broker URL (its broker user, infra/broker.py); empty when no module publishes.
+    events_broker_url_secret_arns: pulumi.Input[Mapping[str, pulumi.Input[str]]] = field(default_factory=dict)
 
     def as_stack_outputs(self) -> dict[str, Any]:
         return {output_name(field.name): getattr(self, field.name) for field in fields(self)}

@@ -148,10 +148,20 @@ def idempotency_columns() -> list[sa.Column[Any]]:
 
 
 def create_idempotency_table() -> None:
-    """For a module's Alembic migration: `create_idempotency_table()` in `upgrade()`."""
+    """A module's Alembic migration of this table is these two functions:
+
+    from service_kit.idempotency import create_idempotency_table as upgrade
+    from service_kit.idempotency import drop_idempotency_table as downgrade
+    """
     from alembic import op
 
     op.create_table(TABLE_NAME, *idempotency_columns())
+
+
+def drop_idempotency_table() -> None:
+    from alembic import op
+
+    op.drop_table(TABLE_NAME)
 
 
 idempotency_keys = sa.Table(TABLE_NAME, sa.MetaData(), *idempotency_columns())

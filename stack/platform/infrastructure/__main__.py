@@ -13,7 +13,7 @@ import pulumi_aws as aws
 from manifest import check_deployable, dependency_urls, event_modules, load_all
 
 from infra import CONTAINER_PORT, PlatformOutputs, namespace_name, service_url
-from infra.broker import BrokerSettings, EventsBroker
+from infra.broker import BrokerClient, BrokerSettings, EventsBroker
 from infra.identity import PlatformIdentity
 
 ZONES = 2
@@ -196,7 +196,10 @@ broker = (
     EventsBroker(
         vpc.id,
         [subnet.id for subnet in private_subnets],
-        {m.name: service_groups[m.name].id for m in event_modules(manifests)},
+        {
+            m.name: BrokerClient(service_groups[m.name].id, publishes=bool(m.publishes), subscribes=m.subscribes)
+            for m in event_modules(manifests)
+        },
         BrokerSettings.from_config(config),
     )
     if any(m.publishes for m in manifests)
@@ -224,7 +227,7 @@ PlatformOutputs(
     ),
     signing_key_secret_arns=identity.signing_key_secret_arns,
     jwks_secret_arn=identity.jwks_secret_arn,
-    events_broker_url_secret_arn=broker.url_secret_arn if broker else "",
+    events_broker_url_secret_arns=broker.url_secret_arns if broker else {},
 ).export()
 pulumi.export("publicSubnetIds", [subnet.id for subnet in public_subnets])
 pulumi.export("albDnsName", alb.dns_name)

@@ -20,6 +20,7 @@ from scaffold.create import (
     parse_description,
     parse_features,
     parse_owners,
+    parse_subscribes,
     parse_uses,
 )
 from scaffold.errors import ScaffoldError
@@ -78,21 +79,26 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _module_options(parser: argparse.ArgumentParser) -> None:
-    """What make new-module takes besides M: TYPE, FEATURES, USES, OWNERS, DESCRIPTION."""
+    """What make new-module takes besides M: TYPE, FEATURES, USES, SUBSCRIBES, OWNERS, DESCRIPTION."""
     parser.add_argument("--type", default="http-api")
     parser.add_argument("--features", default="")
+    parser.add_argument(
+        "--subscribes", default="", help="events of other modules it handles: orders.OrderConfirmed,..."
+    )
     parser.add_argument("--uses", default="", help="modules whose facades it calls: a,b")
     parser.add_argument("--owners", default="", help="its owners: @org/team[,@user]")
     parser.add_argument("--description", default="", help="one line")
 
 
 def _new_module_options(root: Path, args: argparse.Namespace) -> dict[str, Any]:
-    """TYPE, FEATURES, USES, OWNERS and DESCRIPTION, each checked."""
+    """TYPE, FEATURES, USES, SUBSCRIBES, OWNERS and DESCRIPTION, each checked."""
     _check_type(args.type)
+    features = parse_features(args.features, args.type)
     return {
         "module_type": args.type,
-        "features": parse_features(args.features),
+        "features": features,
         "uses": parse_uses(root, args.uses),
+        "subscribes": parse_subscribes(root, args.subscribes, features, args.type),
         "owners": parse_owners(args.owners),
         "description": parse_description(args.description, args.name),
     }
@@ -139,6 +145,7 @@ def _run(root: Path, args: argparse.Namespace) -> int:
             *("make", "--no-print-directory", "new-module", f"M={args.name}", f"TYPE={args.type}"),
             f"FEATURES={','.join(sorted(options['features']))}",
             f"USES={','.join(options['uses'])}",
+            f"SUBSCRIBES={','.join(options['subscribes'])}",
             f"OWNERS={','.join(options['owners'])}",
             f"DESCRIPTION={options['description']}",
         ]

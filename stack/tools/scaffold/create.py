@@ -10,7 +10,7 @@ from typing import Any
 import sync
 from atomic_file import replace_text
 from boundaries import facade_exports
-from manifest import ManifestError, is_owner_handle
+from manifest import ManifestError, is_owner_handle, load
 
 from scaffold import provenance, registry, template_versions
 from scaffold.confinement import registration_file
@@ -21,20 +21,69 @@ TEMPLATES = Path(__file__).parent / "templates"
 # A worker is the http-api module (with its database, which holds the job queue) plus the overlay
 # in templates/worker.
 TYPES = ("http-api", "worker")
-FEATURES = ("database",)
+# events: the module publishes an example event (ItemCreated) through its outbox; it needs database.
+FEATURES = ("database", "events")
+EXAMPLE_EVENT = "ItemCreated"
+# <producer>.<EventType>, as in a manifest's `subscribes`.
+_SUBSCRIPTION = re.compile(r"([a-z][a-z0-9_]*)\.([A-Z][A-Za-z0-9]*)", re.ASCII)
 # Files that exist only with, or only without, FEATURES=database.
 _DATABASE_ONLY = tuple(
     f"backend/repository/{part}" for part in ("migrations/", "tables.py", "repository.py", "unit_of_work.py")
 )
 _MEMORY_ONLY = ("backend/repository/memory.py",)
+_VERSIONS = "backend/repository/migrations/versions"
+_EVENT_MIGRATIONS = {f"{_VERSIONS}/event_{table}.py": table for table in ("outbox", "inbox")}
 
 
-def parse_features(features: str) -> set[str]:
+def parse_features(features: str, module_type: str = "http-api") -> set[str]:
     chosen = {f.strip() for f in features.split(",") if f.strip()}
     unknown = chosen - set(FEATURES)
     if unknown:
         raise ScaffoldError(f"unknown FEATURES {sorted(unknown)}; available: {', '.join(FEATURES)}.")
+    if "events" in chosen and not _has_database(chosen, module_type):
+        raise ScaffoldError(
+            "FEATURES=events needs database (the outbox is a table written with the state change): "
+            "use FEATURES=database,events."
+        )
     return chosen
+
+
+def parse_subscribes(
+    root: Path, subscribes: str, features: set[str], module_type: str = "http-api"
+) -> tuple[str, ...]:
+    """SUBSCRIBES=<producer>.<EventType>[,...]: events other modules publish (their manifests'
+    `publishes`) that the new module handles, each once, through its inbox."""
+    chosen = tuple(sorted({s for s in subscribes.split(",") if s})) if subscribes else ()
+    for subscription in chosen:
+        shape = _SUBSCRIPTION.fullmatch(subscription)
+        if not shape:
+            raise ScaffoldError(
+                f"SUBSCRIBES: {subscription[:80]!r} is not <module>.<EventType> "
+                "(e.g. SUBSCRIBES=orders.OrderConfirmed)."
+            )
+        producer, event_type = shape.groups()
+        try:
+            existing_module(root, producer)
+            published = load(root, producer).publishes
+        except ScaffoldError as error:
+            raise ScaffoldError(f"SUBSCRIBES: {error}") from None
+        except ManifestError as error:
+            raise ScaffoldError(f"SUBSCRIBES: {error}") from None
+        if event_type not in published:
+            raise ScaffoldError(
+                f"SUBSCRIBES: {producer} does not publish {event_type} (modules/{producer}/module.toml "
+                f"publishes: {', '.join(published) or 'nothing'})."
+            )
+    if chosen and not _has_database(features, module_type):
+        raise ScaffoldError(
+            "SUBSCRIBES needs database (the inbox is a table written with the handler's effect): "
+            "add FEATURES=database."
+        )
+    return chosen
+
+
+def _has_database(features: set[str], module_type: str) -> bool:
+    return "database" in features or module_type == "worker"
 
 
 def parse_uses(root: Path, uses: str) -> tuple[str, ...]:
@@ -79,18 +128,22 @@ def new_module(
     owners: tuple[str, ...] = ("@pantstack/platform",),
     uses: tuple[str, ...] = (),
     description: str = "",
+    subscribes: tuple[str, ...] = (),
 ) -> list[Path]:
     """Render the module into a temp dir, then move it in, register it and run `make sync`; on any
     failure (or Ctrl-C) every change is undone. Returns the paths written."""
     validate_module_name(name, root)
     if module_type not in TYPES:
         raise ScaffoldError(f"unknown TYPE '{module_type}'; available: {', '.join(TYPES)}.")
-    database = "database" in features or module_type == "worker"
+    features = parse_features(",".join(sorted(features)), module_type)
+    subscribes = parse_subscribes(root, ",".join(subscribes), features, module_type)
     context = module_context(
         root,
         name,
         module_type=module_type,
-        database=database,
+        database=_has_database(features, module_type),
+        publishes=(EXAMPLE_EVENT,) if "events" in features else (),
+        subscribes=subscribes,
         uses=uses,
         owners=owners,
         description=parse_description(description, name),
@@ -157,23 +210,52 @@ def module_context(
     owners: tuple[str, ...],
     description: str,
     listener_priority: int,
+    publishes: tuple[str, ...] = (),
+    subscribes: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """The answers a module is rendered from (kept in .scaffold.json, re-used by update-module)."""
     return {
-        "name": name,
-        "Name": "".join(part.capitalize() for part in name.split("_")),
-        "NAME": name.upper(),
-        "database": database,
-        "listener_priority": listener_priority,
-        "uses": [{"name": used, "client": _facade_client(root, used)} for used in uses],
-        "manifest": {
-            "description": json.dumps(description),
-            "owners": ", ".join(json.dumps(o) for o in owners),
-            "type": module_type,
-            "database": "true" if database else "false",
-            "uses": ", ".join(json.dumps(u) for u in uses),
-        },
-    }
+            "name": name,
+            "Name": "".join(part.capitalize() for part in name.split("_")),
+            "NAME": name.upper(),
+            "database": database,
+            "listener_priority": listener_priority,
+            "uses": [{"name": used, "client": _facade_client(root, used)} for used in uses],
+            "events": bool(publishes),
+            "subscribes": [_subscription(s) for s in subscribes],
+            "manifest": {
+                "description": json.dumps(description),
+                "owners": ", ".join(json.dumps(o) for o in owners),
+                "type": module_type,
+                "database": "true" if database else "false",
+                "uses": ", ".join(json.dumps(u) for u in uses),
+                "publishes": ", ".join(json.dumps(p) for p in publishes),
+                "subscribes": ", ".join(json.dumps(s) for s in subscribes),
+            },
+        }
+
+
+def with_defaults(context: dict[str, Any], module_type: str) -> dict[str, Any]:
+    """`context` with the answers added since it was recorded (a module recorded before events had
+    none), and the migration revisions its features take, in order after the module's own."""
+    context = {**context, "manifest": {"publishes": "", "subscribes": "", **context["manifest"]}}
+    context.setdefault("events", False)
+    context.setdefault("subscribes", [])
+    # 0001 is the items table (with the kit's idempotency keys), a worker's 0002 its jobs.
+    taken = 2 if module_type == "worker" else 1
+    revisions = {}
+    for feature, wanted in (("outbox", context["events"]), ("inbox", bool(context["subscribes"]))):
+        if wanted:
+            revisions[feature] = (f"{taken + 1:04d}", f"{taken:04d}")
+            taken += 1
+    context["revisions"] = revisions
+    return context
+
+
+def _subscription(subscription: str) -> dict[str, str]:
+    producer, event_type = subscription.split(".")
+    handler = re.sub(r"(?<!^)(?=[A-Z])", "_", event_type).lower()
+    return {"producer": producer, "event": event_type, "handler": f"on_{handler}"}
 
 
 def _facade_client(root: Path, module: str) -> str:
@@ -209,6 +291,7 @@ def _text_or_none(path: Path) -> str | None:
 
 def render_module(module_type: str, context: dict[str, Any], templates: Path = TEMPLATES) -> dict[str, str]:
     """Every file of a module of this type, as relative path -> text (worker = http-api + overlay)."""
+    context = with_defaults(context, module_type)
     rendered = _render(templates / "http-api", context)
     if module_type == "worker":
         rendered |= _render(templates / "worker", context)
@@ -221,6 +304,14 @@ def _render(template_dir: Path, context: dict[str, Any]) -> dict[str, str]:
         relative = template.relative_to(template_dir).as_posix().removesuffix(".jinja")
         # Stored as build-file: Pants would read a template named BUILD.* as a BUILD file.
         relative = re.sub(r"(^|/)build-file$", r"\1BUILD", relative)
+        # The event tables' migrations take the next free revisions (with_defaults), so their files
+        # are named by the revision: versions/event_outbox.py -> versions/v0002_create_event_outbox.py.
+        table = _EVENT_MIGRATIONS.get(relative)
+        if table is not None:
+            if table not in context["revisions"]:
+                continue
+            revision = context["revisions"][table][0]
+            relative = f"{_VERSIONS}/v{revision}_create_event_{table}.py"
         if (context["database"] and relative.startswith(_MEMORY_ONLY)) or (
             not context["database"] and relative.startswith(_DATABASE_ONLY)
         ):

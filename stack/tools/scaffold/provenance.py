@@ -5,7 +5,7 @@ templates, which `make update-module` re-renders as the base of its 3-way merge 
 generated file, "files" records two hashes: of the raw template output ("rendered") and of the
 file as formatted by `fmt fix` ("formatted"), so remove-module knows which files nobody edited;
 "outputs" holds the digests of the other files it generated (requirements, lockfile,
-openapi.json), keyed by repo-relative path.
+openapi.json, events.json), keyed by repo-relative path.
 """
 
 import hashlib
@@ -43,7 +43,8 @@ def record_formatted(module_dir: Path) -> None:
             hashes["formatted"] = digest(path.read_text())
     root, name = module_dir.parents[1], module_dir.name
     outputs = provenance.setdefault("outputs", {})
-    for relative in (Path(f"modules/{name}/openapi.json"), requirements_file(name), lockfile(name)):
+    snapshots = (Path(f"modules/{name}/openapi.json"), Path(f"modules/{name}/events.json"))
+    for relative in (*snapshots, requirements_file(name), lockfile(name)):
         path = root / relative
         if path.is_file() and not path.is_symlink():
             outputs[str(relative)] = digest(path.read_text())

@@ -170,6 +170,8 @@ def adopt_module(root: Path, name: str) -> None:
         owners=manifest.owners,
         description=manifest.description,
         listener_priority=_listener_priority(module_dir),
+        publishes=manifest.publishes,
+        subscribes=manifest.subscribes,
     )
     provenance.save(
         module_dir,

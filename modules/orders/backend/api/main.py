@@ -21,14 +21,10 @@ from orders.backend.service.exceptions import (
     ReservationExpired,
 )
 from orders.backend.service.stock import StockReservations
-from service_kit.app import create_service_app
 from service_kit.client import require_peer_urls
 from service_kit.database import database_lifespan, database_ready
 from service_kit.idempotency import PURGE_INTERVAL_SECONDS, purge_expired_keys
-from service_kit.messaging.lifespan import publishing
-from service_kit.messaging.metrics import EventMetrics
-from service_kit.messaging.routes import feed_router
-from service_kit.messaging.settings import require_broker
+from service_kit.messaging.app import create_event_service_app
 from service_kit.periodic import periodic
 from service_kit.readiness import http_health_check
 from service_kit.server import service_main
@@ -40,13 +36,12 @@ def create_app(settings: Settings | None = None, stock: StockReservations | None
     settings = settings or load_settings(Settings)
     if stock is None:
         require_peer_urls(InventoryClient)
-    require_broker(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with database_lifespan(MIGRATIONS_DIR)(app), periodic(
             "idempotency-purge", PURGE_INTERVAL_SECONDS, lambda: purge_expired_keys(app.state.session_factory)
-        ), publishing(app, "orders", settings):
+        ):
             if stock is not None:
                 app.state.stock = stock
                 yield
@@ -59,13 +54,13 @@ def create_app(settings: Settings | None = None, stock: StockReservations | None
                 app.state.stock = inventory
                 yield
 
-    event_metrics = EventMetrics()
     checks = {"database": database_ready}
     if stock is None:
         checks["inventory"] = http_health_check(lambda app: str(app.state.stock.base_url), "inventory")
-    app = create_service_app(
+    return create_event_service_app(
         settings,
-        routers=[orders.router, feed_router()],
+        publishes=True,
+        routers=[orders.router],
         lifespan=lifespan,
         readiness_checks=checks,
         domain_errors={
@@ -78,10 +73,8 @@ def create_app(settings: Settings | None = None, stock: StockReservations | None
             InventoryBusy: 503,
             InventoryFailed: 502,
         },
-        business_metrics=(*BUSINESS_METRICS, *event_metrics.collectors),
+        business_metrics=BUSINESS_METRICS,
     )
-    app.state.event_metrics = event_metrics
-    return app
 
 
 def run() -> None:

@@ -6,14 +6,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from orders.backend.public import OrdersClient
-from service_kit.app import create_service_app
 from service_kit.client import require_peer_urls
 from service_kit.database import database_lifespan, database_ready
 from service_kit.idempotency import PURGE_INTERVAL_SECONDS, purge_expired_keys
-from service_kit.messaging.lifespan import subscribing
-from service_kit.messaging.metrics import EventMetrics
-from service_kit.messaging.routes import dead_letter_router
-from service_kit.messaging.settings import require_broker
+from service_kit.messaging.app import create_event_service_app
 from service_kit.periodic import periodic
 from service_kit.readiness import http_health_check
 from service_kit.server import service_main
@@ -37,7 +33,6 @@ def create_app(settings: Settings | None = None, orders: OrdersReader | None = N
     settings = settings or load_settings(Settings)
     if orders is None:
         require_peer_urls(OrdersClient)
-    require_broker(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -45,19 +40,17 @@ def create_app(settings: Settings | None = None, orders: OrdersReader | None = N
             caller="shipping"
         ) as client, periodic(
             "idempotency-purge", PURGE_INTERVAL_SECONDS, lambda: purge_expired_keys(app.state.session_factory)
-        ), subscribing(
-            app, subscriptions(app.state.session_factory), settings
         ):
             app.state.orders = orders or client
             yield
 
-    event_metrics = EventMetrics()
     checks = {"database": database_ready}
     if orders is None:
         checks["orders"] = http_health_check(lambda app: str(app.state.orders.base_url), "orders")
-    app = create_service_app(
+    return create_event_service_app(
         settings,
-        routers=[shipments.router, dead_letter_router()],
+        subscriptions=subscriptions,
+        routers=[shipments.router],
         lifespan=lifespan,
         readiness_checks=checks,
         domain_errors={
@@ -66,10 +59,7 @@ def create_app(settings: Settings | None = None, orders: OrdersReader | None = N
             OrderNotConfirmed: 409,
             InvalidTransition: 409,
         },
-        business_metrics=event_metrics.collectors,
     )
-    app.state.event_metrics = event_metrics
-    return app
 
 
 def run() -> None:

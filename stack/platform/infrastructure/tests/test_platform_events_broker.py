@@ -1,5 +1,5 @@
 """The platform program provisions the events broker only once a manifest publishes, opens it to the
-modules that publish or subscribe, and exports its URL secret for their stacks."""
+modules that publish or subscribe, and exports each one's own URL secret for its stack."""
 
 import shutil
 from pathlib import Path
@@ -35,7 +35,7 @@ def test_without_a_publisher_there_is_no_broker_and_its_output_is_empty(tmp_path
     platform = deploy(tmp_path)
 
     assert platform.of_type("aws:memorydb/cluster:Cluster") == []
-    assert platform.outputs["eventsBrokerUrlSecretArn"] == ""
+    assert platform.outputs["eventsBrokerUrlSecretArns"] == {}
 
 
 def test_a_publisher_brings_the_broker_open_to_publishers_and_subscribers_only(tmp_path: Path) -> None:
@@ -52,6 +52,14 @@ def test_a_publisher_brings_the_broker_open_to_publishers_and_subscribers_only(t
         if r.name.endswith("-to-events-broker")
     }
     assert into_broker == {"orders-to-events-broker", "shipping-to-events-broker"}
-    secret = platform.named("aws:secretsmanager/secret:Secret", "events-broker-url")
-    assert platform.outputs["eventsBrokerUrlSecretArn"].endswith(":events-broker-url")
-    assert secret.inputs["name"] == "pantstack/test/events-broker-url"
+    secrets = platform.outputs["eventsBrokerUrlSecretArns"]
+    assert sorted(secrets) == ["orders", "shipping"]
+    for module in ("orders", "shipping"):
+        secret = platform.named("aws:secretsmanager/secret:Secret", f"{module}-events-broker-url")
+        assert secret.inputs["name"] == f"pantstack/test/{module}/events-broker-url"
+        assert secrets[module].endswith(f":{module}-events-broker-url")
+    users = {u.inputs["userName"]: u.inputs["accessString"] for u in platform.of_type("aws:memorydb/user:User")}
+    assert users == {
+        "ev-test-orders": "on ~orders.* -@all +ping +xadd",
+        "ev-test-shipping": "on ~orders.OrderConfirmed.v* -@all +ping +xgroup|create +xreadgroup +xautoclaim +xack",
+    }

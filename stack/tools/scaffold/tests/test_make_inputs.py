@@ -115,6 +115,8 @@ def test_a_hostile_name_is_refused_with_the_rule_and_changes_nothing(
         ("gh-new-module-pr", {"M": "x;touch {marker}"}),
         ("new-module", {"M": "payments", "TYPE": '";touch {marker};"'}),
         ("new-module", {"M": "payments", "FEATURES": "$(touch {marker})"}),
+        ("new-module", {"M": "payments", "FEATURES": "database", "SUBSCRIBES": "$(shell touch {marker})"}),
+        ("new-module", {"M": "payments", "FEATURES": "database", "SUBSCRIBES": 'o.X";touch {marker};"'}),
         ("remove-module", {"M": "orders", "FORCE": "1;touch {marker}"}),
         ("down", {"ARGS": "; touch {marker}"}),
         ("stack-preview", {"ENV": '";touch {marker};"', "ARGS": "$(touch {marker})"}),

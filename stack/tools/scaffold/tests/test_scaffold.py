@@ -52,7 +52,7 @@ def test_bad_names_are_refused_naming_the_rule_and_nothing_is_written(
         (["new", "payments", "--type", "cron"], "unknown TYPE 'cron'; available: http-api, worker"),
         (
             ["new", "payments", "--features", "database,cache"],
-            "unknown FEATURES ['cache']; available: database",
+            "unknown FEATURES ['cache']; available: database, events",
         ),
     ],
 )

@@ -188,3 +188,20 @@ def test_adopted_hand_written_module_is_current_and_its_differences_are_local_ed
 
     assert update.conflicts == ["backend/config.py"]
     assert (repo / "modules/payments/backend/config.py").read_text().startswith("<<<<<<< ")
+
+
+def test_a_module_with_events_takes_a_change_of_its_event_template(repo: Path) -> None:
+    new_module(repo, "ledger", "http-api", {"database", "events"}, owners=("@acme/money",))
+    make_fmt(repo / "modules/ledger")
+    record_formatted(repo / "modules/ledger")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "ledger")
+    edit_template(repo, "http-api/backend/public/events.py.jinja", "    name: str\n", "    name: str\n    size: int = 0\n")
+    git(repo, "commit", "-q", "-am", "templates v2")
+
+    update = update_module(repo, "ledger")
+
+    assert update.lines == ["backend/public/events.py: updated"] and not update.conflicts
+    assert "    size: int = 0\n" in (repo / "modules/ledger/backend/public/events.py").read_text()
+    # payments has no events: the change is nothing of its own.
+    assert update_module(repo, "payments").summary == "payments: already current"

@@ -1,15 +1,9 @@
-"""Reservations get an expiry: a hold nobody commits or releases goes back to stock.
-
-Revision ID: 0002
-"""
+"""Revision 0002: reservations get an expiry: a hold nobody commits or releases goes back to stock."""
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
-branch_labels = None
-depends_on = None
+revision, down_revision = "0002", "0001"
 
 
 def upgrade() -> None:

@@ -1,15 +1,9 @@
-"""Create the orders and order_items tables.
-
-Revision ID: 0001
-"""
+"""Revision 0001: create the orders and order_items tables."""
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0001"
-down_revision = None
-branch_labels = None
-depends_on = None
+revision, down_revision = "0001", None
 
 
 def upgrade() -> None:

@@ -1,15 +1,9 @@
-"""Create the shipments table.
-
-Revision ID: 0001
-"""
+"""Revision 0001: create the shipments table."""
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0001"
-down_revision = None
-branch_labels = None
-depends_on = None
+revision, down_revision = "0001", None
 
 
 def upgrade() -> None:

@@ -1,19 +1,7 @@
-"""Create the event inbox (with its dead letters) and the feed cursors: shipping applies orders' events once.
+"""Revision 0003: the event inbox, its dead letters and the feed cursors (orders' events, applied once)."""
 
-Revision ID: 0003
-"""
+from service_kit.messaging.tables import create_inbox_tables as upgrade
+from service_kit.messaging.tables import drop_inbox_tables as downgrade
 
-from service_kit.messaging.tables import create_inbox_tables, drop_inbox_tables
-
-revision = "0003"
-down_revision = "0002"
-branch_labels = None
-depends_on = None
-
-
-def upgrade() -> None:
-    create_inbox_tables()
-
-
-def downgrade() -> None:
-    drop_inbox_tables()
+revision, down_revision = "0003", "0002"
+__all__ = ["downgrade", "upgrade"]
