@@ -14,7 +14,6 @@ from inventory.backend.repository.tables import products, reservation_items, res
 from inventory.backend.schemas import ReservationItem, ReservationStatus
 from inventory.backend.service.ports import AbstractInventoryRepository, StoredReservation
 
-
 # Compiled once and reused from the engine's statement cache.
 _PRODUCT = select(products.c.on_hand, products.c.reserved).where(products.c.sku == bindparam("sku"))
 

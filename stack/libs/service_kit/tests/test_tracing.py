@@ -2,7 +2,10 @@
 propagation, SQL spans without parameters, trace ids in log lines, and nothing at all when off."""
 
 import json
+import os
 import random
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -387,3 +390,20 @@ def test_without_an_endpoint_nothing_is_installed_and_logs_carry_no_trace(
     assert not isinstance(trace.get_tracer_provider(), TracerProvider)
     access = [json.loads(line) for line in capsys.readouterr().out.splitlines()][-1]
     assert access["logger"] == "service_kit.access" and "trace_id" not in access
+
+
+def test_an_untraced_service_never_imports_the_otlp_exporter() -> None:
+    # A fresh interpreter: this one has imported everything already. The exporter brings requests
+    # and the protobuf classes into every start otherwise.
+    program = (
+        "import sys; from service_kit.tests.demo_app import demo_app; demo_app(); "
+        "print([m for m in sys.modules if m.startswith('opentelemetry.exporter')])"
+    )
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("OTEL_")}
+    environment["PYTHONPATH"] = os.pathsep.join(sys.path)
+
+    run = subprocess.run(
+        [sys.executable, "-c", program], env=environment, capture_output=True, text=True, check=True
+    )
+
+    assert run.stdout.strip() == "[]"
