@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import boundaries
@@ -47,8 +48,12 @@ def test_every_check_runs_after_one_fails_and_the_first_failure_sets_the_status(
 ) -> None:
     ran: list[str] = []
 
-    def check(name: str, status: int) -> tuple[str, object]:
-        return name, lambda: ran.append(name) or status
+    def check(name: str, status: int) -> tuple[str, Callable[[], int]]:
+        def run() -> int:
+            ran.append(name)
+            return status
+
+        return name, run
 
     monkeypatch.setattr(
         prechecks, "checks", lambda root: [check("a", 0), check("b", 3), check("c", 1), check("d", 0)]
