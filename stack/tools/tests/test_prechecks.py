@@ -1,10 +1,12 @@
 """prechecks.py and `make test`: the stdlib checks run in one process, each with its own argv and all of
 them even after one fails; make test starts Pants once and holds the docs to that run's `list ::`."""
 
+import hashlib
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import boundaries
@@ -46,8 +48,12 @@ def test_every_check_runs_after_one_fails_and_the_first_failure_sets_the_status(
 ) -> None:
     ran: list[str] = []
 
-    def check(name: str, status: int) -> tuple[str, object]:
-        return name, lambda: ran.append(name) or status
+    def check(name: str, status: int) -> tuple[str, Callable[[], int]]:
+        def run() -> int:
+            ran.append(name)
+            return status
+
+        return name, run
 
     monkeypatch.setattr(
         prechecks, "checks", lambda root: [check("a", 0), check("b", 3), check("c", 1), check("d", 0)]
@@ -166,3 +172,18 @@ def test_test_quick_runs_no_tests_when_lint_or_mypy_fails(repo: Path) -> None:
 
     assert done.returncode != 0
     assert [line.split()[-1] for line in (repo / "pants.log").read_text().splitlines()] == ["check"]
+
+
+def test_make_test_and_test_quick_create_the_directory_pants_saves_the_mypy_cache_to(
+    repo: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    branch_off_main(repo)
+    for target in ("test", "test-quick"):
+        caches = tmp_path_factory.mktemp("named_caches")
+        env = {**os.environ, "PANTS_NAMED_CACHES_DIR": str(caches)}
+        (repo / "README.md").write_text("# Repo\n")
+
+        subprocess.run(["make", target], cwd=repo, env=env, capture_output=True, check=False)
+
+        build_root = hashlib.sha256(str(repo.resolve()).encode()).hexdigest()
+        assert (caches / "mypy_cache" / build_root / "3.11").is_dir(), target
