@@ -83,7 +83,7 @@ def _run(command: list[str], **kwargs: object) -> str:
 
 @dataclass
 class ComposeProject:
-    """What make up started: the compose command and environment, the URLs, tokens and portal it printed."""
+    """What make up started: compose with its environment, and the URLs, tokens and portal it printed."""
 
     command: list[str]
     env: dict[str, str]
@@ -180,7 +180,9 @@ def compose(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ComposeProject
         capture_output=True,
         text=True,
     )
-    project = ComposeProject(_compose_command() or [], env, up.stdout, state_dir)
+    # Compose as `make logs` runs it: with the passwords make up generated (stack/docker/compose.sh).
+    compose_sh = ["bash", str(SANDBOX_ROOT / "stack/docker/compose.sh")]
+    project = ComposeProject(compose_sh, env, up.stdout, state_dir)
     try:
         assert up.returncode == 0, f"make up failed ({up.returncode}):\n{up.stdout}\n{up.stderr}"
         yield project
@@ -222,7 +224,7 @@ def test_the_secrets_are_generated_private_and_kept_across_runs(compose: Compose
     # Without them, the compose file refuses to run and says where they come from.
     bare = {k: v for k, v in compose.env.items() if k != "POSTGRES_PASSWORD"}
     refused = subprocess.run(
-        [*compose.command, "config"], env=bare, cwd=SANDBOX_ROOT, capture_output=True, text=True
+        [*(_compose_command() or []), "config"], env=bare, cwd=SANDBOX_ROOT, capture_output=True, text=True
     )
     assert refused.returncode != 0 and "POSTGRES_PASSWORD is unset" in refused.stderr, refused.stderr
 
