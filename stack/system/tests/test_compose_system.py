@@ -102,7 +102,7 @@ class ComposeProject:
     def portal_url(self) -> str:
         found = re.findall(r"make up: the portal, live: (http://127\.0\.0\.1:\d+/)", self.printed)
         assert found, f"make up printed no portal URL:\n{self.printed}"
-        return found[0]
+        return str(found[0])
 
     def portal_pid(self) -> int:
         return int((self.state_dir / "portal.pid").read_text())
