@@ -63,5 +63,7 @@ def test_a_publisher_brings_the_broker_open_to_publishers_and_subscribers_only(t
     }
     assert users == {
         "ev-test-orders": "on ~orders.* -@all +ping +xadd",
-        "ev-test-shipping": "on ~orders.OrderConfirmed.v* -@all +ping +xgroup|create +xreadgroup +xautoclaim +xack",
+        "ev-test-shipping": (
+            "on ~orders.OrderConfirmed.v* -@all +ping +xgroup|create +xreadgroup +xautoclaim +xack"
+        ),
     }
