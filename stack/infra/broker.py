@@ -208,7 +208,11 @@ class EventsBroker(pulumi.ComponentResource):
                 secret_id=secret.id,
                 # Secret because the password is (RandomPassword.result): encrypted in the state, never shown.
                 secret_string=pulumi.Output.format(
-                    "rediss://{0}:{1}@{2}:{3}/0", users[module], passwords[module].result, endpoint, BROKER_PORT
+                    "rediss://{0}:{1}@{2}:{3}/0",
+                    users[module],
+                    passwords[module].result,
+                    endpoint,
+                    BROKER_PORT,
                 ),
                 opts=child,
             )

@@ -23,8 +23,12 @@ def declare_broker() -> RecordingMocks:
             ["subnet-private-a", "subnet-private-b"],
             {
                 "orders": BrokerClient("sg-orders", publishes=True),
-                "shipping": BrokerClient("sg-shipping", subscribes=("orders.OrderCancelled", "orders.OrderConfirmed")),
-                "billing_v2": BrokerClient("sg-billing", publishes=True, subscribes=("orders.OrderConfirmed",)),
+                "shipping": BrokerClient(
+                    "sg-shipping", subscribes=("orders.OrderCancelled", "orders.OrderConfirmed")
+                ),
+                "billing_v2": BrokerClient(
+                    "sg-billing", publishes=True, subscribes=("orders.OrderConfirmed",)
+                ),
             },
             BrokerSettings(),
         )
@@ -72,7 +76,10 @@ def test_the_broker_is_memorydb_with_tls_a_password_user_and_the_private_subnets
 def test_each_module_s_user_may_touch_only_its_own_streams_with_only_its_role_s_commands() -> None:
     mocks = declare_broker()
 
-    access = {user.inputs["userName"]: user.inputs["accessString"] for user in mocks.of_type("aws:memorydb/user:User")}
+    access = {
+        user.inputs["userName"]: user.inputs["accessString"]
+        for user in mocks.of_type("aws:memorydb/user:User")
+    }
     assert access == {
         # A publisher appends to its own topics only.
         "ev-test-orders": "on ~orders.* -@all +ping +xadd",
@@ -133,7 +140,9 @@ def test_each_password_is_only_in_its_user_and_its_module_s_url_secret() -> None
 
 
 def test_a_module_with_events_gets_its_url_secret_and_may_read_only_that_one_more() -> None:
-    broker_secret = "arn:aws:secretsmanager:us-east-1:123456789012:secret:pantstack/test/orders/events-broker-url"
+    broker_secret = (
+        "arn:aws:secretsmanager:us-east-1:123456789012:secret:pantstack/test/orders/events-broker-url"
+    )
     with_events, without = declare_service("orders", broker_secret), declare_service("notes", None)
 
     def secrets(mocks: RecordingMocks, module: str) -> tuple[list[dict[str, str]], list[str]]:

@@ -197,7 +197,9 @@ broker = (
         vpc.id,
         [subnet.id for subnet in private_subnets],
         {
-            m.name: BrokerClient(service_groups[m.name].id, publishes=bool(m.publishes), subscribes=m.subscribes)
+            m.name: BrokerClient(
+                service_groups[m.name].id, publishes=bool(m.publishes), subscribes=m.subscribes
+            )
             for m in event_modules(manifests)
         },
         BrokerSettings.from_config(config),

@@ -215,24 +215,24 @@ def module_context(
 ) -> dict[str, Any]:
     """The answers a module is rendered from (kept in .scaffold.json, re-used by update-module)."""
     return {
-            "name": name,
-            "Name": "".join(part.capitalize() for part in name.split("_")),
-            "NAME": name.upper(),
-            "database": database,
-            "listener_priority": listener_priority,
-            "uses": [{"name": used, "client": _facade_client(root, used)} for used in uses],
-            "events": bool(publishes),
-            "subscribes": [_subscription(s) for s in subscribes],
-            "manifest": {
-                "description": json.dumps(description),
-                "owners": ", ".join(json.dumps(o) for o in owners),
-                "type": module_type,
-                "database": "true" if database else "false",
-                "uses": ", ".join(json.dumps(u) for u in uses),
-                "publishes": ", ".join(json.dumps(p) for p in publishes),
-                "subscribes": ", ".join(json.dumps(s) for s in subscribes),
-            },
-        }
+        "name": name,
+        "Name": "".join(part.capitalize() for part in name.split("_")),
+        "NAME": name.upper(),
+        "database": database,
+        "listener_priority": listener_priority,
+        "uses": [{"name": used, "client": _facade_client(root, used)} for used in uses],
+        "events": bool(publishes),
+        "subscribes": [_subscription(s) for s in subscribes],
+        "manifest": {
+            "description": json.dumps(description),
+            "owners": ", ".join(json.dumps(o) for o in owners),
+            "type": module_type,
+            "database": "true" if database else "false",
+            "uses": ", ".join(json.dumps(u) for u in uses),
+            "publishes": ", ".join(json.dumps(p) for p in publishes),
+            "subscribes": ", ".join(json.dumps(s) for s in subscribes),
+        },
+    }
 
 
 def with_defaults(context: dict[str, Any], module_type: str) -> dict[str, Any]:

@@ -58,8 +58,12 @@ def test_a_publisher_brings_the_broker_open_to_publishers_and_subscribers_only(t
         secret = platform.named("aws:secretsmanager/secret:Secret", f"{module}-events-broker-url")
         assert secret.inputs["name"] == f"pantstack/test/{module}/events-broker-url"
         assert secrets[module].endswith(f":{module}-events-broker-url")
-    users = {u.inputs["userName"]: u.inputs["accessString"] for u in platform.of_type("aws:memorydb/user:User")}
+    users = {
+        u.inputs["userName"]: u.inputs["accessString"] for u in platform.of_type("aws:memorydb/user:User")
+    }
     assert users == {
         "ev-test-orders": "on ~orders.* -@all +ping +xadd",
-        "ev-test-shipping": "on ~orders.OrderConfirmed.v* -@all +ping +xgroup|create +xreadgroup +xautoclaim +xack",
+        "ev-test-shipping": (
+            "on ~orders.OrderConfirmed.v* -@all +ping +xgroup|create +xreadgroup +xautoclaim +xack"
+        ),
     }

@@ -12,14 +12,14 @@ from scaffold.errors import ScaffoldError
 from scaffold.removal import remove_module
 from scaffold.tests.scratch_repo import snapshot
 
-ORDERS_EVENTS = '''from uuid import UUID
+ORDERS_EVENTS = """from uuid import UUID
 
 from service_kit.event import Event
 
 
 class OrderConfirmed(Event):
     order_id: UUID
-'''
+"""
 
 
 @pytest.fixture
@@ -36,7 +36,10 @@ def publisher(repo: Path) -> Path:
     ("argv", "message"),
     [
         (["--features", "events"], "FEATURES=events needs database (the outbox is a table"),
-        (["--features", "database", "--subscribes", "orders"], "SUBSCRIBES: 'orders' is not <module>.<EventType>"),
+        (
+            ["--features", "database", "--subscribes", "orders"],
+            "SUBSCRIBES: 'orders' is not <module>.<EventType>",
+        ),
         (["--features", "database", "--subscribes", "orders.order_confirmed"], "is not <module>.<EventType>"),
         (["--features", "database", "--subscribes", "ghost.OrderConfirmed"], "SUBSCRIBES: no module 'ghost'"),
         (
@@ -64,7 +67,9 @@ def test_bad_event_inputs_exit_2_on_one_line_naming_the_fix_and_write_nothing(
 def test_a_module_with_events_publishes_and_subscribes_and_remove_restores_the_tree(publisher: Path) -> None:
     before = snapshot(publisher)
 
-    new_module(publisher, "payments", "http-api", {"database", "events"}, subscribes=("orders.OrderConfirmed",))
+    new_module(
+        publisher, "payments", "http-api", {"database", "events"}, subscribes=("orders.OrderConfirmed",)
+    )
 
     module = publisher / "modules/payments"
     manifest = (module / "module.toml").read_text()
@@ -75,8 +80,14 @@ def test_a_module_with_events_publishes_and_subscribes_and_remove_restores_the_t
     assert service.index("uow.events.publish(ItemCreated(") < service.index("await uow.commit()")
     assert "if not await uow.inbox.claim(event):" in service
     versions = sorted(p.name for p in (module / "backend/repository/migrations/versions").glob("v*.py"))
-    assert versions == ["v0001_create_items.py", "v0002_create_event_outbox.py", "v0003_create_event_inbox.py"]
-    inbox_migration = (module / "backend/repository/migrations/versions/v0003_create_event_inbox.py").read_text()
+    assert versions == [
+        "v0001_create_items.py",
+        "v0002_create_event_outbox.py",
+        "v0003_create_event_inbox.py",
+    ]
+    inbox_migration = (
+        module / "backend/repository/migrations/versions/v0003_create_event_inbox.py"
+    ).read_text()
     assert 'revision, down_revision = "0003", "0002"' in inbox_migration
     subscriptions = (module / "backend/subscriptions.py").read_text()
     assert "from orders.backend.public.events import OrderConfirmed" in subscriptions
@@ -155,10 +166,16 @@ def test_a_context_recorded_before_events_still_renders(repo: Path) -> None:
 
 def test_subscribing_twice_to_one_event_is_one_subscription(publisher: Path) -> None:
     new_module(
-        publisher, "payments", "http-api", {"database"}, subscribes=("orders.OrderConfirmed", "orders.OrderConfirmed")
+        publisher,
+        "payments",
+        "http-api",
+        {"database"},
+        subscribes=("orders.OrderConfirmed", "orders.OrderConfirmed"),
     )
 
-    assert 'subscribes = ["orders.OrderConfirmed"]' in (publisher / "modules/payments/module.toml").read_text()
+    assert (
+        'subscribes = ["orders.OrderConfirmed"]' in (publisher / "modules/payments/module.toml").read_text()
+    )
 
 
 def test_new_module_rechecks_the_features_itself(publisher: Path) -> None:

@@ -196,7 +196,12 @@ def test_a_module_with_events_takes_a_change_of_its_event_template(repo: Path) -
     record_formatted(repo / "modules/ledger")
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "ledger")
-    edit_template(repo, "http-api/backend/public/events.py.jinja", "    name: str\n", "    name: str\n    size: int = 0\n")
+    edit_template(
+        repo,
+        "http-api/backend/public/events.py.jinja",
+        "    name: str\n",
+        "    name: str\n    size: int = 0\n",
+    )
     git(repo, "commit", "-q", "-am", "templates v2")
 
     update = update_module(repo, "ledger")
