@@ -23,7 +23,7 @@ commit() { git add -A && git -c user.name=ci -c user.email=ci@example.com commit
 took() { echo "scaffold check: $1 took $((SECONDS - $2)) s"; }
 git init -q && commit scratch
 
-variants=("ledger OWNERS=@ci/ledger" "payments OWNERS=@ci/payments FEATURES=database USES=inventory" "jobrunner OWNERS=@ci/jobs TYPE=worker")
+variants=("ledger OWNERS=@ci/ledger" "payments OWNERS=@ci/payments FEATURES=database,events USES=inventory SUBSCRIBES=orders.OrderConfirmed" "jobrunner OWNERS=@ci/jobs TYPE=worker")
 names=() specs=()
 for variant in "${variants[@]}"; do
   read -r name options <<<"$variant"
