@@ -268,8 +268,11 @@ def test_the_live_portal_shows_every_module_green_and_a_stopped_one_red(compose:
             ).to_have_count(1)
             newest = page.locator("#live-traces details.trace").first
             expect(newest.locator("summary")).to_contain_text("orders POST /api/v1/orders")
+            # A waterfall refreshed by the poll may come back collapsed: open it before looking inside.
+            if newest.get_attribute("open") is None:
+                newest.locator("summary").click()
             expect(
-                newest.locator(".span-row", has_text="inventory server: POST /api/v1/reservations")
+                newest.locator(".span-row", has_text="inventory server: POST /api/v1/reservations").first
             ).to_be_visible()
 
             compose("stop", "inventory")
