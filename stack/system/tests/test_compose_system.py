@@ -26,7 +26,7 @@ from playwright.sync_api import Route, expect, sync_playwright
 from system.tests.api import (
     SANDBOX_ROOT,
     Api,
-    free_port,
+    free_port_run,
     order_to_delivery,
     port_answers,
     wait_for_order_trace,
@@ -158,6 +158,7 @@ def compose(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ComposeProject
         pytest.skip(message)
     _build_images(tmp_path_factory.mktemp("images"))
     state_dir = tmp_path_factory.mktemp("up")
+    ports = free_port_run(1 + len(MODULES))
     env = {
         **os.environ,
         # up.sh runs the portal's PEX on the host: its `python3.11` shebang must be on PATH.
@@ -170,8 +171,10 @@ def compose(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ComposeProject
         "PANTSTACK_KEYS_DIR": str(tmp_path_factory.mktemp("keys")),
         "PANTSTACK_UP_STATE_DIR": str(state_dir),
         "UP_PEX_DIR": str(SANDBOX_ROOT),
-        "UP_PORTAL_PORT": str(free_port()),
-        **{f"{m.upper()}_PUBLISHED_PORT": str(free_port()) for m in MODULES},
+        # Distinct ports from one free run: separate free_port() calls can hand the same port out
+        # twice (the portal then found orders' published port taken).
+        "UP_PORTAL_PORT": str(ports),
+        **{f"{m.upper()}_PUBLISHED_PORT": str(ports + 1 + i) for i, m in enumerate(MODULES)},
     }
     up = subprocess.run(
         ["bash", str(SANDBOX_ROOT / "stack/docker/up.sh")],
