@@ -1,16 +1,18 @@
 """Product and reservation request/response schemas."""
 
+from collections import Counter
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Self
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from service_kit.json_types import Identifier, JsonInt
 
 Sku = Identifier
-Quantity = Annotated[JsonInt, Field(ge=1, le=1_000_000)]
+MAX_QUANTITY = 1_000_000
+Quantity = Annotated[JsonInt, Field(ge=1, le=MAX_QUANTITY)]
 
 
 class ReservationStatus(StrEnum):
@@ -46,6 +48,19 @@ class ReservationCreate(BaseModel):
 
     order_id: UUID
     items: list[ReservationItem] = Field(min_length=1, max_length=100)
+
+    @model_validator(mode="after")
+    def _each_sku_within_the_quantity_limit(self) -> Self:
+        # Lines of one sku are held as one line, and a line is capped by the same limit.
+        totals: Counter[str] = Counter()
+        for item in self.items:
+            totals[item.sku] += item.quantity
+        over = sorted(sku for sku, quantity in totals.items() if quantity > MAX_QUANTITY)
+        if over:
+            raise ValueError(
+                f"the lines of one sku may add up to at most {MAX_QUANTITY}; over it: {', '.join(over)}"
+            )
+        return self
 
 
 class ReservationPublic(BaseModel):

@@ -100,6 +100,19 @@ def test_invalid_reservations_are_422(api: TestClient, body: dict) -> None:  # t
     assert api.post("/api/v1/reservations", json=body).status_code == 422
 
 
+def test_lines_of_one_sku_may_not_add_up_past_the_quantity_limit(api: TestClient) -> None:
+    """They are reserved as one line, which the response schema caps: this was a 500, not a 422."""
+    api.put("/api/v1/products/sku-1", json={"on_hand": 2_000_000})
+    lines = [{"sku": "sku-1", "quantity": 600_000}, {"sku": "sku-1", "quantity": 600_000}]
+    body = {"order_id": "00000000-0000-0000-0000-000000000001", "items": lines}
+
+    response = api.post("/api/v1/reservations", json=body)
+
+    assert response.status_code == 422, response.text
+    assert "sku-1" in response.text and "1000000" in response.text
+    assert api.get("/api/v1/products/sku-1").json()["reserved"] == 0
+
+
 @pytest.mark.parametrize("on_hand", [False, True, "5", 5.5, None])
 def test_stock_levels_must_be_json_integers(api: TestClient, on_hand: object) -> None:
     """Found by the API fuzzer: `false` was stored as 0 stock although the contract says integer."""
