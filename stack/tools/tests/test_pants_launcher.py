@@ -1,4 +1,5 @@
-"""./pants: refuses a wrong interpreter clearly, never runs a half-built cache, reuses a complete one."""
+"""./pants: refuses a wrong interpreter clearly, never runs a half-built cache, reuses a complete one,
+and outlasts a pantsd that starts slower than the client waits."""
 
 import os
 import re
@@ -18,11 +19,12 @@ def run_launcher(cache: Path, *, python: str, path: str | None = None) -> subpro
     )
 
 
-def fake_install(cache: Path, *, complete: bool) -> None:
-    """A cached venv whose `pants` prints FAKE-PANTS; complete means stamped and with the pex tool."""
+def fake_install(cache: Path, *, complete: bool, pants: str = 'echo "FAKE-PANTS $*"') -> None:
+    """A cached venv whose `pants` runs `pants` (by default printing FAKE-PANTS); complete means
+    stamped and with the pex tool."""
     venv = cache / "pantstack" / f"pants-{SETTINGS['PANTS_VERSION']}"
     (venv / "bin").mkdir(parents=True)
-    for name, body in {"pants": 'echo "FAKE-PANTS $*"', "python": "exit 0"}.items():
+    for name, body in {"pants": pants, "python": "exit 0"}.items():
         script = venv / "bin" / name
         script.write_text(f"#!/bin/sh\n{body}\n")
         script.chmod(0o755)
@@ -76,3 +78,38 @@ def test_a_complete_cache_is_used_without_reinstalling(tmp_path: Path) -> None:
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "FAKE-PANTS --version"
+
+
+# What the Pants 2.17 client prints when pantsd has not written its pid file within 60 s.
+PANTSD_TIMEOUT = (
+    "pants.pantsd.process_manager.ProcessManager.Timeout: "
+    "exceeded timeout of 60 seconds while waiting for pantsd to start"
+)
+
+
+def test_a_pantsd_slower_than_the_client_waits_gets_a_second_run(tmp_path: Path) -> None:
+    attempts = tmp_path / "attempts"
+    first_times_out = (
+        f'echo run >> "{attempts}"\n'
+        f'if [ "$(wc -l < "{attempts}")" -eq 1 ]; then echo "{PANTSD_TIMEOUT}" >&2; exit 1; fi\n'
+        'echo "FAKE-PANTS $*"'
+    )
+    fake_install(tmp_path, complete=True, pants=first_times_out)
+
+    result = run_launcher(tmp_path, python="/bin/false")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "FAKE-PANTS --version"
+    assert attempts.read_text().count("run") == 2
+    assert "pantsd took longer than the Pants client's 60 s to start" in result.stderr
+
+
+def test_any_other_failure_runs_once_and_keeps_its_exit_code(tmp_path: Path) -> None:
+    attempts = tmp_path / "attempts"
+    fake_install(tmp_path, complete=True, pants=f'echo run >> "{attempts}"\necho "lint failed" >&2\nexit 3')
+
+    result = run_launcher(tmp_path, python="/bin/false")
+
+    assert result.returncode == 3
+    assert "lint failed" in result.stderr
+    assert attempts.read_text().count("run") == 1
