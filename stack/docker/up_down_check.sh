@@ -9,9 +9,10 @@ export COMPOSE_PROJECT_NAME=pantstack-up-down-check
 # leaves none: a PostgreSQL volume from an earlier checkout holds that checkout's generated
 # passwords, and the databases job of this one then cannot log in (a CI run failed on it).
 remove_volumes() {
-  docker volume ls -q --filter "label=com.docker.compose.project=$COMPOSE_PROJECT_NAME" | xargs -r docker volume rm >/dev/null
+  docker volume ls -q --filter "label=com.docker.compose.project=$COMPOSE_PROJECT_NAME" | xargs -r docker volume rm >/dev/null ||
+    echo "up-down check: could not remove the volumes of $COMPOSE_PROJECT_NAME" >&2
 }
-trap 'make --no-print-directory down >/dev/null 2>&1 || true; remove_volumes || echo "up-down check: could not remove the volumes of $COMPOSE_PROJECT_NAME" >&2' EXIT
+trap 'make --no-print-directory down >/dev/null 2>&1 || true; remove_volumes' EXIT
 left=$(docker ps -aq --filter "label=com.docker.compose.project=$COMPOSE_PROJECT_NAME")
 [ -z "$left" ] || docker rm -f $left >/dev/null
 remove_volumes
@@ -34,7 +35,7 @@ echo "up-down check: the live portal at $portal shows $statuses"
 case "$statuses" in *=down*|*"not ready"*|"") echo "up-down check: a module is not ready in the portal" >&2; exit 1;; esac
 
 make --no-print-directory down
-trap 'remove_volumes || echo "up-down check: could not remove the volumes of $COMPOSE_PROJECT_NAME" >&2' EXIT
+trap remove_volumes EXIT
 if curl -fsS -o /dev/null "$portal" 2>/dev/null; then echo "up-down check: the portal still answers after make down" >&2; exit 1; fi
 left=$(docker ps -aq --filter "label=com.docker.compose.project=$COMPOSE_PROJECT_NAME")
 [ -z "$left" ] || { echo "up-down check: make down left containers: $left" >&2; exit 1; }

@@ -101,7 +101,7 @@ def test_invalid_reservations_are_422(api: TestClient, body: dict) -> None:  # t
 
 
 def test_lines_of_one_sku_may_not_add_up_past_the_quantity_limit(api: TestClient) -> None:
-    """They are reserved as one line, which the response schema caps: this was a 500, not a 422."""
+    """They are held as one line, which the contract caps: this was a 201 holding a 1,200,000 line."""
     api.put("/api/v1/products/sku-1", json={"on_hand": 2_000_000})
     lines = [{"sku": "sku-1", "quantity": 600_000}, {"sku": "sku-1", "quantity": 600_000}]
     body = {"order_id": "00000000-0000-0000-0000-000000000001", "items": lines}
