@@ -1,6 +1,5 @@
 """Product and reservation request/response schemas."""
 
-from collections import Counter
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Self
@@ -8,7 +7,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from service_kit.json_types import Identifier, JsonInt
+from service_kit.json_types import Identifier, JsonInt, require_totals_within
 
 Sku = Identifier
 MAX_QUANTITY = 1_000_000
@@ -52,14 +51,7 @@ class ReservationCreate(BaseModel):
     @model_validator(mode="after")
     def _each_sku_within_the_quantity_limit(self) -> Self:
         # Lines of one sku are held as one line, and a line is capped by the same limit.
-        totals: Counter[str] = Counter()
-        for item in self.items:
-            totals[item.sku] += item.quantity
-        over = sorted(sku for sku, quantity in totals.items() if quantity > MAX_QUANTITY)
-        if over:
-            raise ValueError(
-                f"the lines of one sku may add up to at most {MAX_QUANTITY}; over it: {', '.join(over)}"
-            )
+        require_totals_within(((item.sku, item.quantity) for item in self.items), MAX_QUANTITY, "sku")
         return self
 
 

@@ -1,6 +1,5 @@
 """Order request and response schemas (XCreate / XPublic / XsPublic)."""
 
-from collections import Counter
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Self
@@ -8,7 +7,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from service_kit.json_types import Identifier, JsonInt
+from service_kit.json_types import Identifier, JsonInt, require_totals_within
 
 MAX_QUANTITY = 1_000_000
 Quantity = Annotated[JsonInt, Field(ge=1, le=MAX_QUANTITY)]
@@ -38,15 +37,7 @@ class OrderCreate(BaseModel):
     @model_validator(mode="after")
     def _each_product_within_the_quantity_limit(self) -> Self:
         # Lines of one product are reserved together: their sum is what inventory must accept.
-        totals: Counter[str] = Counter()
-        for item in self.items:
-            totals[item.product_id] += item.quantity
-        over = sorted(product for product, quantity in totals.items() if quantity > MAX_QUANTITY)
-        if over:
-            raise ValueError(
-                f"the lines of one product may add up to at most {MAX_QUANTITY}; "
-                f"over it: {', '.join(over)}"
-            )
+        require_totals_within(((item.product_id, item.quantity) for item in self.items), MAX_QUANTITY, "product")
         return self
 
 
