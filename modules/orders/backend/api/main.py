@@ -1,8 +1,5 @@
 """The orders app: the service kit around the orders routes; `run` is the PEX entry point."""
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from fastapi import FastAPI
 
 from inventory.backend.public import InventoryClient
@@ -21,12 +18,9 @@ from orders.backend.service.exceptions import (
     ReservationExpired,
 )
 from orders.backend.service.stock import StockReservations
-from service_kit.client import require_peer_urls
 from service_kit.database import database_lifespan, database_ready
-from service_kit.idempotency import PURGE_INTERVAL_SECONDS, purge_expired_keys
 from service_kit.messaging.app import create_event_service_app
-from service_kit.periodic import periodic
-from service_kit.readiness import http_health_check
+from service_kit.peers import Peer, Peers
 from service_kit.server import service_main
 from service_kit.settings import load_settings
 
@@ -34,35 +28,19 @@ from service_kit.settings import load_settings
 def create_app(settings: Settings | None = None, stock: StockReservations | None = None) -> FastAPI:
     """`stock` replaces the InventoryClient (tests pass inventory's fake or an in-process client)."""
     settings = settings or load_settings(Settings)
-    if stock is None:
-        require_peer_urls(InventoryClient)
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with database_lifespan(MIGRATIONS_DIR)(app), periodic(
-            "idempotency-purge", PURGE_INTERVAL_SECONDS, lambda: purge_expired_keys(app.state.session_factory)
-        ):
-            if stock is not None:
-                app.state.stock = stock
-                yield
-                return
-            async with InventoryClient(
-                caller="orders",
-                timeout_seconds=settings.inventory_timeout_seconds,
-                retries=settings.inventory_retries,
-            ) as inventory:
-                app.state.stock = inventory
-                yield
-
-    checks = {"database": database_ready}
-    if stock is None:
-        checks["inventory"] = http_health_check(lambda app: str(app.state.stock.base_url), "inventory")
+    inventory = Peer(
+        InventoryClient,
+        replacement=stock,
+        timeout_seconds=settings.inventory_timeout_seconds,
+        retries=settings.inventory_retries,
+    )
+    peers = Peers(settings.service_name, stock=inventory)
     return create_event_service_app(
         settings,
         publishes=True,
         routers=[orders.router],
-        lifespan=lifespan,
-        readiness_checks=checks,
+        lifespan=peers.around(database_lifespan(MIGRATIONS_DIR)),
+        readiness_checks={"database": database_ready, **peers.readiness_checks},
         domain_errors={
             OrderNotFound: 404,
             OrderStateConflict: 409,
