@@ -103,22 +103,22 @@ def test_uses_wires_each_used_facade_into_the_app_and_the_manifest(repo: Path) -
     new_module(repo, "payments", "http-api", set(), uses=("orders",))
 
     module = repo / "modules/payments"
-    peers = (module / "backend/api/peers.py").read_text()
-    assert "from orders.backend.public import OrdersClient" in peers
-    assert 'OrdersClient(caller="payments") as orders,' in peers
-    # Checked as the app is created, so a deployed module without ORDERS_URL stops at start.
-    assert "    require_peer_urls(OrdersClient)\n" in peers
-    assert "lifespan=with_peers(in_memory_store)," in (module / "backend/api/main.py").read_text()
+    main = (module / "backend/api/main.py").read_text()
+    assert "from orders.backend.public import OrdersClient" in main
+    # The kit's Peers: the client on app.state.orders, its /health in /ready, and ORDERS_URL checked
+    # as the app is created, so a deployed module without it stops at start.
+    assert "peers = Peers(settings.service_name, orders=Peer(OrdersClient))" in main
+    assert "lifespan=peers.around(in_memory_store)," in main
+    assert "readiness_checks=peers.readiness_checks," in main
     assert 'uses = ["orders"]' in (module / "module.toml").read_text()
     assert boundaries.main(["--root", str(repo)]) == 0
 
 
-def test_without_uses_there_is_no_peers_file(repo: Path) -> None:
+def test_without_uses_there_are_no_peers(repo: Path) -> None:
     new_module(repo, "payments", "worker", set())
 
-    assert not (repo / "modules/payments/backend/api/peers.py").exists()
     assert (repo / "modules/payments/__init__.py").exists()
-    assert "with_peers" not in (repo / "modules/payments/backend/api/main.py").read_text()
+    assert "Peers" not in (repo / "modules/payments/backend/api/main.py").read_text()
 
 
 def test_a_worker_adds_the_job_queue_consumer_and_schedule_on_a_database(repo: Path) -> None:
