@@ -43,7 +43,9 @@ def database_lifespan(
             async with AsyncExitStack() as jobs:
                 if await _has_table(engine, TABLE_NAME):
                     purge = periodic(
-                        "idempotency-purge", purge_interval_seconds, lambda: purge_expired_keys(session_factory)
+                        "idempotency-purge",
+                        purge_interval_seconds,
+                        lambda: purge_expired_keys(session_factory),
                     )
                     await jobs.enter_async_context(purge)
                 yield

@@ -20,7 +20,6 @@ IDENTIFIER_MAX_LENGTH = 64
 Identifier = Annotated[str, Field(min_length=1, max_length=IDENTIFIER_MAX_LENGTH, pattern=IDENTIFIER_PATTERN)]
 
 
-
 def require_totals_within(lines: Iterable[tuple[str, int]], limit: int, noun: str) -> None:
     """Refuse, naming every such key (sorted), lines of one key whose quantities add up past `limit`.
 

@@ -25,7 +25,9 @@ class Peer:
     app's service name as its caller. A `replacement` (a test's fake, an in-process client) stands
     in its place: then no client is opened, no `<SERVICE>_URL` is needed and no check is added."""
 
-    def __init__(self, client: type[ServiceClient], replacement: object | None = None, **options: Any) -> None:
+    def __init__(
+        self, client: type[ServiceClient], replacement: object | None = None, **options: Any
+    ) -> None:
         self.client = client
         self.replacement = replacement
         self.options = options

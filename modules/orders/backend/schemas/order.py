@@ -37,7 +37,9 @@ class OrderCreate(BaseModel):
     @model_validator(mode="after")
     def _each_product_within_the_quantity_limit(self) -> Self:
         # Lines of one product are reserved together: their sum is what inventory must accept.
-        require_totals_within(((item.product_id, item.quantity) for item in self.items), MAX_QUANTITY, "product")
+        require_totals_within(
+            ((item.product_id, item.quantity) for item in self.items), MAX_QUANTITY, "product"
+        )
         return self
 
 

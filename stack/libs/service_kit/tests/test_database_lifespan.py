@@ -59,7 +59,9 @@ async def stored_keys(app: FastAPI) -> int:
 
 async def test_expired_keys_are_purged_while_the_app_runs(tmp_path: Path) -> None:
     app = app_on(tmp_path / "db.sqlite")
-    lifespan = database_lifespan(migrations(tmp_path / "m", idempotency_keys=True), purge_interval_seconds=0.05)
+    lifespan = database_lifespan(
+        migrations(tmp_path / "m", idempotency_keys=True), purge_interval_seconds=0.05
+    )
 
     async with lifespan(app):
         async with app.state.session_factory() as session:
@@ -76,7 +78,9 @@ async def test_expired_keys_are_purged_while_the_app_runs(tmp_path: Path) -> Non
 
 async def test_without_the_table_no_purge_runs(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     app = app_on(tmp_path / "db.sqlite")
-    lifespan = database_lifespan(migrations(tmp_path / "m", idempotency_keys=False), purge_interval_seconds=0.01)
+    lifespan = database_lifespan(
+        migrations(tmp_path / "m", idempotency_keys=False), purge_interval_seconds=0.01
+    )
 
     with caplog.at_level(logging.ERROR):
         async with lifespan(app):

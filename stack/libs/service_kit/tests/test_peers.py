@@ -4,10 +4,10 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from service_kit.app import create_service_app
 from service_kit.client import ServiceClient
 from service_kit.peers import Peer, Peers
 from service_kit.tests.demo_app import demo_settings
-from service_kit.app import create_service_app
 
 
 class InventoryClient(ServiceClient):
