@@ -54,7 +54,7 @@ def test_two_modules_are_scaffolded_registered_and_locked(
     assert 'uses = ["load01"]' in (repo / "modules/load02/module.toml").read_text()
     assert (
         "from load01.backend.public import Load01Client"
-        in (repo / "modules/load02/backend/api/peers.py").read_text()
+        in (repo / "modules/load02/backend/api/main.py").read_text()
     )
 
 
