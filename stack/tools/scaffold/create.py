@@ -4,8 +4,9 @@ import json
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import sync
 from atomic_file import replace_text
@@ -13,7 +14,7 @@ from boundaries import facade_exports
 from manifest import ManifestError, is_owner_handle, load, module_names
 
 from scaffold import provenance, registry, template_versions
-from scaffold.check import lockfile_metadata, locked_requirements, requirement_lines
+from scaffold.check import locked_requirements, lockfile_metadata, requirement_lines
 from scaffold.confinement import registration_file
 from scaffold.errors import ScaffoldError
 from scaffold.names import existing_module, validate_module_name

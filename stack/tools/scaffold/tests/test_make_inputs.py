@@ -224,7 +224,9 @@ def test_new_module_resolves_a_lockfile_only_when_no_module_was_locked_from_its_
 
     wanted = requirement_lines(_render_text(TEMPLATES / "requirements.txt.jinja", {"name": "any"}))
     locked = wanted if orders_locked_alike else [*wanted, "rich==13.9.4"]
-    metadata = "\n".join(f"// {line}" for line in json.dumps({"generated_with_requirements": locked}).split("\n"))
+    metadata = "\n".join(
+        f"// {line}" for line in json.dumps({"generated_with_requirements": locked}).split("\n")
+    )
     (clone / "3rdparty/python/orders.lock").write_text(
         "//    pants generate-lockfiles --resolve=orders\n"
         f"// --- BEGIN PANTS LOCKFILE METADATA: DO NOT EDIT OR REMOVE ---\n{metadata}\n"

@@ -5,8 +5,8 @@ import json
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import boundaries
 import pytest
@@ -317,7 +317,9 @@ def template_requirements() -> list[str]:
 def lock_orders(repo: Path, requirements: list[str]) -> str:
     """orders' requirements file and lockfile, as `make locks` leaves them; returns the lock's body."""
     body = '{"locked_resolves": [{"locked_requirements": ["every pin of orders"]}]}\n'
-    (repo / "3rdparty/python/orders-requirements.txt").write_text("# orders\n" + "\n".join(requirements) + "\n")
+    (repo / "3rdparty/python/orders-requirements.txt").write_text(
+        "# orders\n" + "\n".join(requirements) + "\n"
+    )
     (repo / "3rdparty/python/orders.lock").write_text(pants_lockfile("orders", requirements, body))
     return body
 
@@ -371,7 +373,9 @@ def test_a_lockfile_of_other_requirements_is_not_copied(
 
 def test_no_lockfile_is_copied_when_pants_toml_sets_options_per_resolve(repo: Path) -> None:
     lock_orders(repo, template_requirements())
-    (repo / "pants.toml").write_text('[python]\nresolves_to_interpreter_constraints = { orders = ["==3.12.*"] }\n')
+    (repo / "pants.toml").write_text(
+        '[python]\nresolves_to_interpreter_constraints = { orders = ["==3.12.*"] }\n'
+    )
 
     new_module(repo, "payments", "http-api", set())
 
