@@ -4,6 +4,7 @@ import ast
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 from manifest import ManifestError, load
 
@@ -78,15 +79,29 @@ def _lockfile_problems(root: Path, name: str) -> list[str]:
         return [f"{registry.requirements_file(name)} is missing"]
     if not lockfile.exists():
         return [f"{registry.lockfile(name)} is missing: run `make locks M={name}`"]
-    # Pants writes a JSON metadata block, commented out, at the top of the lockfile.
-    block = re.search(r"BEGIN PANTS LOCKFILE METADATA.*?\n(.*?)\n// --- END", lockfile.read_text(), re.DOTALL)
-    metadata = json.loads("\n".join(line[2:] for line in block.group(1).splitlines())) if block else {}
-    locked = sorted(metadata.get("generated_with_requirements", []))
-    wanted = sorted(
-        line.strip()
-        for line in requirements.read_text().splitlines()
-        if line.strip() and not line.startswith("#")
-    )
-    if locked != wanted:
+    if locked_requirements(lockfile.read_text()) != requirement_lines(requirements.read_text()):
         return [f"{registry.lockfile(name)} is stale (requirements changed): run `make locks M={name}`"]
     return []
+
+
+def lockfile_metadata(lockfile_text: str) -> dict[str, Any]:
+    """The JSON metadata block Pants writes, commented out, at the top of a lockfile ({} if none)."""
+    block = re.search(r"BEGIN PANTS LOCKFILE METADATA.*?\n(.*?)\n// --- END", lockfile_text, re.DOTALL)
+    if not block:
+        return {}
+    metadata = json.loads("\n".join(line[2:] for line in block.group(1).splitlines()))
+    return metadata if isinstance(metadata, dict) else {}
+
+
+def locked_requirements(lockfile_text: str) -> list[str]:
+    """The requirements a lockfile was generated from, sorted (its header's list)."""
+    return sorted(lockfile_metadata(lockfile_text).get("generated_with_requirements", []))
+
+
+def requirement_lines(requirements_text: str) -> list[str]:
+    """A requirements file's requirements, sorted, as Pants lists them in a lockfile's header."""
+    return sorted(
+        line.strip()
+        for line in requirements_text.splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    )

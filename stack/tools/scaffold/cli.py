@@ -117,7 +117,9 @@ def _run(root: Path, args: argparse.Namespace) -> int:
             existing_module(root, args.name)
     elif args.command == "new":
         validate_module_name(args.name, root)
-        new_module(root, args.name, **_new_module_options(root, args))
+        new_module(
+            root, args.name, **_new_module_options(root, args), show=lambda line: print(f"new-module: {line}")
+        )
         print(f"new-module: created modules/{args.name}")
     elif args.command == "update":
         update = update_module(root, args.name)

@@ -4,15 +4,17 @@ import json
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import sync
 from atomic_file import replace_text
 from boundaries import facade_exports
-from manifest import ManifestError, is_owner_handle, load
+from manifest import ManifestError, is_owner_handle, load, module_names
 
 from scaffold import provenance, registry, template_versions
+from scaffold.check import locked_requirements, lockfile_metadata, requirement_lines
 from scaffold.confinement import registration_file
 from scaffold.errors import ScaffoldError
 from scaffold.names import existing_module, validate_module_name
@@ -129,9 +131,11 @@ def new_module(
     uses: tuple[str, ...] = (),
     description: str = "",
     subscribes: tuple[str, ...] = (),
+    show: Callable[[str], None] = lambda line: None,
 ) -> list[Path]:
     """Render the module into a temp dir, then move it in, register it and run `make sync`; on any
-    failure (or Ctrl-C) every change is undone. Returns the paths written."""
+    failure (or Ctrl-C) every change is undone. Returns the paths written: with its lockfile when
+    one was copied (reuse_lockfile; `show` says from where), else new_module.sh resolves it."""
     validate_module_name(name, root)
     if module_type not in TYPES:
         raise ScaffoldError(f"unknown TYPE '{module_type}'; available: {', '.join(TYPES)}.")
@@ -184,6 +188,12 @@ def new_module(
         )
         staging.rename(module_dir)
         requirements.write_text(requirements_text)
+        lockfile_source = reuse_lockfile(root, name, requirements_text)
+        if lockfile_source is not None:
+            show(
+                f"{registry.lockfile(name)}: a copy of {registry.lockfile(lockfile_source)}, locked from "
+                f"the same requirements (no resolve; `make locks M={name}` resolves afresh)"
+            )
         # Everything derived from the manifests (docker-compose.yml, the Pants registry, resolves,
         # CODEOWNERS, ruff's first-party list) is rendered once the module's manifest is in place.
         sync.write(root)
@@ -191,13 +201,58 @@ def new_module(
         shutil.rmtree(staging, ignore_errors=True)
         shutil.rmtree(module_dir, ignore_errors=True)
         requirements.unlink(missing_ok=True)
+        (root / registry.lockfile(name)).unlink(missing_ok=True)
         for path, original in originals.items():
             if original is None:
                 (root / path).unlink(missing_ok=True)
             else:
                 replace_text(root / path, original)
         raise
-    return [module_dir, requirements, *(root / p for p in derived)]
+    written = [module_dir, requirements, *(root / p for p in derived)]
+    return written if lockfile_source is None else [*written, root / registry.lockfile(name)]
+
+
+# Pants' lockfile header names the resolve only in the command that regenerates it.
+_REGENERATE = "//    pants generate-lockfiles --resolve={}\n"
+
+
+def reuse_lockfile(root: Path, name: str, requirements_text: str) -> str | None:
+    """Write the new module's lockfile as a copy of an existing module's whose header says it was
+    generated from exactly the same requirements: a resolve from PyPI takes over a minute here, and
+    these requirements resolve to that lockfile's pins (the body of a Pants lockfile depends only on
+    the requirements and the header's other settings, which all module resolves share; Pants checks
+    the header against the resolve's requirements each time it uses the lockfile, as it would a
+    resolved one). Only an equal set counts: a lockfile of a superset would also pin packages the
+    module does not require. Returns the resolve copied, or None when the module must be resolved
+    (`./pants generate-lockfiles`; new_module.sh does that then)."""
+    wanted = requirement_lines(requirements_text)
+    if not wanted or _per_resolve_settings(root):
+        return None
+    for source in module_names(root):
+        lockfile = root / registry.lockfile(source)
+        if source == name or not lockfile.is_file():
+            continue
+        text = lockfile.read_text()
+        header = _REGENERATE.format(source)
+        metadata = lockfile_metadata(text)
+        if locked_requirements(text) != wanted or text.count(header) != 1 or not metadata:
+            continue
+        (root / registry.lockfile(name)).write_text(text.replace(header, _REGENERATE.format(name)))
+        return source
+    return None
+
+
+def _per_resolve_settings(root: Path) -> bool:
+    """Whether pants.toml sets any [python].resolves_to_* option (interpreter constraints,
+    constraints, only/no binary per resolve): then two module resolves may lock differently from
+    the same requirements, and none is copied."""
+    import tomllib
+
+    config = root / "pants.toml"
+    if not config.is_file():
+        return False
+    python = tomllib.loads(config.read_text()).get("python", {})
+    return any(key.startswith("resolves_to_") for key in python)
 
 
 def module_context(

@@ -22,7 +22,9 @@ undo() {
   exit 1
 }
 trap undo EXIT INT TERM
-./pants generate-lockfiles --resolve="$name"
+# `new` copied another module's lockfile if one was generated from the same requirements
+# (create.py: reuse_lockfile); a resolve from PyPI is only needed when none was.
+[ -f "3rdparty/python/$name.lock" ] || ./pants generate-lockfiles --resolve="$name"
 ./pants fmt fix "modules/$name::"
 ./pants run "modules/$name:$name" -- --write-openapi "$PWD/modules/$name/openapi.json"
 # A module that publishes (FEATURES=events) commits the snapshot of its events, as contract-accept writes it.

@@ -5,14 +5,15 @@
 # the copy byte-identical to the commit made just before that module was generated. Run by .ci/run.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../../.." && pwd)"
-# The same scratch path for every run from this checkout: Pants keys its MyPy cache (and the MyPy
-# processes it caches) by the build root's path, so a fresh `mktemp -d` each run re-checked FastAPI,
-# pydantic and SQLAlchemy for all three generated resolves; from one path, an unchanged repo's rerun
-# hits Pants' caches like `make test` does. A lock keeps two runs from one checkout apart.
-scratch="${TMPDIR:-/tmp}/pantstack-scratch-check-$(printf '%s' "$repo" | sha256sum | cut -c1-12)"
+# One scratch path for every run on this machine, from any checkout: Pants keys its MyPy cache (and
+# the MyPy processes it caches) by the build root's path, so a path per run, or per checkout as
+# before (a clean clone's CI run is a new checkout), re-checked FastAPI, pydantic and SQLAlchemy
+# for all three generated resolves cold. From one path, a rerun of unchanged templates hits Pants'
+# caches like `make test` does, whichever checkout runs it. A lock keeps two runs apart.
+scratch="${TMPDIR:-/tmp}/pantstack-scratch-check"
 exec 9>"$scratch.lock"
 if ! flock -n 9; then
-  echo "scaffold check: another scratch check of $repo is running (lock $scratch.lock); waiting for it" >&2
+  echo "scaffold check: another scratch check is running (lock $scratch.lock); waiting for it" >&2
   flock 9
 fi
 rm -rf "$scratch" && mkdir -p "$scratch"
@@ -42,7 +43,8 @@ done
 mkdir -p "${PANTS_NAMED_CACHES_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/pants/named_caches}/mypy_cache/$(
   python3 -c 'import hashlib, sys; print(hashlib.sha256(sys.argv[1].encode()).hexdigest())' "$(pwd -P)")/3.11"
 started=$SECONDS
-./pants --no-pantsd tailor --check update-build-files --check lint check test package "${specs[@]}"
+# On the pantsd the new-module runs started (its scheduler already holds the three modules).
+./pants tailor --check update-build-files --check lint check test package "${specs[@]}"
 took "lint, check, test and package of ${names[*]}" "$started"
 started=$SECONDS
 

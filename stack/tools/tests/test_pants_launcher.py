@@ -113,3 +113,45 @@ def test_any_other_failure_runs_once_and_keeps_its_exit_code(tmp_path: Path) -> 
     assert result.returncode == 3
     assert "lint failed" in result.stderr
     assert attempts.read_text().count("run") == 1
+
+
+def fake_native_client(cache: Path, body: str) -> Path:
+    """The native client where the Pants wheel puts it, without the execute bit, as pip installs it."""
+    venv = cache / "pantstack" / f"pants-{SETTINGS['PANTS_VERSION']}"
+    client = venv / "lib/python3.9/site-packages/pants/bin/native_client"
+    client.parent.mkdir(parents=True)
+    client.write_text(f"#!/bin/sh\n{body}\n")
+    client.chmod(0o644)
+    return client
+
+
+def test_the_native_client_runs_the_command_with_the_python_client_as_its_fallback(tmp_path: Path) -> None:
+    fake_install(tmp_path, complete=True)
+    client = fake_native_client(tmp_path, 'echo "FAKE-NATIVE $* fallback=$_PANTS_SERVER_EXE"')
+
+    result = run_launcher(tmp_path, python="/bin/false")
+
+    assert result.returncode == 0, result.stderr
+    venv = tmp_path / "pantstack" / f"pants-{SETTINGS['PANTS_VERSION']}"
+    assert result.stdout.strip() == f"FAKE-NATIVE --version fallback={venv}/bin/pants"
+    assert os.access(client, os.X_OK)
+
+
+def test_a_pantsd_slower_than_the_client_waits_gets_a_second_run_through_the_native_client(
+    tmp_path: Path,
+) -> None:
+    attempts = tmp_path / "attempts"
+    first_times_out = (
+        f'echo run >> "{attempts}"\n'
+        f'if [ "$(wc -l < "{attempts}")" -eq 1 ]; then echo "{PANTSD_TIMEOUT}" >&2; exit 1; fi\n'
+        'echo "FAKE-PANTS $*"'
+    )
+    fake_install(tmp_path, complete=True, pants=first_times_out)
+    # Without a pantsd to talk to, the native client execs the Python client, which starts one.
+    fake_native_client(tmp_path, 'exec "$_PANTS_SERVER_EXE" "$@"')
+
+    result = run_launcher(tmp_path, python="/bin/false")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "FAKE-PANTS --version"
+    assert attempts.read_text().count("run") == 2

@@ -1,6 +1,7 @@
 """Hostile make variables, run through the real Makefile on a scratch clone: every command refuses
 with one line naming the rule, no injected command runs, and the tree (.git included) is unchanged."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -201,3 +202,57 @@ def test_update_refuses_to_write_through_a_symlinked_directory(clone: Path) -> N
     assert main(["--root", str(clone), "update", "--", "payments"]) == 2
 
     assert tree_state(clone) == before
+
+
+# A stand-in for ./pants that logs each command, runs the scaffolder's `new` as `./pants run` would
+# (on the interpreter and sys.path of these tests, which hold jinja2) and succeeds at the rest.
+PANTS_LOGGING = """#!/bin/sh
+echo "$*" >>"$(dirname "$0")/pants.log"
+if [ "$1 $2 $3" = "run stack/tools/scaffold:cli --" ]; then
+  shift 3
+  PYTHONPATH="$SCAFFOLD_SYS_PATH" exec "$SCAFFOLD_PYTHON" -m scaffold.cli "$@"
+fi
+"""
+
+
+@pytest.mark.parametrize("orders_locked_alike", [True, False])
+def test_new_module_resolves_a_lockfile_only_when_no_module_was_locked_from_its_requirements(
+    clone: Path, orders_locked_alike: bool
+) -> None:
+    from scaffold.check import requirement_lines
+    from scaffold.create import TEMPLATES, _render_text
+
+    wanted = requirement_lines(_render_text(TEMPLATES / "requirements.txt.jinja", {"name": "any"}))
+    locked = wanted if orders_locked_alike else [*wanted, "rich==13.9.4"]
+    metadata = "\n".join(
+        f"// {line}" for line in json.dumps({"generated_with_requirements": locked}).split("\n")
+    )
+    (clone / "3rdparty/python/orders.lock").write_text(
+        "//    pants generate-lockfiles --resolve=orders\n"
+        f"// --- BEGIN PANTS LOCKFILE METADATA: DO NOT EDIT OR REMOVE ---\n{metadata}\n"
+        "// --- END PANTS LOCKFILE METADATA ---\n{}\n"
+    )
+    (clone / "pants").write_text(PANTS_LOGGING)
+    env = {
+        "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
+        "HOME": str(clone.parent),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "SCAFFOLD_PYTHON": sys.executable,
+        "SCAFFOLD_SYS_PATH": os.pathsep.join(sys.path),
+    }
+
+    result = subprocess.run(
+        ["make", "--no-print-directory", "new-module", "M=payments", "OWNERS=@acme/payments"],
+        cwd=clone,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+
+    assert result.returncode == 0, result.stderr
+    pants_commands = (clone / "pants.log").read_text().splitlines()
+    assert ("generate-lockfiles --resolve=payments" in pants_commands) != orders_locked_alike
+    assert len(pants_commands) == (3 if orders_locked_alike else 4), pants_commands
+    copied = (clone / "3rdparty/python/payments.lock").exists()
+    assert copied == orders_locked_alike
+    assert ("a copy of 3rdparty/python/orders.lock" in result.stdout) == orders_locked_alike
