@@ -223,7 +223,7 @@ class ServerSpanMiddleware:
 
     def _extract(self, headers: list[tuple[bytes, bytes]]) -> Context:
         """The caller's trace context; a request carrying none of the propagators' headers (every
-        request from outside, most of them unsampled) skips the propagators (~10 µs, ~1 % of a GET)."""
+        request from outside) skips the propagators: 0.5 µs instead of 12 (docs/benchmarks.md)."""
         textmap = propagate.get_global_textmap()
         if textmap is not self._textmap:  # the propagators are set once; read their headers once
             self._textmap, self._trace_headers = textmap, _w3c_headers(textmap)
