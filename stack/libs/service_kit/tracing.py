@@ -20,8 +20,9 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.telemetry import TelemetryConfig
 from opentelemetry import context, propagate, trace
-from opentelemetry.propagators.textmap import Getter
-from opentelemetry.sdk.resources import SERVICE_NAME, Resource
+from opentelemetry.context import Context
+from opentelemetry.propagators.textmap import Getter, TextMapPropagator
+from opentelemetry.sdk.resources import SERVICE_NAME, Attributes, Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.sampling import ParentBased, Sampler, TraceIdRatioBased
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
@@ -33,9 +34,13 @@ from sqlalchemy.engine.interfaces import DBAPICursor, ExecutionContext
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-# Without OTEL_TRACES_SAMPLER: keep a tenth of new traces and follow the caller's decision for the
-# rest, so one trace is whole or absent across services. docs/benchmarks.md has what each costs.
-DEFAULT_SAMPLE_RATIO = 0.1
+# Without OTEL_TRACES_SAMPLER: keep one new trace in a hundred and follow the caller's decision for
+# the rest, so one trace is whole or absent across services. Not a tenth: a recorded GET costs
+# ~+80 % CPU (docs/benchmarks.md, "Tracing overhead"), so a tenth alone is ~+8 %, four times the
+# 2 % the kit allows tracing at its default; a hundredth is ~+1 %. At 100 requests a second that
+# is still a trace a second; a request someone wants traced can say so itself (a `traceparent`
+# with its sampled flag set is followed), and `make dev` and compose keep every trace.
+DEFAULT_SAMPLE_RATIO = 0.01
 # Probes and scrapes arrive every few seconds from load balancers, Prometheus and the portal (its
 # /ready poll, every 2 s, would be a trace with a root `SELECT 1`); tracing them would bury the
 # requests people look for and cost per trace at the backend. OpenTelemetry's contrib
@@ -54,7 +59,9 @@ FASTAPI_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs"
 class TracingSettings(BaseSettings):
     """OpenTelemetry's standard variables (no module prefix: the SDK and collectors read them too)."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+    # Only the OTEL_* names: by field name too (populate_by_name) a deployment's unrelated
+    # SERVICE_NAME, ENDPOINT or SAMPLER variable would switch tracing on or rename the service.
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
     endpoint: str = Field(default="", validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT")
     traces_endpoint: str = Field(default="", validation_alias="OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
@@ -111,13 +118,35 @@ def install_tracing(service_name: str, span_processor: SpanProcessor | None = No
 
         span_processor = BatchSpanProcessor(OTLPSpanExporter())
     provider = TracerProvider(
-        resource=Resource.create({SERVICE_NAME: settings.service_name or service_name}),
+        resource=_HashedOnceResource.of(
+            Resource.create({SERVICE_NAME: settings.service_name or service_name})
+        ),
         # None: the SDK builds the sampler named by OTEL_TRACES_SAMPLER (and its _ARG).
         sampler=None if settings.sampler else default_sampler(),
     )
     provider.add_span_processor(span_processor)
     trace.set_tracer_provider(provider)
     return provider
+
+
+class _HashedOnceResource(Resource):
+    """The SDK's Resource, its hash computed once.
+
+    The OTLP exporter groups each batch's spans by resource, hashing it per span, and
+    `Resource.__hash__` is a `json.dumps` of every attribute: ~20 % of encoding a span
+    (docs/benchmarks.md). A resource's attributes are immutable, so one hash stands.
+    """
+
+    def __init__(self, attributes: Attributes, schema_url: str | None = None) -> None:
+        super().__init__(attributes, schema_url)
+        self._hash = super().__hash__()
+
+    @classmethod
+    def of(cls, resource: Resource) -> "_HashedOnceResource":
+        return cls(resource.attributes, resource.schema_url)
+
+    def __hash__(self) -> int:
+        return self._hash
 
 
 def default_sampler() -> Sampler:
@@ -164,6 +193,16 @@ class _ScopeHeaders(Getter[list[tuple[bytes, bytes]]]):
 
 
 _SCOPE_HEADERS = _ScopeHeaders()
+# What W3C Trace Context and Baggage extract from a carrier without their headers: a fresh context.
+_NO_CALLER = Context()
+_W3C_HEADERS = frozenset({"traceparent", "tracestate", "baggage"})
+
+
+def _w3c_headers(textmap: TextMapPropagator) -> frozenset[bytes] | None:
+    """The header names the propagators read, when they are W3C's (OTEL_PROPAGATORS' default),
+    which read exactly the fields they name; None for others (Jaeger's also reads uberctx-*)."""
+    fields = set(textmap.fields)
+    return frozenset(field.encode("latin-1") for field in fields) if fields <= _W3C_HEADERS else None
 
 
 class ServerSpanMiddleware:
@@ -179,12 +218,25 @@ class ServerSpanMiddleware:
         self.app = app
         self.tracer = tracer
         self.excluded = excluded
+        self._textmap: TextMapPropagator | None = None
+        self._trace_headers: frozenset[bytes] | None = None
+
+    def _extract(self, headers: list[tuple[bytes, bytes]]) -> Context:
+        """The caller's trace context; a request carrying none of the propagators' headers (every
+        request from outside) skips the propagators: 0.5 µs instead of 12 (docs/benchmarks.md)."""
+        textmap = propagate.get_global_textmap()
+        if textmap is not self._textmap:  # the propagators are set once; read their headers once
+            self._textmap, self._trace_headers = textmap, _w3c_headers(textmap)
+        trace_headers = self._trace_headers
+        if trace_headers is not None and not any(name in trace_headers for name, _ in headers):
+            return _NO_CALLER
+        return propagate.extract(headers, getter=_SCOPE_HEADERS)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or (self.excluded is not None and self.excluded.search(scope["path"])):
             await self.app(scope, receive, send)
             return
-        parent = propagate.extract(scope["headers"], getter=_SCOPE_HEADERS)
+        parent = self._extract(scope["headers"])
         method = scope["method"]
         span = self.tracer.start_span(method, context=parent, kind=SpanKind.SERVER)
         token = context.attach(trace.set_span_in_context(span, parent))
@@ -242,18 +294,23 @@ def client_span(
     if tracer is None:
         yield trace.INVALID_SPAN
         return
-    with tracer.start_as_current_span(
-        method, kind=SpanKind.CLIENT, record_exception=False, set_status_on_exception=False
-    ) as span:
-        propagate.inject(headers)
+    # start_span and attach rather than start_as_current_span: the same span and context without
+    # its two generator-based context managers (~40 % of an unsampled call's tracing cost).
+    span = tracer.start_span(method, kind=SpanKind.CLIENT)
+    call_context = trace.set_span_in_context(span)
+    token = context.attach(call_context)
+    try:
+        propagate.inject(headers, context=call_context)
         if span.is_recording():
             url = f"{str(base_url).rstrip('/')}{path}"
             span.set_attributes({"http.method": method, "http.url": url})
-        try:
-            yield span
-        except Exception as exc:
-            span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
-            raise
+        yield span
+    except Exception as exc:
+        span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
+        raise
+    finally:
+        span.end()
+        context.detach(token)
 
 
 def set_status_code(span: Span, status_code: int) -> None:

@@ -8,16 +8,22 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx2
 import pytest
 from fastapi.testclient import TestClient
-from opentelemetry import trace
+from opentelemetry import propagate, trace
+from opentelemetry.context import Context
+from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from opentelemetry.sdk import resources
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.sdk.trace.sampling import Decision
 from opentelemetry.trace import SpanKind, StatusCode
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from opentelemetry.util._once import Once
 from sqlalchemy import text
 
@@ -350,7 +356,7 @@ async def test_statements_outside_a_recorded_span_make_no_spans(spans: InMemoryS
     assert spans.get_finished_spans() == ()
 
 
-def test_without_a_configured_sampler_a_tenth_of_new_traces_are_kept_and_callers_decide_the_rest(
+def test_without_a_configured_sampler_a_hundredth_of_new_traces_are_kept_and_callers_decide_the_rest(
     tracing_off: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9")
@@ -363,9 +369,9 @@ def test_without_a_configured_sampler_a_tenth_of_new_traces_are_kept_and_callers
     sampler = provider.sampler
     kept = sum(
         sampler.should_sample(None, ids.getrandbits(128), "GET /x").decision == Decision.RECORD_AND_SAMPLE
-        for _ in range(2000)
+        for _ in range(20_000)
     )
-    assert 150 <= kept <= 250  # a tenth of 2000, give or take the spread of random ids
+    assert 140 <= kept <= 260  # a hundredth of 20,000, give or take the spread of random ids
     sampled_caller = trace.NonRecordingSpan(
         trace.SpanContext(ids.getrandbits(128), 1, is_remote=True, trace_flags=trace.TraceFlags(1))
     )
@@ -407,3 +413,107 @@ def test_an_untraced_service_never_imports_the_otlp_exporter() -> None:
     )
 
     assert run.stdout.strip() == "[]"
+
+
+def test_only_the_otel_variables_configure_tracing_not_same_named_plain_ones(
+    tracing_off: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A deployment's own ENDPOINT or SERVICE_NAME means something else; it must not switch tracing on.
+    for name in ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_SERVICE_NAME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ENDPOINT", "http://127.0.0.1:9")
+    monkeypatch.setenv("TRACES_ENDPOINT", "http://127.0.0.1:9")
+    monkeypatch.setenv("SERVICE_NAME", "someone-else")
+
+    assert install_tracing("demo") is None
+    assert TracingSettings().service_name == ""
+
+
+class _CountingPropagator(TraceContextTextMapPropagator):
+    def __init__(self) -> None:
+        self.extractions = 0
+
+    def extract(self, *args: Any, **kwargs: Any) -> Context:
+        self.extractions += 1
+        return super().extract(*args, **kwargs)
+
+
+@pytest.fixture
+def counting_propagator() -> Iterator[_CountingPropagator]:
+    previous = propagate.get_global_textmap()
+    propagator = _CountingPropagator()
+    propagate.set_global_textmap(propagator)
+    yield propagator
+    propagate.set_global_textmap(previous)
+
+
+def test_a_request_without_trace_headers_skips_the_propagators(
+    spans: InMemorySpanExporter, counting_propagator: _CountingPropagator
+) -> None:
+    client = TestClient(demo_app())
+
+    client.get("/api/v1/items/a")
+    assert counting_propagator.extractions == 0
+    caller = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    client.get("/api/v1/items/b", headers={"traceparent": caller})
+
+    assert counting_propagator.extractions == 1
+    first, second = _server_spans(spans)
+    assert first.parent is None
+    assert second.parent is not None and trace.format_span_id(second.parent.span_id) == "b7ad6b7169203331"
+
+
+def test_a_propagator_reading_other_headers_is_always_consulted(
+    spans: InMemorySpanExporter, counting_propagator: _CountingPropagator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Jaeger's, say, reads uberctx-* baggage beyond the fields it names: the kit cannot tell which
+    # headers matter, so it leaves the decision to the propagator.
+    monkeypatch.setattr(_CountingPropagator, "fields", property(lambda self: {"uber-trace-id"}))
+
+    TestClient(demo_app()).get("/api/v1/items/a")
+
+    assert counting_propagator.extractions == 1
+
+
+def test_the_resource_is_hashed_once_not_per_exported_span(
+    tracing_off: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The OTLP encoder groups spans by resource: Resource.__hash__ is a json.dumps of its attributes.
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9")
+    provider = install_tracing("demo")
+    assert provider is not None
+    dumps: list[object] = []
+
+    def counting_dumps(value: object, **kwargs: Any) -> str:
+        dumps.append(value)
+        return "{}"
+
+    monkeypatch.setattr(resources, "dumps", counting_dumps)
+
+    for _ in range(3):
+        hash(provider.resource)
+
+    assert dumps == []
+    assert provider.resource.attributes["service.name"] == "demo"
+    provider.shutdown()
+
+
+def test_spans_encode_to_otlp_that_opentelemetry_proto_decodes(
+    tracing_off: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OTEL_TRACES_SAMPLER", "always_on")
+    exporter = InMemorySpanExporter()
+    provider = install_tracing("demo", SimpleSpanProcessor(exporter))
+    assert provider is not None
+    with provider.get_tracer("test").start_as_current_span("GET /x", attributes={"http.status_code": 200}):
+        pass
+
+    request = ExportTraceServiceRequest.FromString(
+        encode_spans(exporter.get_finished_spans()).SerializeToString()
+    )
+
+    (resource_spans,) = request.resource_spans
+    names = {kv.key: kv.value.string_value for kv in resource_spans.resource.attributes}
+    assert names["service.name"] == "demo"
+    (span,) = resource_spans.scope_spans[0].spans
+    assert span.name == "GET /x" and span.attributes[0].value.int_value == 200
