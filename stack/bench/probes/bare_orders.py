@@ -116,7 +116,9 @@ def create_app(database_url: str) -> FastAPI:
             customer_id=first.customer_id,
             status=OrderStatus(first.status),
             items=[
-                OrderItemPublic(product_id=row.product_id, quantity=row.quantity) for row in rows if row.product_id
+                OrderItemPublic(product_id=row.product_id, quantity=row.quantity)
+                for row in rows
+                if row.product_id
             ],
             created_at=_utc(first.created_at),
             updated_at=_utc(first.updated_at),
@@ -143,7 +145,12 @@ def create_app(database_url: str) -> FastAPI:
             await session.execute(
                 _INSERT_ITEMS,
                 [
-                    {"order_id": str(order_id), "position": position, "product_id": i.product_id, "quantity": i.quantity}
+                    {
+                        "order_id": str(order_id),
+                        "position": position,
+                        "product_id": i.product_id,
+                        "quantity": i.quantity,
+                    }
                     for position, i in enumerate(body.items)
                 ],
             )

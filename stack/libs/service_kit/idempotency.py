@@ -184,13 +184,17 @@ def _record_statement(dialect: str) -> Any | None:
     expired): a live key updates nothing, so rowcount 0 means another request holds it. None for a
     dialect without ON CONFLICT (then DELETE expired + INSERT)."""
     if dialect not in _RECORDS:
+        statement: Any
         if dialect == "sqlite":
-            from sqlalchemy.dialects.sqlite import insert
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+            statement = sqlite_insert(idempotency_keys)
         elif dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert  # type: ignore[assignment]
+            from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+            statement = postgresql_insert(idempotency_keys)
         else:
             return None
-        statement = insert(idempotency_keys)
         columns = ("fingerprint", "status", "body", "created_at", "expires_at")
         _RECORDS[dialect] = statement.on_conflict_do_update(
             index_elements=[idempotency_keys.c.key],
@@ -206,7 +210,9 @@ class SqlAlchemyIdempotencyStore(AbstractIdempotencyStore):
     still caught, by the record's primary key (409 in flight), so nothing is written twice.
     The record is one statement on PostgreSQL and SQLite (an expired key is taken over in place)."""
 
-    def __init__(self, session: AsyncSession, clock: Clock = utc_now, reader: SqliteReader | None = None) -> None:
+    def __init__(
+        self, session: AsyncSession, clock: Clock = utc_now, reader: SqliteReader | None = None
+    ) -> None:
         self.session = session
         self.clock = clock
         self.reader = reader

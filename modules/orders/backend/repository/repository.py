@@ -61,7 +61,12 @@ class SqlAlchemyOrderRepository(AbstractOrderRepository):
             await self.session.execute(
                 _INSERT_ITEMS,
                 [
-                    {"order_id": order_id, "position": position, "product_id": line.product_id, "quantity": line.quantity}
+                    {
+                        "order_id": order_id,
+                        "position": position,
+                        "product_id": line.product_id,
+                        "quantity": line.quantity,
+                    }
                     for position, line in enumerate(order.items)
                 ],
             )

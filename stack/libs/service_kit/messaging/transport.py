@@ -11,12 +11,9 @@ needs it, and it was 11-14 % of a start's import time (docs/benchmarks.md, "The 
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 from service_kit.messaging.envelope import Envelope
-
-if TYPE_CHECKING:
-    import redis.asyncio as aioredis
 
 logger = logging.getLogger(__name__)
 

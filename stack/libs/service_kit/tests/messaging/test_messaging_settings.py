@@ -48,9 +48,10 @@ def test_deployed_without_a_broker_the_app_is_refused_on_one_line_unless_embedde
     require_broker(Settings())
 
 
-def test_a_service_on_the_embedded_feed_never_imports_redis() -> None:
+def test_a_sqlite_service_on_the_embedded_feed_imports_neither_redis_nor_the_postgresql_dialect() -> None:
     # A fresh interpreter (this one may have imported redis for the Redis tests) builds an event app
-    # that publishes and subscribes, as a start does; only a broker URL may bring redis in.
+    # that publishes and subscribes, as a start does; only a broker URL may bring redis in, and only
+    # a PostgreSQL database its dialect.
     program = (
         "import sys\n"
         "from contextlib import asynccontextmanager\n"
@@ -64,7 +65,7 @@ def test_a_service_on_the_embedded_feed_never_imports_redis() -> None:
         "    yield\n"
         "create_event_service_app(Settings(service_name='demo'), publishes=True,\n"
         "                         subscriptions=lambda sessions: None, routers=[], lifespan=lifespan)\n"
-        "print(sorted(m for m in sys.modules if m == 'redis' or m.startswith('redis.')))\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('redis', 'sqlalchemy.dialects.postgresql'))))\n"
     )
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("EVENTS_", "PANTSTACK_"))}
     environment["PYTHONPATH"] = os.pathsep.join(sys.path)
