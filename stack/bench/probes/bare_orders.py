@@ -17,11 +17,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import cast
 from uuid import UUID, uuid4
 
 import uvicorn
 from fastapi import FastAPI, HTTPException, status
-from sqlalchemy import DateTime, ForeignKey, Integer, String, bindparam, insert, select
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Table, bindparam, insert, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -60,8 +61,8 @@ class OrderItemRecord(Base):
     quantity: Mapped[int] = mapped_column(Integer)
 
 
-_orders = OrderRecord.__table__
-_items = OrderItemRecord.__table__
+_orders = cast(Table, OrderRecord.__table__)
+_items = cast(Table, OrderItemRecord.__table__)
 # orders' repository statements (modules/orders/backend/repository/repository.py), repeated here.
 _READ_ONE = (
     select(

@@ -2,10 +2,10 @@
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import Row, bindparam, func, insert, select, update
+from sqlalchemy import Row, Table, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.database import SqliteReader
@@ -14,8 +14,8 @@ from orders.backend.schemas.order import OrderStatus
 from orders.backend.service.model import Order, OrderLine
 from orders.backend.service.repository import AbstractOrderRepository
 
-_orders = OrderRecord.__table__
-_items = OrderItemRecord.__table__
+_orders = cast(Table, OrderRecord.__table__)
+_items = cast(Table, OrderItemRecord.__table__)
 # One Core statement (no ORM identity map, no second SELECT for the items), compiled once and
 # reused from the engine's cache; the order's columns repeat on each of its item rows.
 _READ_ONE = (
