@@ -29,6 +29,8 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from common.database import SqliteReader
+
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 DEFAULT_TTL_SECONDS = 24 * 3600
 MAX_KEY_LENGTH = 255
@@ -167,17 +169,61 @@ def drop_idempotency_table() -> None:
 idempotency_keys = sa.Table(TABLE_NAME, sa.MetaData(), *idempotency_columns())
 
 
+_FIND = sa.select(
+    idempotency_keys.c.fingerprint,
+    idempotency_keys.c.status,
+    idempotency_keys.c.body,
+    idempotency_keys.c.expires_at,
+).where(idempotency_keys.c.key == sa.bindparam("stored_key"))
+# Built once per dialect (SQLAlchemy then reuses the compiled form from the engine's cache).
+_RECORDS: dict[str, Any] = {}
+
+
+def _record_statement(dialect: str) -> Any | None:
+    """INSERT that takes over an expired key in the same statement (ON CONFLICT ... DO UPDATE WHERE
+    expired): a live key updates nothing, so rowcount 0 means another request holds it. None for a
+    dialect without ON CONFLICT (then DELETE expired + INSERT)."""
+    if dialect not in _RECORDS:
+        statement: Any
+        if dialect == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+            statement = sqlite_insert(idempotency_keys)
+        elif dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+            statement = postgresql_insert(idempotency_keys)
+        else:
+            return None
+        columns = ("fingerprint", "status", "body", "created_at", "expires_at")
+        _RECORDS[dialect] = statement.on_conflict_do_update(
+            index_elements=[idempotency_keys.c.key],
+            set_={name: statement.excluded[name] for name in columns},
+            where=idempotency_keys.c.expires_at <= statement.excluded.created_at,
+        )
+    return _RECORDS[dialect]
+
+
 class SqlAlchemyIdempotencyStore(AbstractIdempotencyStore):
-    def __init__(self, session: AsyncSession, clock: Clock = utc_now) -> None:
+    """The lookup reads committed keys through `reader` (a SqliteReader: no transaction, no thread
+    hop) when given one, else on the session; a key another request commits after the lookup is
+    still caught, by the record's primary key (409 in flight), so nothing is written twice.
+    The record is one statement on PostgreSQL and SQLite (an expired key is taken over in place)."""
+
+    def __init__(
+        self, session: AsyncSession, clock: Clock = utc_now, reader: SqliteReader | None = None
+    ) -> None:
         self.session = session
         self.clock = clock
+        self.reader = reader
 
     async def _find(self, key: IdempotencyKey) -> tuple[str, StoredResponse] | None:
-        row = (
-            await self.session.execute(
-                sa.select(idempotency_keys).where(idempotency_keys.c.key == key.stored_key)
-            )
-        ).first()
+        parameters = {"stored_key": key.stored_key}
+        if self.reader is not None:
+            rows = await self.reader.rows(_FIND, parameters)
+            row = rows[0] if rows else None
+        else:
+            row = (await self.session.execute(_FIND, parameters)).first()
         if row is None:
             return None
         if _as_utc(row.expires_at) <= self.clock():
@@ -186,6 +232,20 @@ class SqlAlchemyIdempotencyStore(AbstractIdempotencyStore):
 
     async def _insert(self, key: IdempotencyKey, response: StoredResponse) -> None:
         now = self.clock()
+        values = {
+            "key": key.stored_key,
+            "fingerprint": key.fingerprint,
+            "status": response.status,
+            "body": json.dumps(response.body),
+            "created_at": now,
+            "expires_at": now + timedelta(seconds=key.ttl_seconds),
+        }
+        record = _record_statement(self.session.get_bind().dialect.name)
+        if record is not None:
+            result = await self.session.execute(record, values)
+            if result.rowcount == 0:  # type: ignore[attr-defined]
+                raise IdempotencyKeyInFlight()  # a live key: another request's record committed first
+            return
         # An expired key is free again; a live one makes the insert below fail.
         await self.session.execute(
             sa.delete(idempotency_keys).where(
@@ -193,16 +253,7 @@ class SqlAlchemyIdempotencyStore(AbstractIdempotencyStore):
             )
         )
         try:
-            await self.session.execute(
-                sa.insert(idempotency_keys).values(
-                    key=key.stored_key,
-                    fingerprint=key.fingerprint,
-                    status=response.status,
-                    body=json.dumps(response.body),
-                    created_at=now,
-                    expires_at=now + timedelta(seconds=key.ttl_seconds),
-                )
-            )
+            await self.session.execute(sa.insert(idempotency_keys), values)
         except IntegrityError:
             # Another replica's request with this key committed first; this one must not.
             raise IdempotencyKeyInFlight() from None

@@ -2,10 +2,10 @@
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
-from sqlalchemy import Row, bindparam, func, select, update
+from sqlalchemy import Row, Table, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.database import SqliteReader
@@ -14,8 +14,8 @@ from orders.backend.schemas.order import OrderStatus
 from orders.backend.service.model import Order, OrderLine
 from orders.backend.service.repository import AbstractOrderRepository
 
-_orders = OrderRecord.__table__
-_items = OrderItemRecord.__table__
+_orders = cast(Table, OrderRecord.__table__)
+_items = cast(Table, OrderItemRecord.__table__)
 # One Core statement (no ORM identity map, no second SELECT for the items), compiled once and
 # reused from the engine's cache; the order's columns repeat on each of its item rows.
 _READ_ONE = (
@@ -33,6 +33,12 @@ _READ_ONE = (
     .order_by(_items.c.position)
 )
 
+# A new order is two Core inserts in the unit of work's transaction (the order, then all its lines
+# in one multi-row INSERT): the ORM's flush (identity map, change tracking, a RETURNING for each
+# line's id) is work a write that is never read back in the transaction does not need.
+_INSERT_ORDER = insert(_orders)
+_INSERT_ITEMS = insert(_items)
+
 
 class SqlAlchemyOrderRepository(AbstractOrderRepository):
     def __init__(self, session: AsyncSession, reader: SqliteReader | None = None) -> None:
@@ -40,19 +46,30 @@ class SqlAlchemyOrderRepository(AbstractOrderRepository):
         self.reader = reader
 
     async def add(self, order: Order) -> None:
-        self.session.add(
-            OrderRecord(
-                id=str(order.id),
-                customer_id=order.customer_id,
-                status=order.status.value,
-                created_at=order.created_at,
-                updated_at=order.updated_at,
-                items=[
-                    OrderItemRecord(position=position, product_id=line.product_id, quantity=line.quantity)
+        order_id = str(order.id)
+        await self.session.execute(
+            _INSERT_ORDER,
+            {
+                "id": order_id,
+                "customer_id": order.customer_id,
+                "status": order.status.value,
+                "created_at": order.created_at,
+                "updated_at": order.updated_at,
+            },
+        )
+        if order.items:
+            await self.session.execute(
+                _INSERT_ITEMS,
+                [
+                    {
+                        "order_id": order_id,
+                        "position": position,
+                        "product_id": line.product_id,
+                        "quantity": line.quantity,
+                    }
                     for position, line in enumerate(order.items)
                 ],
             )
-        )
 
     async def get(self, order_id: UUID) -> Order | None:
         record = await self.session.get(OrderRecord, str(order_id))

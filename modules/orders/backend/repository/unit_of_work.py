@@ -25,5 +25,5 @@ class SqlAlchemyUnitOfWork(BaseSqlAlchemyUnitOfWork, AbstractUnitOfWork):
 
     def bind_repositories(self, session: AsyncSession) -> None:
         self.orders = SqlAlchemyOrderRepository(session, self.reader)
-        self.idempotency = SqlAlchemyIdempotencyStore(session)
+        self.idempotency = SqlAlchemyIdempotencyStore(session, reader=self.reader)
         self.events = SqlAlchemyOutbox(session, "orders", on_commit=self.on_publish)

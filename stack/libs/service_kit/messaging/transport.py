@@ -3,15 +3,15 @@
 Redis Streams, through redis-py's asyncio client: a stream per topic, a consumer group per consuming
 module (at-least-once: an entry stays pending until XACKed, and a restarted consumer reads its own
 pending entries first; XAUTOCLAIM takes over those of a consumer that never came back).
+
+redis-py is imported by RedisStreams, not by this module: a service on the embedded feed never
+needs it, and it was 11-14 % of a start's import time (docs/benchmarks.md, "The hot path").
 """
 
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import cast
-
-import redis.asyncio as aioredis
-from redis.exceptions import ResponseError
 
 from service_kit.messaging.envelope import Envelope
 
@@ -58,7 +58,9 @@ class Delivery:
 
 class RedisStreams:
     def __init__(self, url: str) -> None:
-        self.redis = aioredis.from_url(url, decode_responses=True)
+        import redis.asyncio as aioredis  # only a service with a broker pays for the import
+
+        self.redis: aioredis.Redis = aioredis.from_url(url, decode_responses=True)
 
     async def aclose(self) -> None:
         await self.redis.aclose()
@@ -80,6 +82,8 @@ class RedisStreams:
 
     async def join(self, group: str, topics: Sequence[str]) -> None:
         """Create `group` on each topic's stream (and the stream) unless it exists; from the start."""
+        from redis.exceptions import ResponseError
+
         for topic in topics:
             try:
                 await self.redis.xgroup_create(topic, group, id="0", mkstream=True)

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import httpx2
 import pytest
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from common.database import create_engine
+from common.database import SqliteReader, create_engine
 from service_kit.client import Conflict
 from service_kit.idempotency import (
     IDEMPOTENCY_HEADER,
@@ -116,6 +117,59 @@ async def test_a_purge_deletes_only_expired_keys(sessions: async_sessionmaker[As
     async with sessions() as session:
         with pytest.raises(Replayed):
             await SqlAlchemyIdempotencyStore(session).replay(key(name="new"))
+
+
+def statements_of(sessions: async_sessionmaker[AsyncSession]) -> list[str]:
+    """The SQL the sessions' engine runs from now on, one entry per statement."""
+    engine = sessions.kw["bind"].sync_engine
+    seen: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda _c, _cur, sql, *_rest: seen.append(sql))
+    return seen
+
+
+async def test_a_record_is_one_statement_and_takes_over_an_expired_key_in_it(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    later = datetime.now(UTC) + timedelta(seconds=120)
+    async with sessions() as session:
+        await SqlAlchemyIdempotencyStore(session).remember(key(ttl=60), 201, {"id": "x"})
+        await session.commit()
+    seen = statements_of(sessions)
+
+    async with sessions() as session:
+        store = SqlAlchemyIdempotencyStore(session, clock=lambda: later)
+        await store.remember(key(b'{"other": true}', ttl=60), 201, {"id": "y"})
+        await session.commit()
+
+    records = [sql for sql in seen if not sql.startswith(("BEGIN", "COMMIT", "ROLLBACK"))]
+    assert len(records) == 1, records
+    async with sessions() as session:
+        with pytest.raises(Replayed) as replayed:
+            await SqlAlchemyIdempotencyStore(session, clock=lambda: later).replay(key(b'{"other": true}'))
+    assert replayed.value.response.body == {"id": "y"}
+
+
+async def test_a_lookup_through_a_reader_sees_committed_keys_and_runs_nothing_on_the_session(
+    sessions: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    reader = SqliteReader(f"sqlite+aiosqlite:///{tmp_path / 'keys.db'}")
+    async with sessions() as session:
+        await SqlAlchemyIdempotencyStore(session).remember(key(), 201, {"id": "x"})
+        await session.commit()
+    seen = statements_of(sessions)
+
+    try:
+        async with sessions() as session:
+            store = SqlAlchemyIdempotencyStore(session, reader=reader)
+            with pytest.raises(Replayed):
+                await store.replay(key())
+            with pytest.raises(IdempotencyKeyReused):
+                await store.replay(key(b'{"a": 2}'))
+            await store.replay(key(name="never-seen"))
+    finally:
+        reader.close()
+
+    assert seen == []
 
 
 def recording(*answers: tuple[int, dict[str, object]]) -> tuple[httpx2.MockTransport, list[httpx2.Request]]:

@@ -57,3 +57,36 @@ def test_reading_an_order_by_id_runs_no_statement_on_the_async_engine(settings: 
     assert read.json() == created
     # The lookup went through the SqliteReader: no aiosqlite thread hop, no BEGIN IMMEDIATE.
     assert statements == []
+
+
+def test_a_keyed_create_is_one_write_transaction_and_its_key_lookup_runs_on_the_reader(
+    settings: Settings,
+) -> None:
+    body = {
+        "customer_id": "c1",
+        "items": [{"product_id": "sku-1", "quantity": 3}, {"product_id": "p", "quantity": 1}],
+    }
+    # The outbox relay polls the same engine: once at start (done by the time the first order is
+    # placed), then not again within the test.
+    quiet_relay = settings.model_copy(update={"events_poll_seconds": 3600.0})
+    with TestClient(create_app(quiet_relay, stock=stocked_inventory()), headers=caller_headers()) as api:
+        assert api.post("/api/v1/orders", json=body).status_code == 201
+        statements: list[str] = []
+        listen = event.listens_for(api.app.state.engine.sync_engine, "before_cursor_execute")  # type: ignore[attr-defined]
+        listen(lambda _conn, _cursor, statement, *_: statements.append(statement))
+
+        created = api.post("/api/v1/orders", json=body, headers={"Idempotency-Key": "k-1"})
+        replayed = api.post("/api/v1/orders", json=body, headers={"Idempotency-Key": "k-1"})
+        read = api.get(f"/api/v1/orders/{created.json()['id']}")
+
+    assert created.status_code == 201
+    assert (replayed.status_code, replayed.json()) == (201, created.json())
+    assert read.json() == created.json()
+    # The order, its lines (one multi-row INSERT) and the key's record, in the one transaction;
+    # neither lookup of the key (the first request's, the replay's) ran on the async engine.
+    assert [" ".join(statement.split()[:3]) for statement in statements] == [
+        "BEGIN IMMEDIATE",
+        "INSERT INTO orders",
+        "INSERT INTO order_items",
+        "INSERT INTO idempotency_keys",
+    ]
