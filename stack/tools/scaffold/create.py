@@ -12,7 +12,6 @@ import sync
 from atomic_file import replace_text
 from boundaries import facade_exports
 from manifest import ManifestError, is_owner_handle, load, module_names
-
 from scaffold import provenance, registry, template_versions
 from scaffold.check import locked_requirements, lockfile_metadata, requirement_lines
 from scaffold.confinement import registration_file
@@ -372,7 +371,7 @@ def _render(template_dir: Path, context: dict[str, Any]) -> dict[str, str]:
         ):
             continue
         text = _render_text(template, context)
-        # A template whose content is all conditional (api/peers.py without USES) may render to
+        # A template whose content is all conditional (subscriptions.py without SUBSCRIBES) may render to
         # nothing: then the module has no such file. Templates of empty files (__init__.py) stay.
         if text.strip() or not template.read_text().strip():
             rendered[relative] = text

@@ -87,14 +87,21 @@ PANTSD_TIMEOUT = (
 )
 
 
-def test_a_pantsd_slower_than_the_client_waits_gets_a_second_run(tmp_path: Path) -> None:
-    attempts = tmp_path / "attempts"
+def fake_install_whose_first_run_times_out(cache: Path) -> Path:
+    """An installed Pants whose first run fails on the client's pantsd start timeout; returns the
+    file that counts its runs."""
+    attempts = cache / "attempts"
     first_times_out = (
         f'echo run >> "{attempts}"\n'
         f'if [ "$(wc -l < "{attempts}")" -eq 1 ]; then echo "{PANTSD_TIMEOUT}" >&2; exit 1; fi\n'
         'echo "FAKE-PANTS $*"'
     )
-    fake_install(tmp_path, complete=True, pants=first_times_out)
+    fake_install(cache, complete=True, pants=first_times_out)
+    return attempts
+
+
+def test_a_pantsd_slower_than_the_client_waits_gets_a_second_run(tmp_path: Path) -> None:
+    attempts = fake_install_whose_first_run_times_out(tmp_path)
 
     result = run_launcher(tmp_path, python="/bin/false")
 
@@ -140,13 +147,7 @@ def test_the_native_client_runs_the_command_with_the_python_client_as_its_fallba
 def test_a_pantsd_slower_than_the_client_waits_gets_a_second_run_through_the_native_client(
     tmp_path: Path,
 ) -> None:
-    attempts = tmp_path / "attempts"
-    first_times_out = (
-        f'echo run >> "{attempts}"\n'
-        f'if [ "$(wc -l < "{attempts}")" -eq 1 ]; then echo "{PANTSD_TIMEOUT}" >&2; exit 1; fi\n'
-        'echo "FAKE-PANTS $*"'
-    )
-    fake_install(tmp_path, complete=True, pants=first_times_out)
+    attempts = fake_install_whose_first_run_times_out(tmp_path)
     # Without a pantsd to talk to, the native client execs the Python client, which starts one.
     fake_native_client(tmp_path, 'exec "$_PANTS_SERVER_EXE" "$@"')
 
