@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The scaffolder end to end on a scratch copy of this repo: `make new-module` for each TYPE and
-# FEATURES, then one Pants lint/check/test/package run over all the generated modules (one Pants
-# start, their work in parallel), then `make remove-module`, newest first: each removal must leave
-# the copy byte-identical to the commit made just before that module was generated. Run by .ci/run.
+# FEATURES, then `make update-module` of a template change, then one Pants lint/check/test/package
+# run over all the generated modules (one Pants start, their work in parallel), then
+# `make remove-module`, newest first: each removal must leave the copy byte-identical to the commit
+# made just before that module was generated. Run by .ci/run.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../../.." && pwd)"
 # One scratch path for every run on this machine, from any checkout: Pants keys its MyPy cache (and
@@ -38,6 +39,25 @@ for variant in "${variants[@]}"; do
   commit "$name"
   names+=("$name") specs+=("modules/$name::")
 done
+
+# make update-module end to end, through the scaffold CLI's PEX as users run it: a committed template
+# change must reach a module generated before it, formatted with black and ruff as `make fmt` does
+# (until 2026-12-02 the CLI's PEX could not find ruff's binary, and every update that rendered
+# anything failed). Undone before the lint and test run, so the removals compare as before.
+git tag before-update
+template=stack/tools/scaffold/templates/http-api/backend/service/exceptions.py.jinja
+marker="# scratch check: a template change reaches ${names[0]} through make update-module"
+printf '%s\n' "$marker" >>"$template"
+commit "template change"
+started=$SECONDS
+make --no-print-directory update-module M="${names[0]}"
+took "make update-module M=${names[0]}" "$started"
+if ! grep -qxF "$marker" "modules/${names[0]}/backend/service/exceptions.py"; then
+  echo "scaffold check: make update-module M=${names[0]} did not merge the template change into" \
+    "modules/${names[0]}/backend/service/exceptions.py" >&2
+  exit 1
+fi
+git reset -q --hard before-update
 
 # The directory Pants 2.17 saves the MyPy cache to but never creates (the Makefile's MYPY_CACHE_READY).
 mkdir -p "${PANTS_NAMED_CACHES_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/pants/named_caches}/mypy_cache/$(
