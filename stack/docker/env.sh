@@ -18,6 +18,25 @@ done
 [ "${#modules[@]}" -gt 0 ] || fail "no modules under modules/; create one with 'make new-module M=name'."
 upper() { echo "$1" | tr '[:lower:]-' '[:upper:]_'; }
 
+# One compose project per checkout. docker-compose names containers, the network and the
+# postgres-data volume after the project, by default the directory's name: two clones both called
+# `pantstack` would take over each other's containers, and one would open the other's PostgreSQL
+# volume with its own .data/keys passwords (authentication failed). The project is the directory's
+# name and a hash of its path; COMPOSE_PROJECT_NAME, when set, wins.
+if [ -z "${COMPOSE_PROJECT_NAME:-}" ]; then
+  checkout_name="$(basename "$PWD" | tr '[:upper:]' '[:lower:]' | sed -e 's/[^a-z0-9_-]/-/g' -e 's/^[^a-z0-9]*//')"
+  COMPOSE_PROJECT_NAME="${checkout_name:-pantstack}-$(printf '%s' "$PWD" | sha256sum | cut -c1-8)"
+  export COMPOSE_PROJECT_NAME
+  # Data from before projects were per checkout lives under the directory's name alone: say how to keep it.
+  if [ "${make_target:-}" = up ] && [ -n "$checkout_name" ] &&
+    docker volume inspect "${checkout_name}_postgres-data" >/dev/null 2>&1 &&
+    ! docker volume inspect "${COMPOSE_PROJECT_NAME}_postgres-data" >/dev/null 2>&1; then
+    echo "make up: this checkout's data is now in the compose project $COMPOSE_PROJECT_NAME; the volume" \
+      "${checkout_name}_postgres-data is from before, when the project was the directory's name. To keep" \
+      "using it: COMPOSE_PROJECT_NAME=$checkout_name make up (and make down likewise)." >&2
+  fi
+fi
+
 keys_dir="${PANTSTACK_KEYS_DIR:-$PWD/.data/keys}"
 # Where make up keeps its portal's pid and log, and the services' span file.
 state_dir="${PANTSTACK_UP_STATE_DIR:-$PWD/.data/up}"
