@@ -1,21 +1,37 @@
 """./pants: refuses a wrong interpreter clearly, never runs a half-built cache, reuses a complete one,
-and outlasts a pantsd that starts slower than the client waits."""
+outlasts a pantsd that starts slower than the client waits, and with stderr piped passes stdin and
+signals through to the client."""
 
+import contextlib
 import os
 import re
+import signal
 import subprocess
+import time
 from pathlib import Path
 
 LAUNCHER = Path("pants").resolve()
 SETTINGS = dict(re.findall(r'^readonly (\w+)="([^"]*)"', LAUNCHER.read_text(), flags=re.MULTILINE))
 
 
-def run_launcher(cache: Path, *, python: str, path: str | None = None) -> subprocess.CompletedProcess[str]:
+def launcher_env(cache: Path, *, python: str, path: str | None = None) -> dict[str, str]:
     env = {"PATH": path or os.environ["PATH"], "HOME": str(cache), "XDG_CACHE_HOME": str(cache)}
     if python:
         env["PANTS_PYTHON"] = python
+    return env
+
+
+def run_launcher(
+    cache: Path, *, python: str, path: str | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """./pants --version with stdout and stderr piped (as in CI or make in a pipe)."""
     return subprocess.run(
-        ["bash", str(LAUNCHER), "--version"], env=env, capture_output=True, text=True, timeout=60
+        ["bash", str(LAUNCHER), "--version"],
+        env=launcher_env(cache, python=python, path=path),
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -156,3 +172,49 @@ def test_a_pantsd_slower_than_the_client_waits_gets_a_second_run_through_the_nat
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "FAKE-PANTS --version"
     assert attempts.read_text().count("run") == 2
+
+
+def test_stdin_reaches_the_client_when_stderr_is_piped(tmp_path: Path) -> None:
+    fake_install(tmp_path, complete=True, pants="cat")
+
+    result = run_launcher(tmp_path, python="/bin/false", stdin="typed at the prompt\n")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "typed at the prompt\n"
+
+
+def test_a_term_to_the_launcher_ends_its_client_too_when_stderr_is_piped(tmp_path: Path) -> None:
+    client_pid, got = tmp_path / "client.pid", tmp_path / "got"
+    fake_install(
+        tmp_path,
+        complete=True,
+        pants=(
+            f'echo $$ > "{client_pid}"\n'
+            f"trap 'echo TERM >> \"{got}\"; exit 143' TERM\n"
+            "while :; do sleep 0.1; done"
+        ),
+    )
+    launcher = subprocess.Popen(
+        ["bash", str(LAUNCHER), "--version"],
+        env=launcher_env(tmp_path, python="/bin/false"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not (client_pid.exists() and client_pid.read_text().strip()):
+            assert time.monotonic() < deadline, "the fake client never started"
+            time.sleep(0.05)
+
+        launcher.send_signal(signal.SIGTERM)
+
+        assert launcher.wait(timeout=30) == 143
+        assert got.read_text() == "TERM\n"
+        pid = int(client_pid.read_text())
+        assert not os.path.exists(f"/proc/{pid}") or "zombie" in Path(f"/proc/{pid}/status").read_text()
+    finally:
+        launcher.kill()
+        if client_pid.exists() and client_pid.read_text().strip():
+            with contextlib.suppress(ProcessLookupError):  # an orphan would hold the pipes open
+                os.kill(int(client_pid.read_text()), signal.SIGKILL)
+        launcher.communicate(timeout=30)
