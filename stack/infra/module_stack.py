@@ -3,12 +3,12 @@
 from pathlib import Path
 
 import pulumi
-from manifest import load
 
 from infra.database import DatabaseSettings, ModuleDatabase
 from infra.platform_outputs import PlatformOutputs, module_entry
 from infra.service import ModuleService
 from infra.settings import ServiceSettings
+from manifest import load
 
 
 def deploy_module(module: str, program: str | Path) -> ModuleService:

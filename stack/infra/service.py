@@ -6,7 +6,6 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
-from manifest import EVENTS_BROKER_URL
 
 from infra.database import ModuleDatabase
 from infra.discovery import CONTAINER_PORT, DNS_TTL_SECONDS
@@ -16,6 +15,7 @@ from infra.platform_outputs import PlatformOutputs, module_entry
 from infra.policies import ECS_TASKS_ASSUME_ROLE, execution_role_policy
 from infra.settings import ServiceSettings
 from infra.tracing import tracing_task_role_policy, with_collector
+from manifest import EVENTS_BROKER_URL
 
 # The load balancer checks this path.
 HEALTH_CHECK_PATH = "/health"

@@ -20,7 +20,6 @@ from unittest import mock
 import pulumi
 import pytest
 import yaml
-from manifest import Manifest, dependency_urls
 from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
 from pulumi.runtime.mocks import MockMonitor
 
@@ -28,6 +27,7 @@ from infra.discovery import namespace_name, service_url
 from infra.identity import KEY_RING_CONTAINER
 from infra.platform_outputs import PlatformOutputs
 from infra.tracing import COLLECTOR_CONTAINER
+from manifest import Manifest, dependency_urls
 
 ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"

@@ -10,6 +10,7 @@ say so in their first line; pyproject.toml keeps one derived line, marked by the
 import argparse
 import re
 import sys
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,8 +26,7 @@ CODEOWNERS = Path(".github/CODEOWNERS")
 PYPROJECT = Path("pyproject.toml")
 # Resolves that are not a module's: the repo's tools and the Pulumi programs.
 SHARED_RESOLVES = ("infra", "tools")
-# Top-level packages of this repo that are not modules (ruff's isort sorts them as first party).
-SHARED_PACKAGES = ("bench", "common", "event_contract", "infra", "portal", "reliability", "service_kit")
+PANTS_TOML = Path("pants.toml")
 _FIRST_PARTY = re.compile(r"^known-first-party = \[.*\]$", re.MULTILINE)
 
 
@@ -82,13 +82,32 @@ def render_codeowners(manifests: list[Manifest]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_pyproject(text: str, manifests: list[Manifest]) -> str:
-    packages = ", ".join(f'"{p}"' for p in sorted({*SHARED_PACKAGES, *(m.name for m in manifests)}))
+def first_party_packages(root: Path, manifests: list[Manifest]) -> set[str]:
+    """The modules, and every top-level package or module under the other Pants source roots
+    (pants.toml's [source] root_patterns): ruff must sort `import sync` or `from scaffold import`
+    as first party whichever files Pants hands it in one batch, not only when their folder is in it.
+    A child that is itself a source root (stack/tools under stack) is not a package; nor is tests/."""
+    roots = tomllib.loads(_read(root / PANTS_TOML) or "").get("source", {}).get("root_patterns", [])
+    root_dirs = {root / pattern.strip("/") for pattern in roots if "*" not in pattern}
+    packages = {m.name for m in manifests}
+    for directory in sorted(d for d in root_dirs if d.is_dir()):
+        for child in directory.iterdir():
+            if child.name in {"tests", "__pycache__"} or child in root_dirs:
+                continue
+            if child.suffix == ".py" and child.stem != "__init__":
+                packages.add(child.stem)
+            elif child.is_dir() and child.name.isidentifier() and next(child.rglob("*.py"), None):
+                packages.add(child.name)
+    return packages
+
+
+def render_pyproject(text: str, packages: set[str]) -> str:
+    listed = ", ".join(f'"{p}"' for p in sorted(packages))
     if not _FIRST_PARTY.search(text):
         raise ManifestError(
             f"{PYPROJECT}: no `known-first-party = [...]` line to derive; restore it from git."
         )
-    return _FIRST_PARTY.sub(lambda _: f"known-first-party = [{packages}]", text, count=1)
+    return _FIRST_PARTY.sub(lambda _: f"known-first-party = [{listed}]", text, count=1)
 
 
 def outputs(root: Path) -> dict[Path, Callable[[], str]]:
@@ -99,7 +118,7 @@ def outputs(root: Path) -> dict[Path, Callable[[], str]]:
         REGISTRY: lambda: render_registry(manifests),
         RESOLVES: lambda: render_resolves(manifests),
         CODEOWNERS: lambda: render_codeowners(manifests),
-        PYPROJECT: lambda: render_pyproject(pyproject, manifests),
+        PYPROJECT: lambda: render_pyproject(pyproject, first_party_packages(root, manifests)),
         compose.COMPOSE_FILE: lambda: compose.render(root),
         module_graph.MERMAID: lambda: module_graph.mermaid(manifests),
         module_graph.SVG: lambda: module_graph.svg(manifests),

@@ -5,9 +5,8 @@ import sys
 from pathlib import Path
 
 import pytest
-import sync
-from scaffold.tests.scratch_repo import write_scratch_repo
 
+import sync
 from bench.pants_scaling import (
     attribute,
     consumers,
@@ -19,6 +18,7 @@ from bench.pants_scaling import (
     select,
     selection_rule,
 )
+from scaffold.tests.scratch_repo import write_scratch_repo
 
 LOCKFILE = "//    pants generate-lockfiles --resolve=orders\n// metadata\n{}\n"
 

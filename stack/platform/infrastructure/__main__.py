@@ -8,13 +8,13 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
-# stack/tools/manifest.py (stdlib only), on PYTHONPATH from `make stack-*`: the same reader and the
-# same URL function as docker-compose.yml and `make dev`.
-from manifest import check_deployable, dependency_urls, event_modules, load_all
-
 from infra import CONTAINER_PORT, PlatformOutputs, namespace_name, service_url
 from infra.broker import BrokerClient, BrokerSettings, EventsBroker
 from infra.identity import PlatformIdentity
+
+# stack/tools/manifest.py (stdlib only), on PYTHONPATH from `make stack-*`: the same reader and the
+# same URL function as docker-compose.yml and `make dev`.
+from manifest import check_deployable, dependency_urls, event_modules, load_all
 
 ZONES = 2
 # Every module with a Pulumi project gets an ECR repository: the same rule `make stack-*` uses.

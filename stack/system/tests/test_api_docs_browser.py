@@ -14,10 +14,10 @@ from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Page, Route, expect, sync_playwright
-from system.tests.api import SANDBOX_ROOT
-from system.tests.browser import CHROMIUM_ARGS, PNG_SIGNATURE, chromium_or_skip
 
 from reliability.processes import ModuleProcess, running_modules
+from system.tests.api import SANDBOX_ROOT
+from system.tests.browser import CHROMIUM_ARGS, PNG_SIGNATURE, chromium_or_skip
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Route, expect, sync_playwright
+
 from system.tests.api import (
     SANDBOX_ROOT,
     Api,

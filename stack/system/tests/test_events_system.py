@@ -3,9 +3,8 @@
 
 from pathlib import Path
 
-from system.tests.api import SANDBOX_ROOT
-
 from reliability import checks
+from system.tests.api import SANDBOX_ROOT
 
 CONFIRMATIONS = 200
 

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from system.tests.api import SANDBOX_ROOT
 
 from reliability.processes import ModuleProcess, running_modules
+from system.tests.api import SANDBOX_ROOT
 
 
 def wait_for_shipment(shipping: ModuleProcess, order_id: str, timeout: float = 30) -> dict[str, Any]:

@@ -16,12 +16,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from manifest import load_all
 from playwright.sync_api import Page, Route, ViewportSize, expect, sync_playwright
+
+from manifest import load_all
+from portal.site import build
 from system.tests.api import SANDBOX_ROOT
 from system.tests.browser import CHROMIUM_ARGS, PNG_SIGNATURE, chromium_or_skip
-
-from portal.site import build
 
 VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
 NOT_A_FILE = re.compile(r"^(?!file:)")

@@ -18,8 +18,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from manifest import load_all
 from playwright.sync_api import Route, expect, sync_playwright
+
+from manifest import load_all
 from system.tests.api import SANDBOX_ROOT, MakeDev, make_dev, port_answers, wait_for_order_trace, wait_ready
 from system.tests.browser import (
     CHROMIUM_ARGS,

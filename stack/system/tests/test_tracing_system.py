@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from otlp_receiver import read_spans, running_receiver
-from system.tests.api import SANDBOX_ROOT
 
+from otlp_receiver import read_spans, running_receiver
 from reliability.processes import ModuleProcess, running_modules
+from system.tests.api import SANDBOX_ROOT
 
 Span = dict[str, Any]
 

@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 import yaml
+
 from manifest import Manifest
 
 API_VERSION = "backstage.io/v1alpha1"

@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 from manifest import load_all
-
 from portal.errors import PortalError
 from portal.health import parse_module
 from portal.live import HOST, live_server

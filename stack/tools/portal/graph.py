@@ -8,7 +8,6 @@ import shutil
 import subprocess
 
 from manifest import Manifest, event_edges, used_by
-
 from portal.errors import PortalError
 
 FACADE_EDGE = 'color="#1d4ed8", penwidth=1.4, arrowsize=0.8'

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from manifest import Manifest, ManifestError, load_all, used_by
 from markdown_it import MarkdownIt
 
+from manifest import Manifest, ManifestError, load_all, used_by
 from portal import backstage, graph
 from portal.errors import PortalError
 from portal.history import ContractChange, contract_history, is_git_checkout

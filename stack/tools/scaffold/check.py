@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from manifest import ManifestError, load
-
 from scaffold import registry
 
 REQUIRED_FILES = (

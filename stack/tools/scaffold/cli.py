@@ -11,7 +11,6 @@ from typing import Any
 
 import sync
 from manifest import ManifestError, module_names
-
 from scaffold import provenance
 from scaffold.check import check_module
 from scaffold.create import (

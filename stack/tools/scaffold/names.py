@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 from manifest import module_names
-
 from scaffold.errors import ScaffoldError
 
 # Names the repo already uses for its own packages or that would read as something else.

@@ -16,7 +16,6 @@ from pathlib import Path
 import sync
 from boundaries import imported_names
 from manifest import load_all
-
 from scaffold import provenance, registry
 from scaffold.confinement import inside, registration_file
 from scaffold.create import refuse_if_out_of_sync

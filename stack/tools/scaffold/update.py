@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from manifest import load
-
 from scaffold import provenance
 from scaffold.confinement import inside
 from scaffold.create import TYPES, module_context, render_module

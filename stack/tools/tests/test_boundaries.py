@@ -4,6 +4,7 @@ mismatch between a manifest's `uses` and the imports, and explains it: file, lin
 from pathlib import Path
 
 import pytest
+
 from boundaries import main
 
 

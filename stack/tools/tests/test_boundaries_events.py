@@ -5,6 +5,7 @@ module's backend/public/events; a subscriber needs no `uses`. Each mismatch name
 from pathlib import Path
 
 import pytest
+
 from boundaries import main
 
 EVENTS = (

@@ -4,6 +4,7 @@ manifest declares (staleness is sync's check: test_sync.py)."""
 from pathlib import Path
 
 import pytest
+
 from compose import fixed_secrets, main, render
 
 

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from compose import BROKER_PORT, render, required
 from manifest import EVENTS_BROKER
 

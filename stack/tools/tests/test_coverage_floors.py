@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from coverage_floors import main
 from manifest import DEFAULT_COVERAGE_FLOOR, ManifestError, load
 

@@ -4,8 +4,9 @@ naming file:line, what is missing and what exists; commands that name existing t
 import sys
 from pathlib import Path
 
-import docs_check
 import pytest
+
+import docs_check
 from docs_check import main, make_targets, split_commands
 
 MAKEFILE = """\

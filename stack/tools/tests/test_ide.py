@@ -8,8 +8,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import ide
 import pytest
+
+import ide
 
 FILES = {
     "modules/inventory/BUILD": 'pantstack_module("inventory")\n',

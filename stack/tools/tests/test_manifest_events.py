@@ -5,6 +5,7 @@ subscription names no module or an event its producer doesn't publish, or the mo
 from pathlib import Path
 
 import pytest
+
 import sync
 from manifest import ManifestError, load, load_all
 

@@ -4,6 +4,7 @@ module; none when absent, and refused unless each is a plain prefix under /api/.
 from pathlib import Path
 
 import pytest
+
 from manifest import ManifestError, load
 
 BASE = (

@@ -5,9 +5,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import boundaries  # noqa: F401  (the hooks run these files; importing them puts them in the sandbox)
 import docs_check  # noqa: F401
-import pytest
 import sync
 from scaffold.tests.scratch_repo import write_scratch_repo
 

@@ -9,10 +9,11 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 import boundaries
 import docs_check
 import prechecks
-import pytest
 import sync
 from scaffold import cli as scaffold_cli
 

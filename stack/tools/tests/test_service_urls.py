@@ -5,8 +5,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import manifest
 import pytest
+
+import manifest
 from compose import render
 from manifest import dependency_urls, deploy_order, load_all
 

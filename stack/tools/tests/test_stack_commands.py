@@ -7,9 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import manifest
 import pytest
 
+import manifest
 import stack
 
 FAKE_PANTS = """#!/bin/sh

@@ -4,6 +4,7 @@ byte, and `--check` names each stale file and the command that fixes it."""
 from pathlib import Path
 
 import pytest
+
 import sync
 from manifest import ManifestError, load_all
 from module_graph import MERMAID, SVG, layers
@@ -29,6 +30,12 @@ def module(root: Path, name: str, uses: str = "", **fields: str) -> None:
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     (tmp_path / "pyproject.toml").write_text(PYPROJECT)
+    (tmp_path / "pants.toml").write_text('[source]\nroot_patterns = ["/modules", "/stack", "/stack/tools"]\n')
+    for path in ["stack/bench/__init__.py", "stack/tools/sync.py", "stack/tools/tests/test_sync.py"]:
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text("")
+    (tmp_path / "stack/docker").mkdir()
+    (tmp_path / "stack/docker/Dockerfile").write_text("FROM scratch\n")
     module(tmp_path, "catalog")
     module(tmp_path, "billing", uses='"catalog"')
     assert sync.main(["--root", str(tmp_path)]) == 0
@@ -42,8 +49,10 @@ def test_every_derived_file_comes_from_the_manifests(repo: Path) -> None:
     assert "billing: 3rdparty/python/billing.lock\n" in (repo / sync.RESOLVES).read_text()
     assert "tools: 3rdparty/python/tools.lock\n" in (repo / sync.RESOLVES).read_text()
     assert "/modules/billing/ @acme/billing\n" in (repo / sync.CODEOWNERS).read_text()
+    # The modules, and the top-level packages and modules under the other source roots: not stack/tools
+    # (a source root itself), tests/ or stack/docker (no Python).
     assert (
-        'known-first-party = ["bench", "billing", "catalog", "common",'
+        'known-first-party = ["bench", "billing", "catalog", "sync"]\n'
         in (repo / "pyproject.toml").read_text()
     )
     assert "CATALOG_URL: http://catalog:8000" in (repo / "docker-compose.yml").read_text()

@@ -6,8 +6,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from manifest import Manifest, load_all
 
+from manifest import Manifest, load_all
 from portal.graph import EVENT_EDGE, FACADE_EDGE, dot_source, neighbourhood, render_svg
 from portal.tests.scratch_repo import write_module
 

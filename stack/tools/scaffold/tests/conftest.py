@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+
 from scaffold.tests.scratch_repo import write_scratch_repo
 
 

@@ -3,8 +3,9 @@ before anything is written, and update-module still rendering modules recorded b
 
 from pathlib import Path
 
-import boundaries
 import pytest
+
+import boundaries
 import sync
 from scaffold.cli import main
 from scaffold.create import module_context, new_module, render_module

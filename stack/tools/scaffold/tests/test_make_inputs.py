@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from scaffold.cli import main
 from scaffold.create import new_module
 from scaffold.tests.scratch_repo import tree_state, write_scratch_repo

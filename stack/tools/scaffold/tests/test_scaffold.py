@@ -8,8 +8,9 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-import boundaries
 import pytest
+
+import boundaries
 from scaffold import provenance
 from scaffold.check import check_module, requirement_lines
 from scaffold.cli import main

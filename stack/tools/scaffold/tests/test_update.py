@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from scaffold import create
 from scaffold.cli import main
 from scaffold.create import new_module
