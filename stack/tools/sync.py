@@ -152,7 +152,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.check:
             outdated = stale(args.root)
             for path in outdated:
-                print(f"sync: {path} is stale: it no longer matches modules/*/module.toml", file=sys.stderr)
+                source = (
+                    "the modules and the source roots' packages"
+                    if path == PYPROJECT
+                    else "modules/*/module.toml"
+                )
+                print(f"sync: {path} is stale: it no longer matches {source}", file=sys.stderr)
             if outdated:
                 print("sync: run `make sync` and commit the result", file=sys.stderr)
                 return 1
