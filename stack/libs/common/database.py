@@ -163,19 +163,49 @@ def head_revisions(migrations_dir: Path) -> frozenset[str] | None:
     return frozenset(revisions - parents) if revisions else None
 
 
+_REVISION_NAMES = ("revision", "down_revision")
+
+
 def _literal_assignments(path: Path) -> dict[str, Any] | None:
-    """`revision` and `down_revision` of a migration file's top level; None if either is computed."""
+    """`revision` and `down_revision` of a migration file's top level, however assigned
+    (`revision = "0002"`, `revision: str = "0002"`, or this repo's `revision, down_revision =
+    "0002", "0001"`); None if either is computed."""
     values: dict[str, Any] = {}
     for node in ast.parse(path.read_text()).body:
-        if not (isinstance(node, ast.Assign) and len(node.targets) == 1):
+        if isinstance(node, ast.Assign):
+            pairs = [pair for target in node.targets for pair in _assigned(target, node.value)]
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            pairs = _assigned(node.target, node.value)
+        else:
             continue
-        target = node.targets[0]
-        if isinstance(target, ast.Name) and target.id in ("revision", "down_revision"):
+        for name, value in pairs:
+            if name not in _REVISION_NAMES:
+                continue
+            if value is None:
+                return None  # unpacked from something that is not a literal tuple
             try:
-                values[target.id] = ast.literal_eval(node.value)
+                values[name] = ast.literal_eval(value)
             except ValueError:
                 return None
     return values
+
+
+def _assigned(target: ast.expr, value: ast.expr | None) -> list[tuple[str, ast.expr | None]]:
+    """(name, value expression) for each name `target` binds; the value None where it can't be
+    told without running the file (`revision, down_revision = ids()`)."""
+    if isinstance(target, ast.Name):
+        return [(target.id, value)]
+    if isinstance(target, ast.Starred):
+        return _assigned(target.value, None)
+    if not isinstance(target, ast.Tuple | ast.List):
+        return []  # an attribute or a subscript: binds no name of the module
+    values: list[ast.expr | None] = [None] * len(target.elts)
+    starred = any(isinstance(element, ast.Starred) for element in target.elts)
+    if isinstance(value, ast.Tuple | ast.List) and len(value.elts) == len(target.elts) and not starred:
+        values = list(value.elts)
+    return [
+        pair for element, part in zip(target.elts, values, strict=True) for pair in _assigned(element, part)
+    ]
 
 
 async def _at_head(engine: AsyncEngine, migrations_dir: Path) -> bool:

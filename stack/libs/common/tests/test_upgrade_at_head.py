@@ -131,6 +131,61 @@ def test_the_heads_are_the_revisions_nothing_builds_on(migrations_dir: Path) -> 
     assert head_revisions(migrations_dir) == frozenset({"0003", "0005"})
 
 
+# How this repo's migrations (and the scaffolder's templates) name their revisions: one tuple
+# assignment; Alembic's own template annotates them.
+TUPLE_FORM = """revision, down_revision = "0002", "0001"
+from alembic import op
+
+def upgrade():
+    op.execute("CREATE TABLE gadgets (id integer PRIMARY KEY)")
+"""
+ANNOTATED_FORM = """from typing import Union
+revision: str = "0003"
+down_revision: Union[str, None] = "0002"
+from alembic import op
+
+def upgrade():
+    op.execute("CREATE TABLE doodads (id integer PRIMARY KEY)")
+"""
+
+
+def test_revisions_assigned_as_a_tuple_or_annotated_are_read(migrations_dir: Path) -> None:
+    versions = migrations_dir / "versions"
+    (versions / "v0002_gadgets.py").write_text(TUPLE_FORM)
+    assert head_revisions(migrations_dir) == frozenset({"0002"})
+    (versions / "v0003_doodads.py").write_text(ANNOTATED_FORM)
+    assert head_revisions(migrations_dir) == frozenset({"0003"})
+
+
+def test_a_database_at_head_with_tuple_assigned_revisions_is_left_alone_without_importing_alembic(
+    tmp_path: Path, migrations_dir: Path
+) -> None:
+    (migrations_dir / "versions" / "v0001_widgets.py").write_text(
+        WIDGETS.replace('revision = "0001"\ndown_revision = None', 'revision, down_revision = "0001", None')
+    )
+    (migrations_dir / "versions" / "v0002_gadgets.py").write_text(TUPLE_FORM)
+    assert upgrade(tmp_path / "app.db", migrations_dir) == "alembic imported"
+
+    assert upgrade(tmp_path / "app.db", migrations_dir) == "alembic not imported"
+    assert "gadgets" in tables(tmp_path / "app.db")
+
+
+@pytest.mark.parametrize(
+    "assignment",
+    [
+        "revision, down_revision = ids()",
+        'revision, *rest = "0002", "0001"',
+        '(revision, down_revision) = "0002", "00" + "01"',
+    ],
+)
+def test_revisions_unpacked_from_what_only_running_the_file_tells_mean_the_heads_are_unknown(
+    migrations_dir: Path, assignment: str
+) -> None:
+    (migrations_dir / "versions" / "v0002_unpacked.py").write_text(assignment + "\n")
+
+    assert head_revisions(migrations_dir) is None
+
+
 def test_a_computed_revision_id_means_the_heads_are_unknown(migrations_dir: Path) -> None:
     (migrations_dir / "versions" / "v0002_computed.py").write_text(
         'revision = "00" + "02"\ndown_revision = "0001"\n'
