@@ -3,7 +3,7 @@
 import json
 import logging
 import sys
-from datetime import UTC, datetime
+import time
 from typing import Any
 
 from opentelemetry import trace
@@ -14,16 +14,29 @@ from service_kit.request_context import current_request_id
 _STANDARD_ATTRIBUTES = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 # uvicorn adds an ANSI-coloured copy of its message; the plain one is enough.
 _STANDARD_ATTRIBUTES.add("color_message")
+# One encoder for every line: `json.dumps(..., default=str)` builds a new JSONEncoder per call.
+_ENCODER = json.JSONEncoder(default=str)
 
 
 class JsonFormatter(logging.Formatter):
     def __init__(self, service: str) -> None:
         super().__init__()
         self.service = service
+        self._second: tuple[int, str] = (-1, "")  # one tuple: threads never see half an update
+
+    def timestamp(self, created: float) -> str:
+        """ISO 8601 in UTC to the millisecond, as `datetime.isoformat(timespec="milliseconds")`
+        writes it; the date and time up to the second are formatted once per second."""
+        second = int(created)
+        cached, text = self._second
+        if second != cached:
+            text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+            self._second = (second, text)
+        return f"{text}.{int((created - second) * 1000):03d}+00:00"
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
-            "timestamp": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "timestamp": self.timestamp(record.created),
             "level": record.levelname,
             "module": self.service,
             "logger": record.name,
@@ -38,7 +51,7 @@ class JsonFormatter(logging.Formatter):
         entry.update({k: v for k, v in vars(record).items() if k not in _STANDARD_ATTRIBUTES})
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)
+        return _ENCODER.encode(entry)
 
 
 def configure_logging(service: str, level: str = "INFO") -> None:

@@ -27,7 +27,15 @@ class HttpMetrics:
         # Module-defined counters (orders created, ...) are exposed beside the HTTP ones.
         for collector in business_metrics:
             self.registry.register(collector)
+        # The labelled children by (method, route, status): `labels()` checks and stringifies its
+        # values and takes the metric's lock on every call. As many entries as the metrics have series.
+        self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
-        self.requests.labels(method, route, str(status)).inc()
-        self.latency.labels(method, route).observe(seconds)
+        key = (method, route, status)
+        children = self._children.get(key)
+        if children is None:
+            children = (self.requests.labels(method, route, str(status)), self.latency.labels(method, route))
+            self._children[key] = children
+        children[0].inc()
+        children[1].observe(seconds)

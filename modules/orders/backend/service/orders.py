@@ -59,8 +59,9 @@ async def place_order(
     store leaves a reservation no order owns; inventory expires it.
     """
     order = Order.place(customer_id, items, now=clock())
-    async with uow:
-        await uow.idempotency.replay(key)
+    if key is not None:  # without a key there is nothing to look up: no transaction for it
+        async with uow:
+            await uow.idempotency.replay(key)
     wanted = [ReservationItem(sku=line.product_id, quantity=line.quantity) for line in order.items]
     try:
         await stock.reserve(order.id, wanted)
@@ -74,9 +75,10 @@ async def place_order(
     try:
         async with uow:
             await uow.orders.add(order)
-            await uow.idempotency.remember(
-                key, 201, OrderPublic.model_validate(order).model_dump(mode="json")
-            )
+            if key is not None:  # the response is serialised for the key's record only
+                await uow.idempotency.remember(
+                    key, 201, OrderPublic.model_validate(order).model_dump(mode="json")
+                )
             await uow.commit()
     except BaseException:
         # Don't leave stock reserved for an order that was never stored; if that fails too, the

@@ -35,6 +35,7 @@ class FakeOrderRepository(AbstractOrderRepository):
 
 class FakeUnitOfWork(AbstractUnitOfWork):
     orders: FakeOrderRepository
+    idempotency: FakeIdempotencyStore
     events: FakeOutbox
 
     def __init__(self) -> None:
@@ -43,12 +44,14 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         self.events = FakeOutbox()
         self.committed = False
         self.in_transaction = False  # inside `async with uow`, as a real session would hold a connection
+        self.transactions = 0  # how many times `async with uow` was entered
         self.failing_commits = 0  # the next N commits raise, as a database error would
         self._before: dict[UUID, Order] = {}
         self._published_before = 0
 
     async def __aenter__(self) -> "FakeUnitOfWork":
         self.in_transaction = True
+        self.transactions += 1
         self._before = deepcopy(self.orders.orders)
         self._published_before = len(self.events.published)
         return self

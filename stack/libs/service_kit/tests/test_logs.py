@@ -2,11 +2,13 @@
 
 import json
 import logging
+from datetime import UTC, datetime
+from uuid import UUID
 
 import pytest
 from fastapi.testclient import TestClient
 
-from service_kit.logs import configure_logging
+from service_kit.logs import JsonFormatter, configure_logging
 from service_kit.tests.demo_app import demo_app
 
 
@@ -40,3 +42,24 @@ def test_an_exception_is_logged_as_json_with_its_traceback(capsys: pytest.Captur
 
     entry = json.loads(capsys.readouterr().out.splitlines()[-1])
     assert entry["message"] == "failed" and "ValueError: boom" in entry["exception"]
+
+
+@pytest.mark.parametrize("created", [0.0, 1_764_770_000.123456, 1_764_770_059.9994, 1_764_770_060.0005])
+def test_the_timestamp_is_utc_iso_8601_to_the_millisecond(created: float) -> None:
+    formatter = JsonFormatter("demo")
+
+    # Twice: the second call reuses the second's text formatted by the first.
+    stamps = {formatter.timestamp(created) for _ in range(2)}
+
+    assert stamps == {datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds")}
+
+
+def test_a_line_carries_the_extras_and_stringifies_what_json_cannot_encode() -> None:
+    record = logging.LogRecord("demo", logging.INFO, __file__, 1, "placed %s", ("o-1",), None)
+    record.order_id = UUID("12345678-1234-5678-1234-567812345678")
+    record.quantity = 3
+
+    entry = json.loads(JsonFormatter("demo").format(record))
+
+    assert entry["message"] == "placed o-1"
+    assert (entry["order_id"], entry["quantity"]) == ("12345678-1234-5678-1234-567812345678", 3)

@@ -21,6 +21,7 @@ from orders.backend.service.exceptions import (
 from orders.backend.service.model import Order, OrderLine
 from orders.backend.tests.conftest import LINES
 from orders.backend.tests.fakes import FakeUnitOfWork
+from service_kit.idempotency import IdempotencyKey
 
 pytestmark = pytest.mark.anyio
 
@@ -148,3 +149,23 @@ async def test_listing_pages_newest_first_and_filters_by_customer(
 
     assert first.total == second.total == 3
     assert [o.id for o in first.items + second.items] == [o.id for o in reversed(placed)]
+
+
+async def test_placing_an_order_without_a_key_is_one_transaction_and_records_no_key(
+    uow: FakeUnitOfWork, inventory: FakeInventoryClient
+) -> None:
+    await service.place_order(uow, inventory, "customer-1", LINES)
+
+    # No key: no lookup transaction before the reservation, and no response serialised for a record.
+    assert uow.transactions == 1 and uow.idempotency.keys == {}
+
+
+async def test_placing_an_order_with_a_key_looks_it_up_then_records_it_with_the_order(
+    uow: FakeUnitOfWork, inventory: FakeInventoryClient
+) -> None:
+    key = IdempotencyKey(scope="shipping", key="k-1", fingerprint="f")
+
+    order = await service.place_order(uow, inventory, "customer-1", LINES, key=key)
+
+    (stored,) = uow.idempotency.keys.values()
+    assert uow.transactions == 2 and stored[1].body["id"] == str(order.id)

@@ -1,0 +1,54 @@
+"""A module's routes become the app's own (matched once per request), behind the kit's auth."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+from service_kit.app import create_service_app
+from service_kit.tests.demo_app import KEYS, demo_app, demo_settings
+
+
+def test_module_routes_are_routes_of_the_app_itself() -> None:
+    app = demo_app()
+
+    paths = {
+        (route.path, method)
+        for route in app.router.routes
+        if isinstance(route, APIRoute)
+        for method in route.methods or ()
+    }
+
+    assert {("/api/v1/items/{item_id}", "GET"), ("/api/v1/items/{item_id}", "POST")} <= paths
+
+
+def test_the_kit_guards_a_module_route_it_added_to_the_app() -> None:
+    client = TestClient(demo_app())
+
+    refused = client.post("/api/v1/items/fresh")
+    created = client.post("/api/v1/items/fresh", headers=KEYS.headers("tests", "demo"))
+
+    assert (refused.status_code, created.status_code) == (401, 201)
+
+
+def test_a_router_with_a_lifespan_of_its_own_is_included_and_its_lifespan_runs() -> None:
+    events: list[str] = []
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        events.append("started")
+        yield
+        events.append("stopped")
+
+    router = APIRouter(prefix="/api/v1/things", lifespan=lifespan)
+
+    @router.get("")
+    async def list_things() -> list[str]:
+        return []
+
+    with TestClient(create_service_app(demo_settings(), routers=[router])) as client:
+        assert client.get("/api/v1/things").json() == []
+
+    assert events == ["started", "stopped"]
