@@ -61,7 +61,7 @@ POST = "POST /api/v1/orders"
 UNTRACED, EVERY_TRACE, DEFAULT_SAMPLER = VARIANTS
 BARE = "bare"
 DEFAULT_SAMPLE_RATIO = 0.01  # service_kit.tracing's; the bench runs outside the services' resolves
-DEFAULT_REQUESTS = 200  # per endpoint and round; see docs/benchmarks.md for the time it takes
+DEFAULT_REQUESTS = 100  # per endpoint and round: rounds within ~2 %; ~13 min in all (docs/benchmarks.md)
 WARMUP_REQUESTS = 20  # per endpoint, uninstrumented: imports, caches, the exporter's connection
 # The BatchSpanProcessor exports every 5 s (OTEL_BSP_SCHEDULE_DELAY's default) or at 512 spans: a
 # window ends once the span file has not grown for longer than that.

@@ -8,8 +8,10 @@ instrumentation, so an untraced service pays nothing. The SDK reads the rest its
 The spans are the kit's own, on the SDK alone, rather than the contrib instrumentations for
 ASGI/FastAPI, httpx and SQLAlchemy: those do their per-request work (route matching a second time,
 header decoding, URL parsing per statement, pool counters) whether or not the request is sampled,
-which cost 15-40 % CPU per request (docs/benchmarks.md). Here an unsampled request pays for a sampler
-decision and a context switch; every attribute is set only on a span that records.
+which cost 15-40 % CPU per request (docs/benchmarks.md). Here an unsampled request's own tracing work
+is a sampler decision and a context switch (~4 µs); every attribute is set only on a span that
+records. Yet under callgrind an unsampled GET still executes ~18 % more instructions than an untraced
+one (docs/benchmarks.md, "Instructions per request"), ten times that work: not located yet.
 """
 
 import re
@@ -37,11 +39,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # Without OTEL_TRACES_SAMPLER: keep one new trace in a hundred and follow the caller's decision for
-# the rest, so one trace is whole or absent across services. Not a tenth: a recorded GET costs
-# ~+80 % CPU (docs/benchmarks.md, "Tracing overhead"), so a tenth alone is ~+8 %, four times the
-# 2 % the kit allows tracing at its default; a hundredth is ~+1 %. At 100 requests a second that
-# is still a trace a second; a request someone wants traced can say so itself (a `traceparent`
-# with its sampled flag set is followed), and `make dev` and compose keep every trace.
+# the rest, so one trace is whole or absent across services. Not a tenth: under callgrind a recorded
+# GET executes +40 % instructions, an unsampled one +18-19 % (docs/benchmarks.md, "Instructions per
+# request"), so the recorded share adds a tenth of the ~21-point gap at 10 % (+2.1 %, the whole 2 %
+# the kit allows tracing at its default) and a hundredth at 1 % (+0.2 %). The 2 % is missed anyway,
+# by the unsampled path, which no ratio reaches. At 100 requests a second 1 % is still a trace a
+# second; a request someone wants traced can say so itself (a `traceparent` with its sampled flag
+# set is followed), and `make dev` and compose keep every trace.
 DEFAULT_SAMPLE_RATIO = 0.01
 # Probes and scrapes arrive every few seconds from load balancers, Prometheus and the portal (its
 # /ready poll, every 2 s, would be a trace with a root `SELECT 1`); tracing them would bury the
