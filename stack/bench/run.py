@@ -4,6 +4,7 @@
     make bench BENCH_ARGS="--only service,facade --duration 5"
     make bench BENCH_ARGS="--only pants --modules 0,10"
     make bench BENCH_ARGS="--only hotpath --baseline ../before/dist"
+    make bench BENCH_ARGS="--only instructions --callgrind-requests 100"
     PYTHONPATH=stack python3 -m bench.run --root . --help
 
 Standard library only: it drives ./pants, wrk and the PEXes as subprocesses. A section that cannot
@@ -22,11 +23,22 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import events, full_suite, hotpath, images, pants_scaling, report, services, tracing
+from bench import events, full_suite, hotpath, images, instructions, pants_scaling, report, services, tracing
 from bench.processes import BenchError, python311
 
-SECTIONS = ("service", "tracing", "facade", "start", "events", "pants", "images", "make-test", "hotpath")
-DEFAULT_SECTIONS = ("service", "tracing", "facade", "start", "events", "pants", "images")
+SECTIONS = (
+    "service",
+    "tracing",
+    "instructions",
+    "facade",
+    "start",
+    "events",
+    "pants",
+    "images",
+    "make-test",
+    "hotpath",
+)
+DEFAULT_SECTIONS = ("service", "tracing", "instructions", "facade", "start", "events", "pants", "images")
 DOCUMENT = Path("docs/benchmarks.md")
 
 
@@ -82,6 +94,29 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--connections", type=_positive(int), default=8, help="wrk connections (default 8)")
     parser.add_argument("--rounds", type=_positive(int), default=3, help="kit/bare rounds (default 3)")
+    parser.add_argument(
+        "--callgrind-requests",
+        type=_positive(int),
+        default=instructions.DEFAULT_REQUESTS,
+        help="instructions: requests per endpoint and round under callgrind "
+        f"(default {instructions.DEFAULT_REQUESTS})",
+    )
+    parser.add_argument(
+        "--callgrind-rounds",
+        type=_positive(int),
+        default=2,
+        help="instructions: rounds per server (default 2)",
+    )
+    parser.add_argument(
+        "--callgrind-keep",
+        type=Path,
+        help="instructions: keep each window's callgrind dump in this directory (callgrind_annotate)",
+    )
+    parser.add_argument(
+        "--callgrind-orders",
+        type=Path,
+        help="instructions: measure this orders PEX (a baseline's build) instead of the tree's",
+    )
     parser.add_argument(
         "--calls", type=_positive(int), default=1000, help="facade calls per way (default 1000)"
     )
@@ -165,6 +200,10 @@ def run_section(name: str, args: argparse.Namespace, partial: Callable[[str], No
     if name == "tracing":
         return tracing.tracing_section(
             root, services.LoadSettings(args.duration, args.connections, args.rounds)
+        )
+    if name == "instructions":
+        return instructions.instructions_section(
+            root, args.callgrind_requests, args.callgrind_rounds, args.callgrind_keep, args.callgrind_orders
         )
     if name == "facade":
         return services.facade_section(root, args.calls)

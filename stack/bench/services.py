@@ -89,27 +89,54 @@ def stock(inventory: Process, token: str) -> None:
         raise BenchError(f"stocking {SKU} at inventory answered {status}: {body}")
 
 
+def orders_env(keys_dir: Path, inventory_url: str, data_dir: Path) -> dict[str, str]:
+    """What orders' PEX gets in every benchmark: its key, the inventory to call, its own data dir,
+    rate limits off (the bench's load would trip them)."""
+    return {
+        **PEX_ENV,
+        **identity_env(keys_dir, "orders"),
+        "INVENTORY_URL": inventory_url,
+        "ORDERS_DATA_DIR": str(data_dir),
+        "ORDERS_RATE_LIMIT_ENABLED": "false",
+    }
+
+
+def bare_env(keys_dir: Path, inventory_url: str, data_dir: Path) -> dict[str, str]:
+    """What the bare orders probe gets: orders' key (it calls inventory as orders), the same inventory."""
+    return {
+        **PEX_ENV,
+        **identity_env(keys_dir, "orders"),
+        "INVENTORY_URL": inventory_url,
+        "BARE_DATA_DIR": str(data_dir),
+        "BARE_LOG_LEVEL": "info",
+    }
+
+
+@contextmanager
+def stocked_inventory(pexes: dict[str, Path], keys_dir: Path, workdir: Path) -> Iterator[Process]:
+    """Inventory (from `pexes`, with orders' PEX to mint the token) stocked with SKU, until the block ends."""
+    inventory = start_inventory(pexes[INVENTORY], keys_dir, workdir)
+    try:
+        stock(inventory, mint_token(pexes[ORDERS], keys_dir, audience="inventory"))
+        yield inventory
+    finally:
+        inventory.stop()
+
+
 @contextmanager
 def running_stack(root: Path, workdir: Path, *, with_bare: bool) -> Iterator[Stack]:
     """Inventory, orders (kit, rate limit off) and optionally the bare app, stocked for orders."""
     targets = [INVENTORY, ORDERS, *([BARE_ORDERS] if with_bare else [])]
     pexes = package(root, targets)
     keys_dir = ensure_keys(pexes[ORDERS], workdir / "keys")
-    common = PEX_ENV
     processes: list[Process] = []
     try:
         inventory = start_inventory(pexes[INVENTORY], keys_dir, workdir)
         processes.append(inventory)
-        with_inventory = {**common, "INVENTORY_URL": inventory.url}
         orders = start(
             "orders",
             pexes[ORDERS],
-            {
-                **with_inventory,
-                **identity_env(keys_dir, "orders"),
-                "ORDERS_DATA_DIR": str(workdir / "orders"),
-                "ORDERS_RATE_LIMIT_ENABLED": "false",
-            },
+            orders_env(keys_dir, inventory.url, workdir / "orders"),
             workdir / "orders.log",
         )
         processes.append(orders)
@@ -118,12 +145,7 @@ def running_stack(root: Path, workdir: Path, *, with_bare: bool) -> Iterator[Sta
             bare = start(
                 "bare orders",
                 pexes[BARE_ORDERS],
-                {
-                    **with_inventory,
-                    **identity_env(keys_dir, "orders"),
-                    "BARE_DATA_DIR": str(workdir / "bare"),
-                    "BARE_LOG_LEVEL": "info",
-                },
+                bare_env(keys_dir, inventory.url, workdir / "bare"),
                 workdir / "bare.log",
             )
             processes.append(bare)

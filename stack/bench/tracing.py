@@ -12,7 +12,6 @@ from bench.processes import (
     Process,
     ensure_keys,
     free_port,
-    identity_env,
     mint_token,
     package,
     post_script,
@@ -27,9 +26,9 @@ from bench.services import (
     PEX_ENV,
     LoadRun,
     LoadSettings,
+    orders_env,
     place_order,
-    start_inventory,
-    stock,
+    stocked_inventory,
 )
 from bench.stats import median, ratio
 
@@ -45,57 +44,54 @@ VARIANTS: dict[str, dict[str, str] | None] = {
 }
 
 
+def traced_env(otel: dict[str, str] | None, receiver_url: str) -> dict[str, str]:
+    """The OpenTelemetry variables of a variant: none untraced, else the receiver's endpoint and its own."""
+    return {} if otel is None else {"OTEL_EXPORTER_OTLP_ENDPOINT": receiver_url, **otel}
+
+
+@contextmanager
+def running_receiver(pex: Path, output: Path) -> Iterator[str]:
+    """The OTLP receiver PEX on a free loopback port writing spans to `output`; yields its endpoint."""
+    port = free_port()
+    receiver = subprocess.Popen(
+        [python311(), str(pex), "--port", str(port), "--output", str(output)],
+        env={"PATH": "/usr/bin:/bin", **PEX_ENV},
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        receiver.terminate()
+        receiver.wait(timeout=30)
+
+
 @contextmanager
 def running_variants(root: Path, workdir: Path) -> Iterator[tuple[dict[str, Process], Path, Path]]:
     """Inventory, one orders per variant (the traced ones exporting to a receiver), stocked; with the
     orders PEX and the keys directory that mint the bench's tokens."""
     pexes = package(root, [INVENTORY, ORDERS, RECEIVER])
     keys_dir = ensure_keys(pexes[ORDERS], workdir / "keys")
-    common = PEX_ENV
-    receiver_port = free_port()
-    receiver_url = f"http://127.0.0.1:{receiver_port}"
-    receiver = subprocess.Popen(
-        [
-            python311(),
-            str(pexes[RECEIVER]),
-            "--port",
-            str(receiver_port),
-            "--output",
-            str(workdir / "spans.jsonl"),
-        ],
-        env={"PATH": "/usr/bin:/bin", **common},
-        stdout=subprocess.DEVNULL,
-    )
-    processes: list[Process] = []
-    try:
-        inventory = start_inventory(pexes[INVENTORY], keys_dir, workdir)
-        processes.append(inventory)
+    with running_receiver(pexes[RECEIVER], workdir / "spans.jsonl") as receiver_url, stocked_inventory(
+        pexes, keys_dir, workdir
+    ) as inventory:
         orders: dict[str, Process] = {}
-        for number, (variant, otel) in enumerate(VARIANTS.items()):
-            tracing = {} if otel is None else {"OTEL_EXPORTER_OTLP_ENDPOINT": receiver_url, **otel}
-            orders[variant] = start(
-                f"orders ({variant})",
-                pexes[ORDERS],
-                {
-                    **common,
-                    **identity_env(keys_dir, "orders"),
-                    **tracing,
-                    "INVENTORY_URL": inventory.url,
-                    "ORDERS_DATA_DIR": str(workdir / f"orders-{number}"),
-                    "ORDERS_RATE_LIMIT_ENABLED": "false",
-                },
-                workdir / f"orders-{number}.log",
-            )
-            processes.append(orders[variant])
-        for process in orders.values():
-            process.wait_until("/ready")
-        stock(inventory, mint_token(pexes[ORDERS], keys_dir, audience="inventory"))
-        yield orders, pexes[ORDERS], keys_dir
-    finally:
-        for process in reversed(processes):
-            process.stop()
-        receiver.terminate()
-        receiver.wait(timeout=30)
+        try:
+            for number, (variant, otel) in enumerate(VARIANTS.items()):
+                orders[variant] = start(
+                    f"orders ({variant})",
+                    pexes[ORDERS],
+                    {
+                        **orders_env(keys_dir, inventory.url, workdir / f"orders-{number}"),
+                        **traced_env(otel, receiver_url),
+                    },
+                    workdir / f"orders-{number}.log",
+                )
+            for process in orders.values():
+                process.wait_until("/ready")
+            yield orders, pexes[ORDERS], keys_dir
+        finally:
+            for process in reversed(orders.values()):
+                process.stop()
 
 
 def tracing_section(root: Path, load: LoadSettings) -> str:

@@ -33,7 +33,10 @@ def test_sections_and_scales_are_chosen() -> None:
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--only", "service,speed"], "unknown section(s) speed; choose from service, tracing, facade"),
+        (
+            ["--only", "service,speed"],
+            "unknown section(s) speed; choose from service, tracing, instructions, facade",
+        ),
         (["--only", ","], "unknown section(s) (none given)"),
         (["--modules", "ten"], "comma-separated counts"),
         (["--modules", "500"], "counts must be 0..200"),
@@ -53,7 +56,9 @@ def test_bad_arguments_exit_2_naming_the_problem(
 def test_help_lists_the_sections(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         parse_args(["--help"])
-    assert "service, tracing, facade, start, events, pants, images, make-test" in capsys.readouterr().out
+    assert "service, tracing, instructions, facade, start, events, pants, images, make-test" in (
+        capsys.readouterr().out.replace("\n", " ").replace("  ", " ")
+    )
 
 
 def test_pex_paths_follow_pants_dist_layout() -> None:

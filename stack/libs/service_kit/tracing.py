@@ -8,22 +8,26 @@ instrumentation, so an untraced service pays nothing. The SDK reads the rest its
 The spans are the kit's own, on the SDK alone, rather than the contrib instrumentations for
 ASGI/FastAPI, httpx and SQLAlchemy: those do their per-request work (route matching a second time,
 header decoding, URL parsing per statement, pool counters) whether or not the request is sampled,
-which cost 15-40 % CPU per request (docs/benchmarks.md). Here an unsampled request pays for a sampler
-decision and a context switch; every attribute is set only on a span that records.
+which cost 15-40 % CPU per request (docs/benchmarks.md). Here an unsampled request's own tracing work
+is a sampler decision and a context switch (~4 µs); every attribute is set only on a span that
+records. Yet under callgrind an unsampled GET still executes ~18 % more instructions than an untraced
+one (docs/benchmarks.md, "Instructions per request"), ten times that work: not located yet.
 """
 
 import re
-from collections.abc import Iterator
+import struct
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.telemetry import TelemetryConfig
 from opentelemetry import context, propagate, trace
+from opentelemetry.attributes import BoundedAttributes
 from opentelemetry.context import Context
 from opentelemetry.propagators.textmap import Getter, TextMapPropagator
 from opentelemetry.sdk.resources import SERVICE_NAME, Attributes, Resource
-from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.sampling import ParentBased, Sampler, TraceIdRatioBased
 from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
 from pydantic import Field, field_validator
@@ -35,11 +39,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # Without OTEL_TRACES_SAMPLER: keep one new trace in a hundred and follow the caller's decision for
-# the rest, so one trace is whole or absent across services. Not a tenth: a recorded GET costs
-# ~+80 % CPU (docs/benchmarks.md, "Tracing overhead"), so a tenth alone is ~+8 %, four times the
-# 2 % the kit allows tracing at its default; a hundredth is ~+1 %. At 100 requests a second that
-# is still a trace a second; a request someone wants traced can say so itself (a `traceparent`
-# with its sampled flag set is followed), and `make dev` and compose keep every trace.
+# the rest, so one trace is whole or absent across services. Not a tenth: under callgrind a recorded
+# GET executes +40 % instructions, an unsampled one +18-19 % (docs/benchmarks.md, "Instructions per
+# request"), so the recorded share adds a tenth of the ~21-point gap at 10 % (+2.1 %, the whole 2 %
+# the kit allows tracing at its default) and a hundredth at 1 % (+0.2 %). The 2 % is missed anyway,
+# by the unsampled path, which no ratio reaches. At 100 requests a second 1 % is still a trace a
+# second; a request someone wants traced can say so itself (a `traceparent` with its sampled flag
+# set is followed), and `make dev` and compose keep every trace.
 DEFAULT_SAMPLE_RATIO = 0.01
 # Probes and scrapes arrive every few seconds from load balancers, Prometheus and the portal (its
 # /ready poll, every 2 s, would be a trace with a root `SELECT 1`); tracing them would bury the
@@ -116,6 +122,7 @@ def install_tracing(service_name: str, span_processor: SpanProcessor | None = No
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
         from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
+        _encode_with_the_kit()
         span_processor = BatchSpanProcessor(OTLPSpanExporter())
     provider = TracerProvider(
         resource=_HashedOnceResource.of(
@@ -147,6 +154,19 @@ class _HashedOnceResource(Resource):
 
     def __hash__(self) -> int:
         return self._hash
+
+
+def _encode_with_the_kit() -> None:
+    """The OTLP/HTTP exporter encodes each batch with `encode_spans` of this module below: the same
+    protobuf message (the tests decode both and compare) for a third of the instructions, ~56,000
+    a span against ~174,000 under callgrind (docs/benchmarks.md, "Instructions per request"). The
+    exporter's own does its work in Python around protobuf's C classes (upb): a message object per
+    span, attribute, value and status, each built from keyword arguments, the attributes read
+    through a locked mapping proxy; here a span is one join of byte strings, and what repeats (the
+    resource, the scope, attributes such as `db.statement` or `http.route`) is encoded once."""
+    from opentelemetry.exporter.otlp.proto.http import trace_exporter
+
+    vars(trace_exporter)["encode_spans"] = encode_spans  # what its export() calls, looked up per batch
 
 
 def default_sampler() -> Sampler:
@@ -367,3 +387,200 @@ def instrument_engine(engine: AsyncEngine | Engine, provider: TracerProvider | N
     event.listen(sync_engine, "before_cursor_execute", start_statement_span)
     event.listen(sync_engine, "after_cursor_execute", end_statement_span)
     event.listen(sync_engine, "handle_error", fail_statement_span)
+
+
+# OTLP protobuf, encoded by hand: opentelemetry-proto's trace.proto field numbers and wire types
+# (tag = field << 3 | wire type: 0 varint, 1 fixed64, 2 length-delimited, 5 fixed32).
+_FIXED64 = struct.Struct("<Q").pack
+_DOUBLE = struct.Struct("<d").pack
+_ONE_BYTE = [bytes((n,)) for n in range(128)]
+# SpanKind's value (INTERNAL 0 ... CONSUMER 4) to Span.kind (field 6) with its proto enum (1 ... 5).
+_KIND_FIELD = [bytes((0x30, value + 1)) for value in range(5)]
+# Span.flags (field 16, fixed32): SPAN_FLAGS_CONTEXT_HAS_IS_REMOTE_MASK, with _IS_REMOTE_MASK.
+_LOCAL_PARENT_FLAGS = b"\x85\x01" + struct.pack("<I", 0x100)
+_REMOTE_PARENT_FLAGS = b"\x85\x01" + struct.pack("<I", 0x300)
+_UNSET_STATUS = b"\x7a\x00"  # the exporter always sends a status, UNSET without a message too
+_INT64 = (-(2**63), 2**63 - 1)
+# String attributes repeat (db.statement, http.route, http.method, db.system): encoded once each,
+# up to this many. Not the paths and URLs, which name one order or item each.
+_MAX_CACHED_ATTRIBUTES = 4096
+_PER_REQUEST_KEYS = frozenset({"http.target", "http.url"})
+_encoded_attributes: dict[tuple[str, str], bytes] = {}
+_encoded_resources: dict[Resource, bytes] = {}
+_encoded_scopes: dict[object, bytes] = {}
+
+
+class _Encoded:
+    """What the exporter expects of `encode_spans`: a message it serializes."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def SerializePartialToString(self) -> bytes:  # (protobuf's name)
+        return self._data
+
+    SerializeToString = SerializePartialToString
+
+
+def _varint(value: int) -> bytes:
+    if value < 128:
+        return _ONE_BYTE[value]
+    out = bytearray()
+    while value >= 0x80:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+def _length_delimited(tag: bytes, data: bytes) -> bytes:
+    return tag + _varint(len(data)) + data
+
+
+def encode_spans(spans: Sequence[ReadableSpan]) -> _Encoded:
+    """An ExportTraceServiceRequest of `spans`, grouped by resource and scope as the exporter's
+    own `encode_spans` groups them."""
+    groups: dict[Resource, dict[object, list[bytes]]] = {}
+    for span in spans:
+        scopes = groups.setdefault(span.resource, {})
+        scopes.setdefault(span.instrumentation_scope or None, []).append(_encode_span(span))
+    request = []
+    for resource, scopes in groups.items():
+        resource_spans = [_encoded_resource(resource)]
+        for scope, encoded_spans in scopes.items():
+            scope_spans = [_encoded_scope(scope), *encoded_spans]
+            if scope is not None and scope.schema_url:  # type: ignore[attr-defined]
+                scope_spans.append(_length_delimited(b"\x1a", scope.schema_url.encode()))  # type: ignore[attr-defined]
+            resource_spans.append(_length_delimited(b"\x12", b"".join(scope_spans)))
+        if resource.schema_url:
+            resource_spans.append(_length_delimited(b"\x1a", resource.schema_url.encode()))
+        request.append(_length_delimited(b"\x0a", b"".join(resource_spans)))
+    return _Encoded(b"".join(request))
+
+
+def _encoded_resource(resource: Resource) -> bytes:
+    """ResourceSpans.resource (field 1); the resource is the provider's one, encoded once."""
+    encoded = _encoded_resources.get(resource)
+    if encoded is None:
+        from opentelemetry.exporter.otlp.proto.common._internal import _encode_resource
+
+        encoded = _length_delimited(b"\x0a", _encode_resource(resource).SerializeToString())
+        _encoded_resources[resource] = encoded
+    return encoded
+
+
+def _encoded_scope(scope: Any) -> bytes:
+    """ScopeSpans.scope (field 1), once per instrumentation scope."""
+    encoded = _encoded_scopes.get(scope)
+    if encoded is None:
+        from opentelemetry.exporter.otlp.proto.common._internal import _encode_instrumentation_scope
+
+        encoded = _length_delimited(b"\x0a", _encode_instrumentation_scope(scope).SerializeToString())
+        _encoded_scopes[scope] = encoded
+    return encoded
+
+
+def _encode_span(span: ReadableSpan) -> bytes:
+    """ScopeSpans.spans (field 2): one Span.
+
+    Reads the span's own attribute map and event and link lists (`_attributes`, `_events`, `_links`,
+    which ReadableSpan always has) rather than its properties: those copy the lists into tuples and
+    iterate the attributes through a mapping proxy, each under a lock, per span."""
+    span_context = span.get_span_context()
+    assert span_context is not None and span.start_time is not None and span.end_time is not None
+    parts = [
+        b"\x0a\x10",
+        span_context.trace_id.to_bytes(16, "big"),
+        b"\x12\x08",
+        span_context.span_id.to_bytes(8, "big"),
+    ]
+    if span_context.trace_state:
+        trace_state = ",".join(f"{key}={value}" for key, value in span_context.trace_state.items())
+        parts.append(_length_delimited(b"\x1a", trace_state.encode()))
+    parent = span.parent
+    if parent is not None:
+        parts += (b"\x22\x08", parent.span_id.to_bytes(8, "big"))
+    name = span.name.encode()
+    parts += (
+        b"\x2a",
+        _varint(len(name)),
+        name,
+        _KIND_FIELD[span.kind.value],
+        b"\x39",
+        _FIXED64(span.start_time),
+        b"\x41",
+        _FIXED64(span.end_time),
+    )
+    attributes = span._attributes
+    if attributes:
+        pairs = attributes._dict.items() if isinstance(attributes, BoundedAttributes) else attributes.items()
+        for key, value in pairs:
+            parts.append(_encoded_attribute(key, value))
+        dropped = getattr(attributes, "dropped", 0)
+        if dropped:
+            parts += (b"\x50", _varint(dropped))
+    events, links = span._events, span._links
+    if events or links:  # the kit records neither; the exporter's encoding, then
+        from opentelemetry.exporter.otlp.proto.common._internal.trace_encoder import (
+            _encode_events,
+            _encode_links,
+        )
+
+        for event in _encode_events(span.events) or ():
+            parts.append(_length_delimited(b"\x5a", event.SerializeToString()))
+        for link in _encode_links(span.links) or ():
+            parts.append(_length_delimited(b"\x6a", link.SerializeToString()))
+    dropped_events, dropped_links = getattr(events, "dropped", 0), getattr(links, "dropped", 0)
+    if dropped_events:
+        parts += (b"\x60", _varint(dropped_events))
+    if dropped_links:
+        parts += (b"\x70", _varint(dropped_links))
+    parts.append(_encoded_status(span.status))
+    parts.append(_REMOTE_PARENT_FLAGS if parent is not None and parent.is_remote else _LOCAL_PARENT_FLAGS)
+    data = b"".join(parts)
+    return b"\x12" + _varint(len(data)) + data
+
+
+def _encoded_status(status: Status) -> bytes:
+    """Span.status (field 15): Status.message (2) and Status.code (3)."""
+    code, message = status.status_code.value, status.description
+    if not code and not message:
+        return _UNSET_STATUS
+    body = (_length_delimited(b"\x12", message.encode()) if message else b"") + (
+        b"\x18" + _varint(code) if code else b""
+    )
+    return _length_delimited(b"\x7a", body)
+
+
+def _encoded_attribute(key: str, value: object) -> bytes:
+    """Span.attributes (field 9): one KeyValue."""
+    if not isinstance(value, str) or key in _PER_REQUEST_KEYS:
+        return _encode_attribute(key, value)
+    encoded = _encoded_attributes.get((key, value))
+    if encoded is None:
+        if len(_encoded_attributes) >= _MAX_CACHED_ATTRIBUTES:
+            _encoded_attributes.clear()
+        encoded = _encoded_attributes[(key, value)] = _encode_attribute(key, value)
+    return encoded
+
+
+def _encode_attribute(key: str, value: object) -> bytes:
+    """KeyValue: key (1) and an AnyValue (2): string 1, bool 2, int 3, double 4; the rest (arrays,
+    bytes, maps, ints beyond int64) by the exporter's encoding."""
+    if isinstance(value, str):
+        any_value = _length_delimited(b"\x0a", value.encode())
+    elif isinstance(value, bool):
+        any_value = b"\x10\x01" if value else b"\x10\x00"
+    elif isinstance(value, int) and _INT64[0] <= value <= _INT64[1]:
+        any_value = b"\x18" + _varint(value & 0xFFFFFFFFFFFFFFFF)
+    elif isinstance(value, float):
+        any_value = b"\x21" + _DOUBLE(value)
+    else:
+        from opentelemetry.exporter.otlp.proto.common._internal import _encode_value
+
+        any_value = _encode_value(value).SerializeToString()
+    return _length_delimited(
+        b"\x4a", _length_delimited(b"\x0a", key.encode()) + _length_delimited(b"\x12", any_value)
+    )

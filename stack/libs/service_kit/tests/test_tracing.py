@@ -517,3 +517,103 @@ def test_spans_encode_to_otlp_that_opentelemetry_proto_decodes(
     assert names["service.name"] == "demo"
     (span,) = resource_spans.scope_spans[0].spans
     assert span.name == "GET /x" and span.attributes[0].value.int_value == 200
+
+
+def _varied_spans() -> tuple[ReadableSpan, ...]:
+    """Spans of every shape the kit records, and of shapes only other code would: events, links,
+    a trace state, a remote parent, non-string and array attributes, an error with a message."""
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider(
+        resource=resources.Resource.create({"service.name": "demo"}, schema_url="https://example.com/1")
+    )
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    kit, other = provider.get_tracer("service_kit"), provider.get_tracer(
+        "other", "1.2", "https://example.com/2"
+    )
+    remote = trace.SpanContext(
+        0x0AF7651916CD43DD8448EB211C80319C,
+        0xB7AD6B7169203331,
+        is_remote=True,
+        trace_flags=trace.TraceFlags(1),
+        trace_state=trace.TraceState([("vendor", "x1"), ("other", "y")]),
+    )
+    server = kit.start_span(
+        "GET /api/v1/orders/{order_id}",
+        context=trace.set_span_in_context(trace.NonRecordingSpan(remote)),
+        kind=SpanKind.SERVER,
+        attributes={"http.method": "GET", "http.status_code": 200, "http.route": "/api/v1/orders/{order_id}"},
+    )
+    with trace.use_span(server, end_on_exit=True):
+        statement = kit.start_span(
+            "SELECT orders.db",
+            kind=SpanKind.CLIENT,
+            attributes={"db.system": "sqlite", "db.statement": "SELECT id FROM orders WHERE id = ?"},
+        )
+        statement.set_status(trace.Status(StatusCode.ERROR, "OperationalError"))
+        statement.end()
+        inner = other.start_span(
+            "work",
+            links=[trace.Link(remote, {"link.kind": "follows"})],
+            attributes={
+                "flag": True,
+                "off": False,
+                "ratio": 0.25,
+                "negative": -3,
+                "large": 2**62,
+                "tags": ["a", "b"],
+                "numbers": [1, 2],
+                "unicode": "zürich ✓",
+            },
+        )
+        inner.add_event("retry", {"attempt": 2})
+        inner.set_status(StatusCode.OK)
+        inner.end()
+    producer = other.start_span("publish", kind=SpanKind.PRODUCER)
+    producer.end()
+    return exporter.get_finished_spans()
+
+
+def test_the_kits_otlp_encoding_decodes_to_what_the_exporters_own_makes() -> None:
+    from service_kit.tracing import encode_spans as kit_encode_spans
+
+    spans = _varied_spans()
+    # Twice: the second time from the kit's caches of the resource, the scopes and string attributes.
+    for _ in range(2):
+        ours = ExportTraceServiceRequest.FromString(kit_encode_spans(spans).SerializePartialToString())
+        theirs = ExportTraceServiceRequest.FromString(encode_spans(spans).SerializePartialToString())
+        assert ours == theirs
+    assert len(ours.resource_spans[0].scope_spans) == 2 and ours.resource_spans[0].schema_url
+
+
+def test_the_otlp_exporter_the_kit_installs_encodes_with_the_kits_encoder(
+    tracing_off: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from opentelemetry.exporter.otlp.proto.http import trace_exporter
+
+    from service_kit import tracing
+
+    monkeypatch.setattr(
+        trace_exporter, "encode_spans", vars(trace_exporter)["encode_spans"]
+    )  # restored after
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9")
+    provider = install_tracing("demo")
+    assert provider is not None
+    posted: list[bytes] = []
+
+    def post(data: bytes) -> _Exported:
+        posted.append(data)
+        return _Exported()
+
+    exporter = trace_exporter.OTLPSpanExporter()
+    monkeypatch.setattr(exporter._client, "export", post)
+
+    spans = _varied_spans()
+    exporter.export(spans)
+
+    assert vars(trace_exporter)["encode_spans"] is tracing.encode_spans
+    assert posted == [tracing.encode_spans(spans).SerializePartialToString()]
+    provider.shutdown()
+
+
+class _Exported:
+    success, error, status_code = True, None, 200
