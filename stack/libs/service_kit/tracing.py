@@ -16,7 +16,7 @@ one (docs/benchmarks.md, "Instructions per request"), ten times that work: not l
 
 import re
 import struct
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -33,7 +33,7 @@ from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine, ExceptionContext
+from sqlalchemy.engine import Engine
 from sqlalchemy.engine.interfaces import DBAPICursor, ExecutionContext
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -341,52 +341,64 @@ def set_status_code(span: Span, status_code: int) -> None:
 def instrument_engine(engine: AsyncEngine | Engine, provider: TracerProvider | None) -> None:
     """A CLIENT span per SQL statement inside a recording span, with the statement's text (its
     placeholders, never the values bound to them); for the async engine of the unit of work and
-    the plain one of a `SqliteReader` alike."""
+    the plain one of a `SqliteReader` alike.
+
+    On the dialect's `do_execute*` events, which run the statement, rather than the connection's
+    `before_/after_cursor_execute`: a connection event makes every new Connection build a joined
+    event dispatcher and look up each of its events by raising and catching an AttributeError
+    (SQLAlchemy 2's `_JoinedDispatcher.__getattr__`), ~0.24 M instructions per GET even when no
+    request is sampled (docs/benchmarks.md). A dialect event is a flag check and one call; outside a
+    recording span the listener returns at once and the dialect executes as if untraced.
+    """
     if provider is None:
         return
     tracer = provider.get_tracer(TRACER_NAME)
     database = engine.url.database or ""
     engine_attributes = {"db.system": engine.dialect.name, "db.name": database}
 
-    def start_statement_span(
-        conn: Connection,
-        cursor: DBAPICursor,
-        statement: str,
-        parameters: Any,
-        execution: ExecutionContext,
-        executemany: bool,
-    ) -> None:
-        if not trace.get_current_span().is_recording():
-            return  # an unsampled request or no request at all (startup, periodic jobs)
+    def statement_span(statement: str) -> Span:
         operation = statement.split(None, 1)[0] if statement.strip() else engine.dialect.name
         name = f"{operation} {database}" if database else operation
         attributes = {**engine_attributes, "db.operation": operation, "db.statement": statement}
-        span = tracer.start_span(name, kind=SpanKind.CLIENT, attributes=attributes)
-        execution._service_kit_span = span  # type: ignore[attr-defined]
+        return tracer.start_span(name, kind=SpanKind.CLIENT, attributes=attributes)
 
-    def end_statement_span(
-        conn: Connection,
-        cursor: DBAPICursor,
-        statement: str,
-        parameters: Any,
-        execution: ExecutionContext,
-        executemany: bool,
-    ) -> None:
-        span = getattr(execution, "_service_kit_span", None)
-        if span is not None:
-            span.end()
-
-    def fail_statement_span(failure: ExceptionContext) -> None:
-        span = getattr(failure.execution_context, "_service_kit_span", None)
-        if span is not None:
+    def traced(statement: str, execute: Callable[[], None]) -> bool:
+        """Runs `execute` inside the statement's span; True tells SQLAlchemy it has been executed."""
+        span = statement_span(statement)
+        try:
+            execute()
+        except Exception as failure:
             # The type only: a driver's message can quote the bound values.
-            span.set_status(Status(StatusCode.ERROR, type(failure.original_exception).__name__))
+            span.set_status(Status(StatusCode.ERROR, type(failure).__name__))
+            raise
+        finally:
             span.end()
+        return True
+
+    def do_execute(cursor: DBAPICursor, statement: str, parameters: Any, execution: ExecutionContext) -> bool:
+        if not trace.get_current_span().is_recording():
+            return False  # an unsampled request or no request at all (startup, periodic jobs)
+        dialect = execution.dialect
+        return traced(statement, lambda: dialect.do_execute(cursor, statement, parameters, execution))
+
+    def do_executemany(
+        cursor: DBAPICursor, statement: str, parameters: Any, execution: ExecutionContext
+    ) -> bool:
+        if not trace.get_current_span().is_recording():
+            return False
+        dialect = execution.dialect
+        return traced(statement, lambda: dialect.do_executemany(cursor, statement, parameters, execution))
+
+    def do_execute_no_params(cursor: DBAPICursor, statement: str, execution: ExecutionContext) -> bool:
+        if not trace.get_current_span().is_recording():
+            return False
+        dialect = execution.dialect
+        return traced(statement, lambda: dialect.do_execute_no_params(cursor, statement, execution))
 
     sync_engine = engine.sync_engine if isinstance(engine, AsyncEngine) else engine
-    event.listen(sync_engine, "before_cursor_execute", start_statement_span)
-    event.listen(sync_engine, "after_cursor_execute", end_statement_span)
-    event.listen(sync_engine, "handle_error", fail_statement_span)
+    event.listen(sync_engine, "do_execute", do_execute)
+    event.listen(sync_engine, "do_executemany", do_executemany)
+    event.listen(sync_engine, "do_execute_no_params", do_execute_no_params)
 
 
 # OTLP protobuf, encoded by hand: opentelemetry-proto's trace.proto field numbers and wire types
