@@ -84,8 +84,12 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         session = self._session
-        if session is None:
-            return  # no repository needed a session: nothing to roll back or close
+        if session is None or not session.in_transaction():
+            # No repository needed a session, or its transaction was committed: nothing to roll
+            # back, and no connection to return (the session releases it at the end of a
+            # transaction), so the rollback and close, a greenlet hop each, are skipped.
+            self._session = None
+            return
         try:
             await super().__aexit__(exc_type, exc, tb)
         finally:
