@@ -13,7 +13,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.registry import Collector
 
 from service_kit.api_docs import install_api_docs
-from service_kit.auth import AuthGuard
+from service_kit.auth import READ_METHODS, AuthGuard
 from service_kit.body_limit import BodySizeLimitMiddleware
 from service_kit.idempotency_header import install_idempotency
 from service_kit.identity import reloading
@@ -107,8 +107,20 @@ def create_service_app(
     app.include_router(
         _operations_router(settings.service_name, metrics, checks, settings.readiness_timeout_seconds)
     )
+
+    def kit_dependencies(route: APIRoute) -> list[params.Depends]:
+        """What the kit checks on `route`, decided once here rather than on every request: a
+        check that can only pass (auth off, or an open read; the limiter off) is left out, and
+        with it FastAPI's per-dependency cost."""
+        methods = route.methods or set()
+        open_read = bool(methods) and methods <= READ_METHODS and not guard.protect_reads
+        guarded = guard.enabled and not open_read
+        if limiter.enabled:
+            return [Depends(authenticated_and_limited if guarded else limiter)]
+        return [Depends(guard)] if guarded else []
+
     for router in routers:
-        include_flat(app, router, [Depends(authenticated_and_limited)])
+        include_flat(app, router, [Depends(authenticated_and_limited)], kit_dependencies)
     kit_operations = {
         (route.path, method)
         for router in routers
@@ -137,14 +149,20 @@ _ROUTE_OPTIONS = tuple(
 )
 
 
-def include_flat(app: FastAPI, router: APIRouter, dependencies: Sequence[params.Depends]) -> None:
+def include_flat(
+    app: FastAPI,
+    router: APIRouter,
+    dependencies: Sequence[params.Depends],
+    route_dependencies: Callable[[APIRoute], Sequence[params.Depends]] | None = None,
+) -> None:
     """`app.include_router(router, dependencies=...)`, each APIRoute added to the app's own router.
 
     FastAPI keeps an included router as one entry that matches a request by matching its routes,
     then matches them again to handle it: for orders' GET by id, 116k of its 1,372k instructions
     (docs/benchmarks.md). Routes of the app itself are matched once. A router holding anything
     but plain APIRoutes (mounts, websockets, routers it includes), or with startup, shutdown or
-    lifespan handlers of its own, is included as FastAPI does.
+    lifespan handlers of its own, is included as FastAPI does, with `dependencies`. A route
+    added to the app gets `route_dependencies(route)` in their place when that is given.
     """
     plain = all(type(route) is APIRoute for route in router.routes)
     handlers = (
@@ -158,8 +176,9 @@ def include_flat(app: FastAPI, router: APIRouter, dependencies: Sequence[params.
     for route in router.routes:
         assert isinstance(route, APIRoute)
         options = {name: getattr(route, name) for name in _ROUTE_OPTIONS if hasattr(route, name)}
+        own = dependencies if route_dependencies is None else route_dependencies(route)
         app.router.add_api_route(
-            route.path, route.endpoint, dependencies=[*dependencies, *route.dependencies], **options
+            route.path, route.endpoint, dependencies=[*own, *route.dependencies], **options
         )
 
 

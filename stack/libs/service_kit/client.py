@@ -176,6 +176,21 @@ def shared_ssl_context() -> ssl.SSLContext:
     return httpx2.create_ssl_context()
 
 
+@functools.cache
+def _no_ca_ssl_context() -> ssl.SSLContext:
+    """A context that verifies (certificate required, host name checked) but trusts no CA."""
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+
+
+def ssl_context_for(base_url: str) -> ssl.SSLContext:
+    """The SSL context a client of `base_url` needs: the shared verifying one for https, and for
+    a plain http:// peer one that loads no CA bundle (tens of ms per peer at start-up), so any
+    TLS connection it were asked to make (a redirect to https, say) fails closed."""
+    if base_url.lower().startswith("http://"):
+        return _no_ca_ssl_context()
+    return shared_ssl_context()
+
+
 class ServiceClient:
     """Subclasses set `service` (the callee's module name) and add typed methods over `_request`."""
 
@@ -197,11 +212,12 @@ class ServiceClient:
         self.backoff_seconds = settings.backoff_seconds
         self._key = signing_key or _own_key(caller)
         self._token: tuple[str, float] | None = None
+        url = base_url or peer_url(self.service, settings)
         self._http = httpx2.AsyncClient(
-            base_url=base_url or peer_url(self.service, settings),
+            base_url=url,
             timeout=settings.timeout_seconds if timeout_seconds is None else timeout_seconds,
             transport=transport,
-            verify=shared_ssl_context(),
+            verify=ssl_context_for(url),
         )
         self._tracer = kit_tracer()
 

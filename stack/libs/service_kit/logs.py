@@ -18,6 +18,13 @@ _STANDARD_ATTRIBUTES.add("color_message")
 _ENCODER = json.JSONEncoder(default=str)
 
 
+class FieldsRecord(logging.LogRecord):
+    """A LogRecord whose extra fields are also gathered in one dict, `fields`, in line order:
+    JsonFormatter logs exactly those rather than scanning the record's attributes for them."""
+
+    fields: dict[str, Any]
+
+
 class JsonFormatter(logging.Formatter):
     def __init__(self, service: str) -> None:
         super().__init__()
@@ -48,7 +55,10 @@ class JsonFormatter(logging.Formatter):
             # The hex forms tracing backends show, so a log line leads straight to its trace.
             entry["trace_id"] = trace.format_trace_id(span.trace_id)
             entry["span_id"] = trace.format_span_id(span.span_id)
-        entry.update({k: v for k, v in vars(record).items() if k not in _STANDARD_ATTRIBUTES})
+        if isinstance(record, FieldsRecord):
+            entry.update(record.fields)
+        else:
+            entry.update({k: v for k, v in vars(record).items() if k not in _STANDARD_ATTRIBUTES})
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return _ENCODER.encode(entry)

@@ -1,7 +1,6 @@
 """SqlAlchemyUnitOfWork of orders: orders, idempotency keys and the event outbox on one session."""
 
 from collections.abc import Callable
-from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -28,12 +27,3 @@ class SqlAlchemyUnitOfWork(BaseSqlAlchemyUnitOfWork, AbstractUnitOfWork):
         self.orders = SqlAlchemyOrderRepository(session, self.reader)
         self.idempotency = SqlAlchemyIdempotencyStore(session, reader=self.reader)
         self.events = SqlAlchemyOutbox(session, "orders", on_commit=self.on_publish)
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        # A use case that only read through the SqliteReader (a read by id) never began a
-        # transaction on the session: nothing to roll back, no connection to return, so the
-        # rollback and close (a greenlet hop each) are skipped.
-        if self.session.in_transaction():
-            await super().__aexit__(exc_type, exc, tb)

@@ -1,6 +1,7 @@
 """ServiceClient: retries only idempotent calls, maps problem+json to typed errors, attaches a token."""
 
 import importlib
+import ssl
 from pathlib import Path
 
 import httpx2
@@ -17,6 +18,7 @@ from service_kit.client import (
     Unavailable,
     require_peer_urls,
     shared_ssl_context,
+    ssl_context_for,
 )
 from service_kit.tests.demo_app import KEYS, DemoClient
 
@@ -200,3 +202,31 @@ async def test_clients_of_one_process_load_the_ca_bundle_once(monkeypatch: pytes
         shared_ssl_context.cache_clear()
 
     assert len(built) == 1
+
+
+async def test_a_client_of_an_http_peer_loads_no_ca_bundle_and_would_refuse_any_tls(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    httpcore2 = importlib.import_module("httpcore2")
+    built = []
+    default_ssl_context = httpcore2.default_ssl_context
+
+    def counting_default_ssl_context(**options: bool) -> object:
+        built.append(options)
+        return default_ssl_context(**options)
+
+    monkeypatch.setattr(httpcore2, "default_ssl_context", counting_default_ssl_context)
+    shared_ssl_context.cache_clear()
+    try:
+        client = DemoClient("http://demo:8001", caller="tests", signing_key=KEYS.key("tests"))
+        await client.aclose()
+        bare = ssl_context_for("HTTP://demo:8001")
+        assert ssl_context_for("https://demo") is shared_ssl_context()
+    finally:
+        shared_ssl_context.cache_clear()
+
+    # Only the https look-up above built (and loaded CAs into) a verifying context.
+    assert len(built) == 1
+    # Fails closed: it demands a certificate and checks the host name, but trusts no CA at all.
+    assert bare.verify_mode == ssl.CERT_REQUIRED and bare.check_hostname
+    assert bare.get_ca_certs() == [] and bare.cert_store_stats()["x509_ca"] == 0

@@ -52,3 +52,42 @@ def test_a_router_with_a_lifespan_of_its_own_is_included_and_its_lifespan_runs()
         assert client.get("/api/v1/things").json() == []
 
     assert events == ["started", "stopped"]
+
+
+def _kit_checks(app: FastAPI, method: str) -> list[str]:
+    """The names of the dependencies the kit put on the demo's item route for `method`."""
+    (route,) = (
+        route
+        for route in app.router.routes
+        if isinstance(route, APIRoute)
+        and route.path == "/api/v1/items/{item_id}"
+        and method in (route.methods or ())
+    )
+    return [
+        getattr(dependency.call, "__name__", type(dependency.call).__name__)
+        for dependency in route.dependant.dependencies
+    ]
+
+
+def test_the_kit_decides_at_creation_which_checks_a_route_needs() -> None:
+    limiter_off = demo_settings(rate_limit_enabled=False)
+    # An open read with the limiter off has nothing to check: no dependency at all.
+    assert _kit_checks(demo_app(limiter_off), "GET") == []
+    assert _kit_checks(demo_app(limiter_off), "POST") == ["AuthGuard"]
+    assert _kit_checks(demo_app(demo_settings(rate_limit_enabled=False, auth_protect_reads=True)), "GET") == [
+        "AuthGuard"
+    ]
+    assert _kit_checks(demo_app(demo_settings(rate_limit_enabled=False, auth_enabled=False)), "POST") == []
+    # With the limiter on, an open read is only limited; a guarded write is both.
+    assert _kit_checks(demo_app(demo_settings(rate_limit_enabled=True)), "GET") == ["RateLimiter"]
+    assert _kit_checks(demo_app(demo_settings(rate_limit_enabled=True)), "POST") == [
+        "authenticated_and_limited"
+    ]
+
+
+def test_an_open_read_with_the_limiter_off_still_serves_and_a_write_is_still_guarded() -> None:
+    client = TestClient(demo_app(demo_settings(rate_limit_enabled=False)))
+
+    assert client.get("/api/v1/items/a").status_code == 200
+    assert client.post("/api/v1/items/b").status_code == 401
+    assert client.post("/api/v1/items/b", headers=KEYS.headers("tests", "demo")).status_code == 201

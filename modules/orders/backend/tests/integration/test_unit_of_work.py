@@ -43,6 +43,7 @@ async def test_a_read_through_the_reader_neither_rolls_back_nor_closes_a_session
     try:
         async with SqlAlchemyUnitOfWork(sessions, reader) as uow:
             assert await uow.orders.read(uuid4()) is None
+            assert uow.session is None  # the read by id went through the reader: no session made
         read_only = list(CountingSession.calls)
 
         async with SqlAlchemyUnitOfWork(sessions, reader) as uow:
