@@ -22,7 +22,7 @@ DUMP = """\
 version: 1
 creator: callgrind-3.19.0
 pid: 13394
-cmd:  /root/.pyenv/versions/3.11.7/bin/python3.11 cg_test.py
+cmd:  python3.11 cg_test.py
 part: 1
 
 

@@ -1,6 +1,5 @@
 """ServiceClient: retries only idempotent calls, maps problem+json to typed errors, attaches a token."""
 
-import importlib
 import ssl
 from pathlib import Path
 
@@ -180,53 +179,24 @@ def test_local_development_keeps_its_default_peer_url() -> None:
     assert DemoClient(caller="tests").base_url.rstrip("/") == LOCAL_DEVELOPMENT_URL
 
 
-async def test_clients_of_one_process_load_the_ca_bundle_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    # httpx2's transport: what builds a verifying SSL context (and loads the CA bundle) per client.
-    httpcore2 = importlib.import_module("httpcore2")
-    built = []
-    default_ssl_context = httpcore2.default_ssl_context
+async def test_clients_of_one_process_load_the_ca_bundle_once(ca_bundle_loads: list[dict[str, bool]]) -> None:
+    clients = [DemoClient("https://demo", caller="tests", signing_key=KEYS.key("tests")) for _ in range(3)]
+    for each in clients:
+        await each.aclose()
 
-    def counting_default_ssl_context(**options: bool) -> object:
-        built.append(options)
-        return default_ssl_context(**options)
-
-    monkeypatch.setattr(httpcore2, "default_ssl_context", counting_default_ssl_context)
-    shared_ssl_context.cache_clear()
-    try:
-        clients = [
-            DemoClient("https://demo", caller="tests", signing_key=KEYS.key("tests")) for _ in range(3)
-        ]
-        for each in clients:
-            await each.aclose()
-    finally:
-        shared_ssl_context.cache_clear()
-
-    assert len(built) == 1
+    assert len(ca_bundle_loads) == 1
 
 
 async def test_a_client_of_an_http_peer_loads_no_ca_bundle_and_would_refuse_any_tls(
-    monkeypatch: pytest.MonkeyPatch,
+    ca_bundle_loads: list[dict[str, bool]],
 ) -> None:
-    httpcore2 = importlib.import_module("httpcore2")
-    built = []
-    default_ssl_context = httpcore2.default_ssl_context
-
-    def counting_default_ssl_context(**options: bool) -> object:
-        built.append(options)
-        return default_ssl_context(**options)
-
-    monkeypatch.setattr(httpcore2, "default_ssl_context", counting_default_ssl_context)
-    shared_ssl_context.cache_clear()
-    try:
-        client = DemoClient("http://demo:8001", caller="tests", signing_key=KEYS.key("tests"))
-        await client.aclose()
-        bare = ssl_context_for("HTTP://demo:8001")
-        assert ssl_context_for("https://demo") is shared_ssl_context()
-    finally:
-        shared_ssl_context.cache_clear()
+    client = DemoClient("http://demo:8001", caller="tests", signing_key=KEYS.key("tests"))
+    await client.aclose()
+    bare = ssl_context_for("HTTP://demo:8001")
+    assert ssl_context_for("https://demo") is shared_ssl_context()
 
     # Only the https look-up above built (and loaded CAs into) a verifying context.
-    assert len(built) == 1
+    assert len(ca_bundle_loads) == 1
     # Fails closed: it demands a certificate and checks the host name, but trusts no CA at all.
     assert bare.verify_mode == ssl.CERT_REQUIRED and bare.check_hostname
     assert bare.get_ca_certs() == [] and bare.cert_store_stats()["x509_ca"] == 0

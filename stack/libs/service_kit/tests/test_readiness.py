@@ -1,7 +1,6 @@
 """/ready: each dependency checked with a timeout; 503 naming what failed, with latencies."""
 
 import asyncio
-import importlib
 import json
 import threading
 from collections.abc import Iterator
@@ -13,7 +12,6 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from common.database import create_engine
-from service_kit.client import shared_ssl_context
 from service_kit.readiness import ReadinessCheck, database_check, http_health_check
 from service_kit.tests.demo_app import demo_app, demo_settings
 
@@ -109,27 +107,13 @@ def test_a_peer_is_ready_only_if_it_answers_as_the_module_expected(orders_health
 
 
 def test_peer_checks_load_the_ca_bundle_once_not_per_probe(
-    monkeypatch: pytest.MonkeyPatch, orders_health_url: str
+    ca_bundle_loads: list[dict[str, bool]], orders_health_url: str
 ) -> None:
-    # httpx2's transport: what builds a verifying SSL context (and loads the CA bundle) per client.
-    httpcore2 = importlib.import_module("httpcore2")
-    built = []
-    default_ssl_context = httpcore2.default_ssl_context
-
-    def counting_default_ssl_context(**options: bool) -> object:
-        built.append(options)
-        return default_ssl_context(**options)
-
-    monkeypatch.setattr(httpcore2, "default_ssl_context", counting_default_ssl_context)
-    shared_ssl_context.cache_clear()
     checks = {"orders": http_health_check(lambda app: orders_health_url, "orders")}
-    try:
-        client = TestClient(demo_app(readiness_checks=checks))
-        assert [client.get("/ready").status_code for _ in range(3)] == [200, 200, 200]
-    finally:
-        shared_ssl_context.cache_clear()
+    client = TestClient(demo_app(readiness_checks=checks))
+    assert [client.get("/ready").status_code for _ in range(3)] == [200, 200, 200]
 
-    assert len(built) == 1
+    assert len(ca_bundle_loads) == 1
 
 
 def test_health_names_the_service() -> None:
