@@ -34,7 +34,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.engine.interfaces import DBAPICursor, ExecutionContext
+from sqlalchemy.engine.interfaces import DBAPICursor
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -375,30 +375,21 @@ def instrument_engine(engine: AsyncEngine | Engine, provider: TracerProvider | N
             span.end()
         return True
 
-    def do_execute(cursor: DBAPICursor, statement: str, parameters: Any, execution: ExecutionContext) -> bool:
-        if not trace.get_current_span().is_recording():
-            return False  # an unsampled request or no request at all (startup, periodic jobs)
-        dialect = execution.dialect
-        return traced(statement, lambda: dialect.do_execute(cursor, statement, parameters, execution))
+    def listener(execute_event: str) -> Callable[..., bool]:
+        """The listener of one `do_execute*` event; the last argument is always the execution context,
+        whose dialect method of the same name executes the statement."""
 
-    def do_executemany(
-        cursor: DBAPICursor, statement: str, parameters: Any, execution: ExecutionContext
-    ) -> bool:
-        if not trace.get_current_span().is_recording():
-            return False
-        dialect = execution.dialect
-        return traced(statement, lambda: dialect.do_executemany(cursor, statement, parameters, execution))
+        def run_in_span(cursor: DBAPICursor, statement: str, *rest: Any) -> bool:
+            if not trace.get_current_span().is_recording():
+                return False  # an unsampled request or no request at all (startup, periodic jobs)
+            execute = getattr(rest[-1].dialect, execute_event)
+            return traced(statement, lambda: execute(cursor, statement, *rest))
 
-    def do_execute_no_params(cursor: DBAPICursor, statement: str, execution: ExecutionContext) -> bool:
-        if not trace.get_current_span().is_recording():
-            return False
-        dialect = execution.dialect
-        return traced(statement, lambda: dialect.do_execute_no_params(cursor, statement, execution))
+        return run_in_span
 
     sync_engine = engine.sync_engine if isinstance(engine, AsyncEngine) else engine
-    event.listen(sync_engine, "do_execute", do_execute)
-    event.listen(sync_engine, "do_executemany", do_executemany)
-    event.listen(sync_engine, "do_execute_no_params", do_execute_no_params)
+    for execute_event in ("do_execute", "do_executemany", "do_execute_no_params"):
+        event.listen(sync_engine, execute_event, listener(execute_event))
 
 
 # OTLP protobuf, encoded by hand: opentelemetry-proto's trace.proto field numbers and wire types
