@@ -5,19 +5,22 @@ Configured only by OpenTelemetry's own variables. With neither `OTEL_EXPORTER_OT
 instrumentation, so an untraced service pays nothing. The SDK reads the rest itself
 (`OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_BSP_*`, `OTEL_TRACES_SAMPLER_ARG`, `OTEL_PROPAGATORS`, ...).
 
-The spans are the kit's own, on the SDK alone, rather than the contrib instrumentations for
-ASGI/FastAPI, httpx and SQLAlchemy: those do their per-request work (route matching a second time,
-header decoding, URL parsing per statement, pool counters) whether or not the request is sampled,
-which cost 15-40 % CPU per request (docs/benchmarks.md). Here an unsampled request's own tracing work
-is a sampler decision and a context switch (~4 µs); every attribute is set only on a span that
-records. Yet under callgrind an unsampled GET still executes ~18 % more instructions than an untraced
-one (docs/benchmarks.md, "Instructions per request"), ten times that work: not located yet.
+The spans are the kit's own, rather than the contrib instrumentations for ASGI/FastAPI, httpx and
+SQLAlchemy: those do their per-request work (route matching a second time, header decoding, URL
+parsing per statement, pool counters) whether or not the request is sampled, which cost 15-40 % CPU
+per request (docs/benchmarks.md). The provider, samplers, span processors, exporter and limits are the
+SDK's; the spans themselves are started by `KitTracer` and recorded by `KitSpan`, at a fifth of the
+SDK's Tracer and Span for a span that records and a third for one that doesn't (under callgrind;
+docs/benchmarks.md, "Instructions per request"). Every attribute is set only on a span that records.
 """
 
+import random
 import re
 import struct
-from collections.abc import Callable, Iterator, Sequence
+import traceback
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from time import time_ns
 from typing import Any
 
 from fastapi import FastAPI
@@ -26,10 +29,27 @@ from opentelemetry import context, propagate, trace
 from opentelemetry.attributes import BoundedAttributes
 from opentelemetry.context import Context
 from opentelemetry.propagators.textmap import Getter, TextMapPropagator
-from opentelemetry.sdk.resources import SERVICE_NAME, Attributes, Resource
-from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
-from opentelemetry.sdk.trace.sampling import ParentBased, Sampler, TraceIdRatioBased
-from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
+from opentelemetry.sdk.resources import SERVICE_NAME, Resource
+from opentelemetry.sdk.resources import Attributes as ResourceAttributes
+from opentelemetry.sdk.trace import Event, ReadableSpan, SpanLimits, SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace.sampling import Decision, ParentBased, Sampler, TraceIdRatioBased
+from opentelemetry.sdk.util import BoundedList
+from opentelemetry.sdk.util.instrumentation import InstrumentationScope
+from opentelemetry.trace import (
+    INVALID_SPAN_ID,
+    INVALID_TRACE_ID,
+    Link,
+    NonRecordingSpan,
+    Span,
+    SpanContext,
+    SpanKind,
+    Status,
+    StatusCode,
+    TraceFlags,
+    TraceState,
+)
+from opentelemetry.trace.span import DEFAULT_TRACE_STATE
+from opentelemetry.util.types import Attributes, AttributeValue
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import event
@@ -144,7 +164,7 @@ class _HashedOnceResource(Resource):
     (docs/benchmarks.md). A resource's attributes are immutable, so one hash stands.
     """
 
-    def __init__(self, attributes: Attributes, schema_url: str | None = None) -> None:
+    def __init__(self, attributes: ResourceAttributes, schema_url: str | None = None) -> None:
         super().__init__(attributes, schema_url)
         self._hash = super().__hash__()
 
@@ -169,14 +189,270 @@ def _encode_with_the_kit() -> None:
     vars(trace_exporter)["encode_spans"] = encode_spans  # what its export() calls, looked up per batch
 
 
+class KitDefaultSampler(ParentBased):
+    """The kit's default: a caller's decision followed, `ratio` of new traces kept by trace id.
+
+    Its own class so that `KitTracer` knows it can take the same decision without the SDK."""
+
+    def __init__(self, ratio: float) -> None:
+        self.ratio_sampler = TraceIdRatioBased(ratio)
+        super().__init__(self.ratio_sampler)
+
+
 def default_sampler() -> Sampler:
-    return ParentBased(TraceIdRatioBased(DEFAULT_SAMPLE_RATIO))
+    return KitDefaultSampler(DEFAULT_SAMPLE_RATIO)
 
 
-def kit_tracer() -> Tracer | None:
+_TRACE_ID_LIMIT = TraceIdRatioBased.TRACE_ID_LIMIT
+# A new trace's flags: sampled or not, its trace id random (the kit draws it, as RandomIdGenerator).
+_SAMPLED_RANDOM = TraceFlags(TraceFlags.SAMPLED | TraceFlags.RANDOM_TRACE_ID)
+_UNSAMPLED_RANDOM = TraceFlags(TraceFlags.DEFAULT | TraceFlags.RANDOM_TRACE_ID)
+_FLAGS = {
+    (sampled, random_id): TraceFlags(
+        (TraceFlags.SAMPLED if sampled else 0) | (TraceFlags.RANDOM_TRACE_ID if random_id else 0)
+    )
+    for sampled in (False, True)
+    for random_id in (False, True)
+}
+_UNSET_STATUS_VALUE = Status(StatusCode.UNSET)
+_SCOPE = InstrumentationScope(TRACER_NAME)
+
+
+def _span_context(
+    trace_id: int, span_id: int, flags: TraceFlags, trace_state: TraceState | None
+) -> SpanContext:
+    """`SpanContext(trace_id, span_id, False, flags, trace_state)` for ids known to be valid (drawn
+    here, or a valid caller's): the tuple SpanContext.__new__ builds, without its range checks and
+    defaults, a third of its cost; the tests compare the two."""
+    return tuple.__new__(
+        SpanContext, (trace_id, span_id, False, flags, trace_state or DEFAULT_TRACE_STATE, True)
+    )
+
+
+def _new_span_id() -> int:
+    span_id = random.getrandbits(64)
+    while span_id == INVALID_SPAN_ID:
+        span_id = random.getrandbits(64)
+    return span_id
+
+
+def _new_trace_id() -> int:
+    trace_id = random.getrandbits(128)
+    while trace_id == INVALID_TRACE_ID:
+        trace_id = random.getrandbits(128)
+    return trace_id
+
+
+class KitTracer:
+    """Starts the kit's spans (server, facade client, SQL): the sampler's decision, then a `KitSpan`
+    for a span that records and a `NonRecordingSpan` for one that doesn't.
+
+    Not the SDK's `Tracer.start_span` and `Span`: those cost ~40,000 instructions for a span that
+    is dropped (sampler result objects, the SDK's own span metrics, trace flags built per span) and
+    ~185,000 for one that records (attributes validated under a lock one by one, a bounded
+    mapping, event and link lists, the metrics again): with two spans a GET, +6 % and +32 % of an
+    orders GET under callgrind (docs/benchmarks.md, "Instructions per request"). The provider, its
+    sampler, span processors, resource and limits are the SDK's, and a `KitSpan` is a
+    `ReadableSpan` that the SDK's processors and exporters take as they take their own.
+
+    `KitDefaultSampler`'s decision is taken here without calling it: a caller's sampled flag
+    followed, or for a new trace its id's low 64 bits against the ratio's bound, as
+    `TraceIdRatioBased` does; any other sampler (OTEL_TRACES_SAMPLER) is asked, as the SDK asks it.
+    """
+
+    def __init__(self, provider: TracerProvider) -> None:
+        self.sampler = provider.sampler
+        self.span_processor: SpanProcessor = provider.get_tracer(TRACER_NAME).span_processor  # type: ignore[attr-defined]
+        self.resource = provider.resource
+        self.limits = SpanLimits()
+        self._bound = (
+            self.sampler.ratio_sampler.bound if isinstance(self.sampler, KitDefaultSampler) else None
+        )
+
+    def start_span(
+        self,
+        name: str,
+        kind: SpanKind,
+        parent: Context | None = None,
+        attributes: dict[str, Any] | None = None,
+    ) -> Span:
+        caller: SpanContext | None = trace.get_current_span(parent).get_span_context()
+        if caller is not None and caller.is_valid:
+            trace_id = caller.trace_id
+            random_id = caller.trace_flags.random_trace_id
+        else:
+            caller, trace_id, random_id = None, _new_trace_id(), True
+        bound = self._bound
+        if bound is not None:
+            if caller is None:
+                recording = sampled = trace_id & _TRACE_ID_LIMIT < bound
+                trace_state = None
+            else:
+                recording = sampled = caller.trace_flags.sampled
+                trace_state = caller.trace_state
+        else:
+            result = self.sampler.should_sample(parent, trace_id, name, kind, attributes)
+            sampled = result.decision is Decision.RECORD_AND_SAMPLE
+            recording = result.decision is not Decision.DROP
+            trace_state = result.trace_state
+            attributes = dict(result.attributes) if result.attributes else None
+        if caller is None:
+            flags = _SAMPLED_RANDOM if sampled else _UNSAMPLED_RANDOM
+        else:
+            flags = _FLAGS[sampled, random_id]
+        context = _span_context(trace_id, _new_span_id(), flags, trace_state)
+        if not recording:
+            return NonRecordingSpan(context)
+        span = KitSpan(name, context, caller, kind, attributes or {}, self)
+        # Typed for the SDK's Span; the SDK's processors read only what ReadableSpan has.
+        self.span_processor.on_start(span, parent_context=parent)  # type: ignore[arg-type]
+        return span
+
+
+class KitSpan(ReadableSpan, Span):
+    """A span that records: plain attributes, the time it started and ended, its status, and the
+    events and links someone adds; handed to the provider's span processors when it ends.
+
+    The kit sets only attributes it has built itself (strings and ints), into a plain dict. Anyone
+    else's `set_attribute` goes through the SDK's `BoundedAttributes`, with its validation and the
+    limits of OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT and OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT.
+    Not thread-safe, like the request it covers: it is used by one task (or greenlet) at a time.
+    """
+
+    # What most spans keep as it starts, read from the class until a span sets its own.
+    _events: Sequence[Event] = ()
+    _links: Sequence[Link] = ()
+    _status = _UNSET_STATUS_VALUE
+    _instrumentation_info = None
+    _instrumentation_scope = _SCOPE
+    _end_time: int | None = None
+
+    def __init__(
+        self,
+        name: str,
+        context: SpanContext,
+        parent: SpanContext | None,
+        kind: SpanKind,
+        attributes: dict[str, Any],
+        tracer: KitTracer,
+    ) -> None:
+        # Not ReadableSpan.__init__: the same fields without its Resource default built per span.
+        self._name = name
+        self._context = context
+        self._parent = parent
+        self._kind = kind
+        self._attributes: dict[str, Any] | BoundedAttributes = attributes
+        self._resource = tracer.resource
+        self._tracer = tracer
+        self._start_time = time_ns()
+
+    def get_span_context(self) -> SpanContext:
+        return self._context  # type: ignore[return-value]  # set in __init__, never None
+
+    def is_recording(self) -> bool:
+        return self._end_time is None
+
+    def end(self, end_time: int | None = None) -> None:
+        if self._end_time is not None:
+            return
+        self._end_time = time_ns() if end_time is None else end_time
+        self._tracer.span_processor.on_end(self)
+
+    def update_name(self, name: str) -> None:
+        if self._end_time is None:
+            self._name = name
+
+    def set_kit_attributes(self, attributes: dict[str, Any]) -> None:
+        """Attributes the kit has built (valid types, short keys), without validating them again."""
+        if self._end_time is None:
+            if isinstance(self._attributes, dict):
+                self._attributes.update(attributes)
+            else:
+                self.set_attributes(attributes)
+
+    def _bounded_attributes(self) -> BoundedAttributes:
+        if isinstance(self._attributes, dict):
+            limits = self._tracer.limits
+            self._attributes = BoundedAttributes(
+                limits.max_span_attributes,
+                self._attributes,
+                immutable=False,
+                max_value_len=limits.max_span_attribute_length,
+            )
+        return self._attributes
+
+    def set_attributes(self, attributes: Mapping[str, AttributeValue]) -> None:
+        if self._end_time is None:
+            bounded = self._bounded_attributes()
+            for key, value in attributes.items():
+                bounded[key] = value
+
+    def set_attribute(self, key: str, value: AttributeValue) -> None:
+        if self._end_time is None:
+            self._bounded_attributes()[key] = value
+
+    def add_event(self, name: str, attributes: Attributes = None, timestamp: int | None = None) -> None:
+        if self._end_time is not None:
+            return
+        limits = self._tracer.limits
+        if not isinstance(self._events, BoundedList):
+            self._events = BoundedList(limits.max_events)
+        bounded = BoundedAttributes(
+            limits.max_event_attributes, attributes, max_value_len=limits.max_attribute_length
+        )
+        self._events.append(Event(name, bounded, time_ns() if timestamp is None else timestamp))
+
+    def add_link(self, context: SpanContext, attributes: Attributes = None) -> None:
+        if self._end_time is not None or not context.is_valid:
+            return
+        limits = self._tracer.limits
+        if not isinstance(self._links, BoundedList):
+            self._links = BoundedList(limits.max_links)
+        bounded = BoundedAttributes(
+            limits.max_link_attributes, attributes, max_value_len=limits.max_attribute_length
+        )
+        self._links.append(Link(context, bounded))
+
+    def set_status(self, status: Status | StatusCode, description: str | None = None) -> None:
+        """As the SDK's span: once OK, final; UNSET ignored; a description only with a StatusCode."""
+        if self._end_time is not None or self._status.status_code is StatusCode.OK:
+            return
+        if isinstance(status, Status):
+            if status.status_code is not StatusCode.UNSET:
+                self._status = status
+        elif status is not StatusCode.UNSET:
+            self._status = Status(status, description)
+
+    def record_exception(
+        self,
+        exception: BaseException,
+        attributes: Attributes = None,
+        timestamp: int | None = None,
+        escaped: bool = False,
+    ) -> None:
+        """The SDK's `exception` event (type, message, stack trace). The kit records none itself:
+        a message can quote a peer or a bound value, so its spans carry the type only."""
+        exception_type = type(exception)
+        module, qualname = exception_type.__module__, exception_type.__qualname__
+        event_attributes: dict[str, AttributeValue] = {
+            "exception.type": f"{module}.{qualname}" if module and module != "builtins" else qualname,
+            "exception.message": str(exception),
+            "exception.stacktrace": "".join(traceback.format_exception(exception)),
+            "exception.escaped": str(escaped),
+        }
+        event_attributes.update(attributes or {})
+        self.add_event("exception", event_attributes, timestamp)
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        if exc is not None and self.is_recording():
+            self.set_status(Status(StatusCode.ERROR, type(exc).__name__))
+        self.end()
+
+
+def kit_tracer(provider: object | None = None) -> KitTracer | None:
     """The tracer of the kit's spans; None while tracing is off, so callers skip all span work."""
-    provider = trace.get_tracer_provider()
-    return provider.get_tracer(TRACER_NAME) if isinstance(provider, TracerProvider) else None
+    provider = trace.get_tracer_provider() if provider is None else provider
+    return KitTracer(provider) if isinstance(provider, TracerProvider) else None
 
 
 def instrument_app(app: FastAPI, service_name: str) -> None:
@@ -188,9 +464,9 @@ def instrument_app(app: FastAPI, service_name: str) -> None:
     """
     provider = install_tracing(service_name)
     app.state.tracer_provider = provider
-    if provider is None:
+    tracer = kit_tracer(provider)
+    if tracer is None:
         return
-    tracer = provider.get_tracer(TRACER_NAME)
     excluded = TracingSettings().excluded_paths()
     build_middleware_stack = app.build_middleware_stack
 
@@ -234,7 +510,7 @@ class ServerSpanMiddleware:
     query, say) is traced either.
     """
 
-    def __init__(self, app: ASGIApp, tracer: Tracer, excluded: re.Pattern[str] | None = None) -> None:
+    def __init__(self, app: ASGIApp, tracer: KitTracer, excluded: re.Pattern[str] | None = None) -> None:
         self.app = app
         self.tracer = tracer
         self.excluded = excluded
@@ -243,13 +519,17 @@ class ServerSpanMiddleware:
 
     def _extract(self, headers: list[tuple[bytes, bytes]]) -> Context:
         """The caller's trace context; a request carrying none of the propagators' headers (every
-        request from outside) skips the propagators: 0.5 µs instead of 12 (docs/benchmarks.md)."""
+        request from outside) skips the propagators: 0.3 µs instead of 12 (docs/benchmarks.md)."""
         textmap = propagate.get_global_textmap()
         if textmap is not self._textmap:  # the propagators are set once; read their headers once
             self._textmap, self._trace_headers = textmap, _w3c_headers(textmap)
         trace_headers = self._trace_headers
-        if trace_headers is not None and not any(name in trace_headers for name, _ in headers):
-            return _NO_CALLER
+        if trace_headers is not None:
+            for name, _ in headers:  # a loop, not any() over a generator: a third of the time
+                if name in trace_headers:
+                    break
+            else:
+                return _NO_CALLER
         return propagate.extract(headers, getter=_SCOPE_HEADERS)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -258,10 +538,10 @@ class ServerSpanMiddleware:
             return
         parent = self._extract(scope["headers"])
         method = scope["method"]
-        span = self.tracer.start_span(method, context=parent, kind=SpanKind.SERVER)
+        span = self.tracer.start_span(method, SpanKind.SERVER, parent)
         token = context.attach(trace.set_span_in_context(span, parent))
         try:
-            if not span.is_recording():
+            if not isinstance(span, KitSpan):
                 # Unsampled: the context still goes downstream (so callees drop the trace too)
                 # and into log lines, but nothing is measured or recorded.
                 await self.app(scope, receive, send)
@@ -271,7 +551,7 @@ class ServerSpanMiddleware:
             span.end()
             context.detach(token)
 
-    async def _traced(self, span: Span, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _traced(self, span: KitSpan, scope: Scope, receive: Receive, send: Send) -> None:
         status = 500  # what the client gets if the app fails before answering
 
         async def send_and_note_status(message: Message) -> None:
@@ -296,14 +576,14 @@ class ServerSpanMiddleware:
             if route is not None:
                 attributes["http.route"] = route
                 span.update_name(f"{scope['method']} {route}")
-            span.set_attributes(attributes)
+            span.set_kit_attributes(attributes)
             if failure is not None or status >= 500:
                 span.set_status(Status(StatusCode.ERROR, failure))
 
 
 @contextmanager
 def client_span(
-    tracer: Tracer | None, method: str, base_url: object, path: str, headers: dict[str, str]
+    tracer: KitTracer | None, method: str, base_url: object, path: str, headers: dict[str, str]
 ) -> Iterator[Span]:
     """The CLIENT span of one facade call, current for the whole call (retries and their log lines
     included); its context goes into `headers` as W3C `traceparent`/`tracestate`.
@@ -316,14 +596,14 @@ def client_span(
         return
     # start_span and attach rather than start_as_current_span: the same span and context without
     # its two generator-based context managers (~40 % of an unsampled call's tracing cost).
-    span = tracer.start_span(method, kind=SpanKind.CLIENT)
+    span = tracer.start_span(method, SpanKind.CLIENT)
     call_context = trace.set_span_in_context(span)
     token = context.attach(call_context)
     try:
         propagate.inject(headers, context=call_context)
-        if span.is_recording():
+        if isinstance(span, KitSpan):
             url = f"{str(base_url).rstrip('/')}{path}"
-            span.set_attributes({"http.method": method, "http.url": url})
+            span.set_kit_attributes({"http.method": method, "http.url": url})
         yield span
     except Exception as exc:
         span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
@@ -334,8 +614,8 @@ def client_span(
 
 
 def set_status_code(span: Span, status_code: int) -> None:
-    if span.is_recording():
-        span.set_attribute("http.status_code", status_code)
+    if isinstance(span, KitSpan):
+        span.set_kit_attributes({"http.status_code": status_code})
 
 
 def instrument_engine(engine: AsyncEngine | Engine, provider: TracerProvider | None) -> None:
@@ -352,7 +632,7 @@ def instrument_engine(engine: AsyncEngine | Engine, provider: TracerProvider | N
     """
     if provider is None:
         return
-    tracer = provider.get_tracer(TRACER_NAME)
+    tracer = KitTracer(provider)
     database = engine.url.database or ""
     engine_attributes = {"db.system": engine.dialect.name, "db.name": database}
 
@@ -360,7 +640,7 @@ def instrument_engine(engine: AsyncEngine | Engine, provider: TracerProvider | N
         operation = statement.split(None, 1)[0] if statement.strip() else engine.dialect.name
         name = f"{operation} {database}" if database else operation
         attributes = {**engine_attributes, "db.operation": operation, "db.statement": statement}
-        return tracer.start_span(name, kind=SpanKind.CLIENT, attributes=attributes)
+        return tracer.start_span(name, SpanKind.CLIENT, attributes=attributes)
 
     def traced(statement: str, execute: Callable[[], None]) -> bool:
         """Runs `execute` inside the statement's span; True tells SQLAlchemy it has been executed."""

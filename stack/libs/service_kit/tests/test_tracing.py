@@ -617,3 +617,75 @@ def test_the_otlp_exporter_the_kit_installs_encodes_with_the_kits_encoder(
 
 class _Exported:
     success, error, status_code = True, None, 200
+
+
+@pytest.fixture
+def default_sampler_at_half(tracing_off: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[TracerProvider]:
+    """The kit's default sampler, keeping half of the new traces so both decisions are frequent."""
+    from service_kit import tracing
+
+    monkeypatch.delenv("OTEL_TRACES_SAMPLER", raising=False)
+    monkeypatch.setattr(tracing, "DEFAULT_SAMPLE_RATIO", 0.5)
+    provider = install_tracing("demo", SimpleSpanProcessor(InMemorySpanExporter()))
+    assert provider is not None
+    yield provider
+    provider.shutdown()
+
+
+def test_the_kits_own_decision_on_a_new_trace_is_the_sdk_samplers_on_the_same_trace_id(
+    default_sampler_at_half: TracerProvider,
+) -> None:
+    from service_kit.tracing import kit_tracer
+
+    tracer = kit_tracer()
+    assert tracer is not None
+    sdk_dropped = default_sampler_at_half.get_tracer("sdk").start_span("GET", context=Context())
+    while sdk_dropped.is_recording():  # one the SDK drops, to compare flags with
+        sdk_dropped = default_sampler_at_half.get_tracer("sdk").start_span("GET", context=Context())
+
+    spans = [tracer.start_span("GET /x", SpanKind.SERVER, Context()) for _ in range(2_000)]
+
+    for span in spans:
+        context = span.get_span_context()
+        sdk_decision = default_sampler_at_half.sampler.should_sample(
+            None, context.trace_id, "GET /x"
+        ).decision
+        sdk_sampled = sdk_decision == Decision.RECORD_AND_SAMPLE
+        assert span.is_recording() == sdk_sampled == context.trace_flags.sampled
+        # Built as a bare tuple; equal to what SpanContext's own constructor makes of its fields.
+        assert tuple(context) == tuple(
+            trace.SpanContext(
+                context.trace_id, context.span_id, False, context.trace_flags, context.trace_state
+            )
+        )
+        if not span.is_recording():
+            assert context.trace_flags == sdk_dropped.get_span_context().trace_flags
+            assert context.is_valid and not context.is_remote
+    kept = sum(span.is_recording() for span in spans)
+    assert 850 <= kept <= 1150
+    assert len({span.get_span_context().trace_id for span in spans}) == len(spans)
+
+
+def test_the_kits_own_decision_follows_the_callers_flag_as_the_sdk_does(
+    default_sampler_at_half: TracerProvider,
+) -> None:
+    from service_kit.tracing import kit_tracer
+
+    tracer = kit_tracer()
+    assert tracer is not None
+    propagator = TraceContextTextMapPropagator()
+    trace_id = "0af7651916cd43dd8448eb211c80319c"
+    for flags, recorded in (("00", False), ("01", True)):
+        caller = propagator.extract(
+            {"traceparent": f"00-{trace_id}-b7ad6b7169203331-{flags}", "tracestate": "vendor=a1"}
+        )
+        ours = tracer.start_span("GET /x", SpanKind.SERVER, caller)
+        sdks = default_sampler_at_half.get_tracer("sdk").start_span("GET /x", context=caller)
+
+        for span in (ours, sdks):
+            context = span.get_span_context()
+            assert span.is_recording() is recorded
+            assert trace.format_trace_id(context.trace_id) == trace_id
+            assert context.span_id != 0xB7AD6B7169203331 and not context.is_remote
+        assert ours.get_span_context().trace_flags == sdks.get_span_context().trace_flags
+        assert ours.get_span_context().trace_state == sdks.get_span_context().trace_state
