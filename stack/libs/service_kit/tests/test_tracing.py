@@ -689,3 +689,70 @@ def test_the_kits_own_decision_follows_the_callers_flag_as_the_sdk_does(
             assert context.span_id != 0xB7AD6B7169203331 and not context.is_remote
         assert ours.get_span_context().trace_flags == sdks.get_span_context().trace_flags
         assert ours.get_span_context().trace_state == sdks.get_span_context().trace_state
+
+
+def _varied_kit_spans(monkeypatch: pytest.MonkeyPatch) -> tuple[ReadableSpan, ...]:
+    """KitSpans of every shape: the kit's own, and what other code may add to the current span
+    (attributes past the count limit, arrays, events, links, an exception, statuses)."""
+    from service_kit.tracing import KitTracer
+
+    monkeypatch.setenv("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "5")
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider(resource=resources.Resource.create({"service.name": "demo"}))
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracer = KitTracer(provider)
+    remote = trace.SpanContext(
+        0x0AF7651916CD43DD8448EB211C80319C,
+        0xB7AD6B7169203331,
+        is_remote=True,
+        trace_flags=trace.TraceFlags(1),
+        trace_state=trace.TraceState([("vendor", "x1")]),
+    )
+    server = tracer.start_span(
+        "GET", SpanKind.SERVER, trace.set_span_in_context(trace.NonRecordingSpan(remote))
+    )
+    with trace.use_span(server):
+        shared = {"db.system": "sqlite", "db.statement": "SELECT id FROM orders WHERE id = ?"}
+        for failure in (None, "OperationalError"):
+            statement = tracer.start_span("SELECT orders.db", SpanKind.CLIENT, attributes=shared)
+            if failure:
+                statement.set_status(trace.Status(StatusCode.ERROR, failure))
+            statement.end()
+        server.set_attribute("flag", True)  # someone else's: validated, limited
+        server.set_attributes({"tags": ["a", "b"], "ratio": 0.25, "negative": -3, "unicode": "zürich ✓"})
+        server.set_attribute("one too many", 1)
+        server.set_attribute("two too many", 2)
+        server.add_event("retry", {"attempt": 2})
+        server.add_link(remote, {"link.kind": "follows"})
+        server.record_exception(ValueError("bad input"))
+        server.set_status(StatusCode.OK)
+        server.set_status(StatusCode.ERROR, "ignored once OK")
+        server.update_name("GET /api/v1/orders/{order_id}")
+    server.end()
+    server.set_attribute("after the end", 1)
+    server.update_name("renamed after the end")
+    return exporter.get_finished_spans()
+
+
+def test_kit_spans_encode_as_the_exporter_encodes_them_and_keep_the_sdks_rules(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from service_kit.tracing import encode_spans as kit_encode_spans
+
+    spans = _varied_kit_spans(monkeypatch)
+
+    for _ in range(2):  # the second time from the kit's caches
+        ours = ExportTraceServiceRequest.FromString(kit_encode_spans(spans).SerializePartialToString())
+        theirs = ExportTraceServiceRequest.FromString(encode_spans(spans).SerializePartialToString())
+        assert ours == theirs
+    first, failed, server = spans
+    assert first.status.status_code == StatusCode.UNSET and failed.status.description == "OperationalError"
+    assert server.name == "GET /api/v1/orders/{order_id}" and server.status.status_code == StatusCode.OK
+    assert server.attributes is not None and len(server.attributes) == 5
+    assert server.dropped_attributes == 2 and "after the end" not in server.attributes
+    assert [event.name for event in server.events] == ["retry", "exception"]
+    assert server.parent is not None and server.parent.is_remote
+    assert server.links[0].context == server.parent
+    assert server.context.trace_id == server.parent.trace_id
+    assert server.context.trace_state.get("vendor") == "x1"
+    assert first.parent is not None and first.parent.span_id == server.context.span_id
