@@ -8,6 +8,7 @@ from bench.instructions import (
     EVERY_TRACE,
     GET,
     POST,
+    UNSAMPLED,
     UNTRACED,
     AppRun,
     Window,
@@ -58,13 +59,9 @@ def test_a_file_that_is_no_callgrind_dump_says_so() -> None:
         callgrind_total("==41250== Callgrind, a call-graph generating cache profiler\n")
 
 
-def test_the_default_sampler_row_is_its_unsampled_cost_plus_exactly_its_ratio_recorded() -> None:
-    # 3 % of the window's requests were recorded at 2,000 each; the rest cost 1,010: unsampled 1,010.
-    measured = 0.03 * 2000 + 0.97 * 1010
-    assert default_at_ratio(untraced=1000, every=2000, measured=measured, kept_share=0.03) == pytest.approx(
-        1010 + 0.01 * (2000 - 1010)
-    )
-    assert default_at_ratio(untraced=1000, every=2000, measured=1010, kept_share=0.0) == pytest.approx(1019.9)
+def test_the_default_sampler_at_its_ratio_is_the_unsampled_cost_plus_a_hundredth_recorded() -> None:
+    assert default_at_ratio(unsampled=1010, every=2000) == pytest.approx(1010 + 0.01 * (2000 - 1010))
+    assert default_at_ratio(unsampled=1000, every=1000) == pytest.approx(1000)
 
 
 def windows(per_request: list[float], requests: int = 100, spans: int = 0, traces: int = 0) -> list[Window]:
@@ -82,8 +79,11 @@ def test_the_tables_judge_tracing_and_the_kit_against_the_bare_app() -> None:
             idle_per_second=1e5,
         ),
         DEFAULT_SAMPLER: AppRun(
-            {GET: windows([4.01e6, 4.01e6], spans=2, traces=1), POST: windows([10.1e6, 10.1e6])},
+            {GET: windows([4.05e6, 4.05e6], spans=2, traces=1), POST: windows([10.1e6, 10.1e6])},
             idle_per_second=1e5,
+        ),
+        UNSAMPLED: AppRun(
+            {GET: windows([4.01e6, 4.01e6]), POST: windows([10.1e6, 10.1e6])}, idle_per_second=1e5
         ),
         BARE: AppRun({GET: windows([2e6, 2e6]), POST: windows([9e6, 9e6])}, idle_per_second=5e4),
     }
@@ -96,15 +96,15 @@ def test_the_tables_judge_tracing_and_the_kit_against_the_bare_app() -> None:
     assert (
         f"| `{POST}` | {EVERY_TRACE} | 12.00 M | **+19.40 %** | ≤ 10 % **missed** | 8.00 | ±0.00 % |" in lines
     )
+    # The measured window (one export in it) is shown; the verdict is unsampled + 1 % recorded.
     assert (
-        f"| `{GET}` | {DEFAULT_SAMPLER} | 4.01 M | **+0.25 %** | (kept 1.0 % of requests) | 0.02 | ±0.00 % |"
+        f"| `{GET}` | {DEFAULT_SAMPLER} | 4.05 M | **+1.25 %** | (kept 1.0 % of requests) | 0.02 | ±0.00 % |"
         in lines
     )
-    # One recorded in a hundred: the measured window is already exactly the ratio.
-    assert (
-        f"| `{GET}` | … its unsampled cost plus 1 % recorded | 4.01 M | **+0.25 %** | ≤ 2 % met |  |  |"
-        in lines
-    )
+    assert f"| `{GET}` | {UNSAMPLED} | 4.01 M | **+0.25 %** |  | 0 | ±0.00 % |" in lines
+    at_ratio = "… unsampled, plus 1 % at the every-trace cost"
+    verdict = f"| `{GET}` | {at_ratio} | 4.01 M | **+0.32 %** | ≤ 2 % met |  |  |"
+    assert verdict in lines
     assert f"| `{POST}` | untraced | 10.05 M |  |  | 0 | ±0.50 % |" in lines
     assert f"| `{GET}` | 4.00 M / 2.00 M | **2.00x** | **0.50x** (0.500-0.500) | ≥ 0.9x **missed** |" in lines
     assert (
@@ -119,6 +119,6 @@ def test_a_windows_count_less_the_idle_servers_for_as_long_is_its_requests() -> 
     assert window.per_request == 3.0
     runs = {
         name: AppRun({GET: [window], POST: [window]}, idle_per_second=10)
-        for name in (UNTRACED, EVERY_TRACE, DEFAULT_SAMPLER, BARE)
+        for name in (UNTRACED, EVERY_TRACE, DEFAULT_SAMPLER, UNSAMPLED, BARE)
     }
     assert "at most 25.00 % of a window's count" in render_instructions(runs, requests=100, rounds=1)
