@@ -735,6 +735,7 @@ _MAX_CACHED_ATTRIBUTES = 4096
 _PER_REQUEST_KEYS = frozenset({"http.target", "http.url"})
 _encoded_attributes: dict[tuple[str, object], bytes] = {}
 _encoded_keys: dict[str, bytes] = {}
+_encoded_int_attributes: dict[tuple[str, int], bytes] = {}
 _encoded_resources: dict[Resource, bytes] = {}
 _encoded_scopes: dict[object, bytes] = {}
 
@@ -892,8 +893,15 @@ def _encoded_status(status: Status) -> bytes:
 
 
 def _encoded_attribute(key: str, value: object) -> bytes:
-    """Span.attributes (field 9): one KeyValue, remembered if its value is a string that repeats
-    (only strings: `("k", True) == ("k", 1)`, so a bool and an int would share an entry)."""
+    """Span.attributes (field 9): one KeyValue, remembered if its value is a string that repeats,
+    or an int (a status code); ints apart, since `("k", True) == ("k", 1)`."""
+    if type(value) is int:  # noqa: E721 - exactly int: bool is one too
+        encoded = _encoded_int_attributes.get((key, value))
+        if encoded is None:
+            if len(_encoded_int_attributes) >= _MAX_CACHED_ATTRIBUTES:
+                _encoded_int_attributes.clear()
+            encoded = _encoded_int_attributes[(key, value)] = _encode_attribute(key, value)
+        return encoded
     encoded = _encode_attribute(key, value)
     if isinstance(value, str) and key not in _PER_REQUEST_KEYS:
         if len(_encoded_attributes) >= _MAX_CACHED_ATTRIBUTES:
