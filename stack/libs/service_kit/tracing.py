@@ -25,8 +25,9 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.telemetry import TelemetryConfig
-from opentelemetry import context, propagate, trace
+from opentelemetry import baggage, context, propagate, trace
 from opentelemetry.attributes import BoundedAttributes
+from opentelemetry.baggage.propagation import W3CBaggagePropagator
 from opentelemetry.context import Context
 from opentelemetry.propagators.textmap import Getter, TextMapPropagator
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
@@ -48,6 +49,7 @@ from opentelemetry.trace import (
     TraceFlags,
     TraceState,
 )
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from opentelemetry.trace.span import DEFAULT_TRACE_STATE
 from opentelemetry.util.types import Attributes, AttributeValue
 from pydantic import Field, field_validator
@@ -614,6 +616,36 @@ class ServerSpanMiddleware:
                 span.set_status(Status(StatusCode.ERROR, failure))
 
 
+# The context key of W3C baggage, found as _SPAN_KEY is.
+(_BAGGAGE_KEY,) = baggage.set_baggage("key", "value", Context())
+# The global propagators, and whether they are OTEL_PROPAGATORS' default, "tracecontext,baggage".
+_injecting: tuple[TextMapPropagator | None, bool] = (None, False)
+
+
+def _is_w3c_default(textmap: TextMapPropagator) -> bool:
+    members = getattr(textmap, "_propagators", None)  # a CompositePropagator's; None if it changes
+    return isinstance(members, list) and [type(member) for member in members] == [
+        TraceContextTextMapPropagator,
+        W3CBaggagePropagator,
+    ]
+
+
+def _inject(headers: dict[str, str], span_context: SpanContext, call_context: Context) -> None:
+    """`propagate.inject(headers, context=call_context)`; under the default propagators, the
+    `traceparent` and `tracestate` they write, written here (0.5 µs against 2.3)."""
+    global _injecting
+    textmap = propagate.get_global_textmap()
+    if textmap is not _injecting[0]:
+        _injecting = (textmap, _is_w3c_default(textmap))
+    if not _injecting[1] or _BAGGAGE_KEY in call_context or not span_context.is_valid:
+        propagate.inject(headers, context=call_context)
+        return
+    flags = span_context.trace_flags
+    headers["traceparent"] = f"00-{span_context.trace_id:032x}-{span_context.span_id:016x}-{flags:02x}"
+    if span_context.trace_state:
+        headers["tracestate"] = span_context.trace_state.to_header()
+
+
 @contextmanager
 def client_span(
     tracer: KitTracer | None, method: str, base_url: object, path: str, headers: dict[str, str]
@@ -633,7 +665,7 @@ def client_span(
     call_context = trace.set_span_in_context(span)
     token = context.attach(call_context)
     try:
-        propagate.inject(headers, context=call_context)
+        _inject(headers, span.get_span_context(), call_context)
         if type(span) is KitSpan:
             url = f"{str(base_url).rstrip('/')}{path}"
             span.set_kit_attributes({"http.method": method, "http.url": url})

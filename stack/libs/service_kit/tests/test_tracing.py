@@ -756,3 +756,26 @@ def test_kit_spans_encode_as_the_exporter_encodes_them_and_keep_the_sdks_rules(
     assert server.context.trace_id == server.parent.trace_id
     assert server.context.trace_state.get("vendor") == "x1"
     assert first.parent is not None and first.parent.span_id == server.context.span_id
+
+
+def test_the_kits_traceparent_and_tracestate_are_what_the_default_propagators_write() -> None:
+    from opentelemetry import baggage
+
+    from service_kit.tracing import _inject
+
+    for flags, state, carried in (
+        (0, None, None),
+        (1, trace.TraceState([("vendor", "x1"), ("other", "y")]), None),
+        (3, None, "tenant"),  # baggage: handed to the propagators themselves
+    ):
+        span_context = trace.SpanContext(
+            random.getrandbits(128), random.getrandbits(64), False, trace.TraceFlags(flags), state
+        )
+        call_context = trace.set_span_in_context(trace.NonRecordingSpan(span_context))
+        if carried:
+            call_context = baggage.set_baggage(carried, "acme", call_context)
+        ours: dict[str, str] = {}
+        theirs: dict[str, str] = {}
+        _inject(ours, span_context, call_context)
+        propagate.inject(theirs, context=call_context)
+        assert ours == theirs and "traceparent" in ours
