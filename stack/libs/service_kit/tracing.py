@@ -22,7 +22,7 @@ import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from time import time_ns
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import FastAPI
 from fastapi.telemetry import TelemetryConfig
@@ -207,9 +207,8 @@ def default_sampler() -> Sampler:
 
 
 _TRACE_ID_LIMIT = TraceIdRatioBased.TRACE_ID_LIMIT
-# A new trace's flags: sampled or not, its trace id random (the kit draws it, as RandomIdGenerator).
-_SAMPLED_RANDOM = TraceFlags(TraceFlags.SAMPLED | TraceFlags.RANDOM_TRACE_ID)
-_UNSAMPLED_RANDOM = TraceFlags(TraceFlags.DEFAULT | TraceFlags.RANDOM_TRACE_ID)
+# A span's flags by (sampled, trace id random): built once, not per span. A new trace's id is random
+# (the kit draws it, as the SDK's RandomIdGenerator does); a caller's says whether its is.
 _FLAGS = {
     (sampled, random_id): TraceFlags(
         (TraceFlags.SAMPLED if sampled else 0) | (TraceFlags.RANDOM_TRACE_ID if random_id else 0)
@@ -329,15 +328,18 @@ class KitTracer:
             sampled = result.decision is Decision.RECORD_AND_SAMPLE
             recording = result.decision is not Decision.DROP
             trace_state = result.trace_state
-            attributes = dict(result.attributes) if result.attributes else None
-        if caller is None:
-            flags = _SAMPLED_RANDOM if sampled else _UNSAMPLED_RANDOM
-        else:
-            flags = _FLAGS[sampled, random_id]
-        context = _span_context(trace_id, _new_span_id(), flags, trace_state)
+            sampler_attributes = result.attributes
+        context = _span_context(trace_id, _new_span_id(), _FLAGS[sampled, random_id], trace_state)
         if not recording:
             return NonRecordingSpan(context)
-        span = KitSpan(name, context, caller, kind, attributes or {}, self)
+        if bound is None:
+            # As the SDK's span: the sampler's attributes (the span's own, given back, for the
+            # SDK's samplers) replace the span's, validated, since any sampler may add its own.
+            span = KitSpan(name, context, caller, kind, {}, self)
+            if sampler_attributes:
+                span.set_attributes(sampler_attributes)
+        else:
+            span = KitSpan(name, context, caller, kind, attributes or {}, self)
         # Typed for the SDK's Span; the SDK's processors read only what ReadableSpan has.
         self.span_processor.on_start(span, parent_context=parent)  # type: ignore[arg-type]
         return span
@@ -477,15 +479,10 @@ class KitSpan(ReadableSpan, Span):
         event_attributes.update(attributes or {})
         self.add_event("exception", event_attributes, timestamp)
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
-        if exc is not None and self.is_recording():
-            self.set_status(Status(StatusCode.ERROR, type(exc).__name__))
-        self.end()
 
-
-def kit_tracer(provider: object | None = None) -> KitTracer | None:
+def kit_tracer() -> KitTracer | None:
     """The tracer of the kit's spans; None while tracing is off, so callers skip all span work."""
-    provider = trace.get_tracer_provider() if provider is None else provider
+    provider = trace.get_tracer_provider()
     return KitTracer(provider) if isinstance(provider, TracerProvider) else None
 
 
@@ -498,9 +495,9 @@ def instrument_app(app: FastAPI, service_name: str) -> None:
     """
     provider = install_tracing(service_name)
     app.state.tracer_provider = provider
-    tracer = kit_tracer(provider)
-    if tracer is None:
+    if provider is None:
         return
+    tracer = KitTracer(provider)
     excluded = TracingSettings().excluded_paths()
     build_middleware_stack = app.build_middleware_stack
 
@@ -714,9 +711,7 @@ def instrument_engine(engine: AsyncEngine | Engine, provider: TracerProvider | N
             operation = statement.split(None, 1)[0] if statement.strip() else engine.dialect.name
             name = f"{operation} {database}" if database else operation
             attributes = {**engine_attributes, "db.operation": operation, "db.statement": statement}
-            if len(described) >= _MAX_CACHED_ATTRIBUTES:
-                described.clear()
-            description = described[statement] = (name, attributes)
+            description = _remember(described, statement, (name, attributes))
         name, attributes = description
         return tracer.start_span(name, SpanKind.CLIENT, attributes=attributes)
 
@@ -767,6 +762,7 @@ _INT64 = (-(2**63), 2**63 - 1)
 # up to this many. Not the paths and URLs, which name one order or item each.
 _MAX_CACHED_ATTRIBUTES = 4096
 _PER_REQUEST_KEYS = frozenset({"http.target", "http.url"})
+_Value = TypeVar("_Value")
 _encoded_attributes: dict[tuple[str, object], bytes] = {}
 _encoded_keys: dict[str, bytes] = {}
 _encoded_int_attributes: dict[tuple[str, int], bytes] = {}
@@ -926,21 +922,24 @@ def _encoded_status(status: Status) -> bytes:
     return _length_delimited(b"\x7a", body)
 
 
+def _remember(cache: dict[Any, Any], key: object, value: _Value) -> _Value:
+    """`cache[key] = value`, in a cache of at most _MAX_CACHED_ATTRIBUTES entries (emptied when
+    full: what repeats is back at once), returning value."""
+    if len(cache) >= _MAX_CACHED_ATTRIBUTES:
+        cache.clear()
+    cache[key] = value
+    return value
+
+
 def _encoded_attribute(key: str, value: object) -> bytes:
     """Span.attributes (field 9): one KeyValue, remembered if its value is a string that repeats,
     or an int (a status code); ints apart, since `("k", True) == ("k", 1)`."""
     if type(value) is int:  # noqa: E721 - exactly int: bool is one too
         encoded = _encoded_int_attributes.get((key, value))
-        if encoded is None:
-            if len(_encoded_int_attributes) >= _MAX_CACHED_ATTRIBUTES:
-                _encoded_int_attributes.clear()
-            encoded = _encoded_int_attributes[(key, value)] = _encode_attribute(key, value)
-        return encoded
+        return encoded or _remember(_encoded_int_attributes, (key, value), _encode_attribute(key, value))
     encoded = _encode_attribute(key, value)
     if isinstance(value, str) and key not in _PER_REQUEST_KEYS:
-        if len(_encoded_attributes) >= _MAX_CACHED_ATTRIBUTES:
-            _encoded_attributes.clear()
-        _encoded_attributes[(key, value)] = encoded
+        _remember(_encoded_attributes, (key, value), encoded)
     return encoded
 
 
@@ -959,9 +958,7 @@ def _encode_attribute(key: str, value: object) -> bytes:
         from opentelemetry.exporter.otlp.proto.common._internal import _encode_value
 
         any_value = _encode_value(value).SerializeToString()
-    key_field = _encoded_keys.get(key)
-    if key_field is None:
-        if len(_encoded_keys) >= _MAX_CACHED_ATTRIBUTES:
-            _encoded_keys.clear()
-        key_field = _encoded_keys[key] = _length_delimited(b"\x0a", key.encode())
+    key_field = _encoded_keys.get(key) or _remember(
+        _encoded_keys, key, _length_delimited(b"\x0a", key.encode())
+    )
     return _length_delimited(b"\x4a", key_field + _length_delimited(b"\x12", any_value))

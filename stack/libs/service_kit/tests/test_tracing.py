@@ -21,7 +21,7 @@ from opentelemetry.sdk import resources
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.sdk.trace.sampling import Decision
+from opentelemetry.sdk.trace.sampling import Decision, Sampler
 from opentelemetry.trace import SpanKind, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from opentelemetry.util._once import Once
@@ -779,3 +779,27 @@ def test_the_kits_traceparent_and_tracestate_are_what_the_default_propagators_wr
         _inject(ours, span_context, call_context)
         propagate.inject(theirs, context=call_context)
         assert ours == theirs and "traceparent" in ours
+
+
+def test_a_samplers_own_attributes_are_validated_as_the_sdk_validates_them() -> None:
+    from opentelemetry.sdk.trace.sampling import SamplingResult
+
+    from service_kit.tracing import KitTracer
+    from service_kit.tracing import encode_spans as kit_encode_spans
+
+    class TaggingSampler(Sampler):
+        def should_sample(self, *args: Any, **kwargs: Any) -> SamplingResult:
+            return SamplingResult(Decision.RECORD_AND_SAMPLE, {"sampler.tags": ["a", "b"]})
+
+        def get_description(self) -> str:
+            return "TaggingSampler"
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider(sampler=TaggingSampler())
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    KitTracer(provider).start_span("GET /x", SpanKind.SERVER, Context()).end()
+
+    (span,) = exporter.get_finished_spans()
+    assert dict(span.attributes or {}) == {"sampler.tags": ("a", "b")}  # a list kept as the SDK keeps it
+    request = ExportTraceServiceRequest.FromString(kit_encode_spans([span]).SerializePartialToString())
+    assert request == ExportTraceServiceRequest.FromString(encode_spans([span]).SerializePartialToString())
