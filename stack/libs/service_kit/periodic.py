@@ -30,3 +30,15 @@ async def periodic(
         task.cancel()
         with suppress(asyncio.CancelledError):
             await task
+
+
+async def wait_for_nudge(wake: asyncio.Event, seconds: float) -> None:
+    """Until `wake` is set or `seconds` pass, then clear it: the idle wait of a background loop.
+
+    `asyncio.timeout`, not `asyncio.wait_for`: on Python 3.11 a cancellation that arrives as the
+    event is set (a commit's nudge just before shutdown) is swallowed by wait_for (CPython
+    gh-86296, fixed in 3.12), the loop goes round again, and the lifespan waiting for it hangs."""
+    with suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            await wake.wait()
+    wake.clear()

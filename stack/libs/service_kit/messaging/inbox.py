@@ -20,7 +20,6 @@ import json
 import logging
 import random
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic
@@ -33,6 +32,7 @@ from service_kit.event import Event
 from service_kit.messaging.envelope import Envelope, EventT
 from service_kit.messaging.metrics import EventMetrics
 from service_kit.messaging.tables import cursors, inbox
+from service_kit.periodic import wait_for_nudge
 
 logger = logging.getLogger(__name__)
 
@@ -299,9 +299,7 @@ class InboxProcessor:
                 await self.process_once()
             except Exception:
                 logger.exception("inbox processing failed; retrying in %gs", self.idle_seconds)
-            with suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._wait_seconds())
-            self._wake.clear()
+            await wait_for_nudge(self._wake, self._wait_seconds())
 
     def _remember_retry(self, due: datetime) -> None:
         if self._next_retry is None or due < self._next_retry:

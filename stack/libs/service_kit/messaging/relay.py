@@ -9,7 +9,6 @@ import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
@@ -20,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from service_kit.messaging.envelope import Envelope
 from service_kit.messaging.metrics import EventMetrics
 from service_kit.messaging.tables import outbox
+from service_kit.periodic import wait_for_nudge
 
 logger = logging.getLogger(__name__)
 
@@ -105,9 +105,7 @@ class Relay:
                 logger.exception("event relay failed; retrying in %gs", self.retry_seconds)
                 await asyncio.sleep(self.retry_seconds)
                 continue
-            with suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.idle_seconds)
-            self._wake.clear()
+            await wait_for_nudge(self._wake, self.idle_seconds)
 
 
 def _envelope(row: sa.Row[object], position: int) -> Envelope:

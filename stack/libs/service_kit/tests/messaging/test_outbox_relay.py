@@ -122,3 +122,18 @@ async def test_a_publishing_commit_wakes_the_relay_and_a_rollback_does_not(sessi
         await outbox_of_session.publish(ThingHappened(key="a", n=3))
         await session.commit()
     assert woken == ["x"]  # once per transaction
+
+
+async def test_a_relay_cancelled_as_it_is_nudged_stops(session_factory: Sessions) -> None:
+    import asyncio
+
+    relay = Relay(session_factory, RecordingBroker().send, idle_seconds=3600)
+    task = asyncio.create_task(relay.run())
+    for _ in range(50):  # until it is waiting for a nudge
+        await asyncio.sleep(0.01)
+    relay.nudge()  # a commit just before shutdown: the wait's event is set ...
+    task.cancel()  # ... and the lifespan cancels the relay in the same turn of the loop
+
+    with pytest.raises(asyncio.CancelledError):
+        async with asyncio.timeout(5):  # wait_for here swallowed the cancel and waited its hour
+            await task
