@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from service_kit.request_context import current_request_id
-from service_kit.tracing import current_span
+from service_kit.tracing import current_ids
 
 # Attributes every LogRecord has; anything else was passed with `extra=` and is logged as a field.
 _STANDARD_ATTRIBUTES = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
@@ -49,13 +49,11 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
             "request_id": current_request_id.get(),
         }
-        span = current_span()
-        if span is not None:
-            ids = span.get_span_context()
-            if ids.is_valid:
-                # The hex forms tracing backends show, so a log line leads straight to its trace.
-                entry["trace_id"] = f"{ids.trace_id:032x}"  # trace.format_trace_id, without its call
-                entry["span_id"] = f"{ids.span_id:016x}"
+        ids = current_ids()
+        if ids is not None:
+            # The hex forms tracing backends show, so a log line leads straight to its trace.
+            entry["trace_id"] = f"{ids[0]:032x}"  # trace.format_trace_id, without its call
+            entry["span_id"] = f"{ids[1]:016x}"
         if isinstance(record, FieldsRecord):
             entry.update(record.fields)
         else:

@@ -15,14 +15,16 @@ unsampled one costs +2.6 % (docs/benchmarks.md, "Instructions per request"). Eve
 set only on a span that records.
 """
 
+import os
 import random
 import re
 import struct
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from time import time_ns
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from fastapi import FastAPI
 from fastapi.telemetry import TelemetryConfig
@@ -30,6 +32,7 @@ from opentelemetry import baggage, context, propagate, trace
 from opentelemetry.attributes import BoundedAttributes
 from opentelemetry.baggage.propagation import W3CBaggagePropagator
 from opentelemetry.context import Context
+from opentelemetry.context.contextvars_context import ContextVarsRuntimeContext
 from opentelemetry.propagators.textmap import Getter, TextMapPropagator
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.resources import Attributes as ResourceAttributes
@@ -38,8 +41,6 @@ from opentelemetry.sdk.trace.sampling import Decision, ParentBased, Sampler, Tra
 from opentelemetry.sdk.util import BoundedList
 from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 from opentelemetry.trace import (
-    INVALID_SPAN_ID,
-    INVALID_TRACE_ID,
     Link,
     NonRecordingSpan,
     Span,
@@ -48,7 +49,6 @@ from opentelemetry.trace import (
     Status,
     StatusCode,
     TraceFlags,
-    TraceState,
 )
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from opentelemetry.trace.span import DEFAULT_TRACE_STATE
@@ -60,6 +60,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.engine.interfaces import DBAPICursor
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace.export import SpanExporter
 
 # Without OTEL_TRACES_SAMPLER: keep one new trace in a hundred and follow the caller's decision for
 # the rest, so one trace is whole or absent across services. Not a tenth: under callgrind a recorded
@@ -142,11 +145,10 @@ def install_tracing(service_name: str, span_processor: SpanProcessor | None = No
             return None
         # Imported here: the exporter brings requests and the protobuf classes, ~4 % of importing
         # orders' app, which an untraced service never needs.
-        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
         from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
         _encode_with_the_kit()
-        span_processor = BatchSpanProcessor(OTLPSpanExporter())
+        span_processor = BatchSpanProcessor(_span_exporter())
     provider = TracerProvider(
         resource=_HashedOnceResource.of(
             Resource.create({SERVICE_NAME: settings.service_name or service_name})
@@ -157,6 +159,41 @@ def install_tracing(service_name: str, span_processor: SpanProcessor | None = No
     provider.add_span_processor(span_processor)
     trace.set_tracer_provider(provider)
     return provider
+
+
+def _span_exporter() -> "SpanExporter":
+    """The OTLP/HTTP span exporter, posting with the exporter package's urllib3 transport rather
+    than its default, requests: ~0.96 M instructions an export against ~3.4 M under callgrind
+    (requests merges settings, hooks, cookies and proxies per request), which with every trace
+    kept was ~50,000 instructions of an orders GET (docs/benchmarks.md). The same certificate
+    variables are read. Unlike requests, urllib3 reads no proxy variables: the collector is the
+    task's sidecar on localhost (or `make dev`'s receiver). A credential provider
+    (OTEL_PYTHON_EXPORTER_OTLP_HTTP_CREDENTIAL_PROVIDER) gives a requests session, so with one set
+    the exporter keeps requests."""
+    from opentelemetry.exporter.http.transport._urllib3 import Urllib3HTTPTransport
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    from opentelemetry.sdk import environment_variables as variables
+
+    def first(*names: str) -> str | None:
+        return next((os.environ[name] for name in names if os.environ.get(name)), None)
+
+    if first(
+        variables._OTEL_PYTHON_EXPORTER_OTLP_HTTP_CREDENTIAL_PROVIDER,
+        variables._OTEL_PYTHON_EXPORTER_OTLP_HTTP_TRACES_CREDENTIAL_PROVIDER,
+    ):
+        return OTLPSpanExporter()
+    certificate = first(
+        variables.OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE, variables.OTEL_EXPORTER_OTLP_CERTIFICATE
+    )
+    client_key = first(
+        variables.OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY, variables.OTEL_EXPORTER_OTLP_CLIENT_KEY
+    )
+    client_certificate = first(
+        variables.OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE,
+        variables.OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE,
+    )
+    cert = (client_certificate, client_key) if client_certificate and client_key else client_certificate
+    return OTLPSpanExporter(_transport=Urllib3HTTPTransport(verify=certificate or True, cert=cert))
 
 
 class _HashedOnceResource(Resource):
@@ -207,44 +244,35 @@ def default_sampler() -> Sampler:
 
 
 _TRACE_ID_LIMIT = TraceIdRatioBased.TRACE_ID_LIMIT
-# A span's flags by (sampled, trace id random): built once, not per span. A new trace's id is random
+# A span's flags, _FLAGS[sampled][trace id random]: built once, not per span. A new trace's id is random
 # (the kit draws it, as the SDK's RandomIdGenerator does); a caller's says whether its is.
-_FLAGS = {
-    (sampled, random_id): TraceFlags(
-        (TraceFlags.SAMPLED if sampled else 0) | (TraceFlags.RANDOM_TRACE_ID if random_id else 0)
-    )
+_FLAGS = [
+    [
+        TraceFlags((TraceFlags.SAMPLED if sampled else 0) | (TraceFlags.RANDOM_TRACE_ID if random_id else 0))
+        for random_id in (False, True)
+    ]
     for sampled in (False, True)
-    for random_id in (False, True)
-}
+]
+_RANDOM_TRACE_ID = TraceFlags.RANDOM_TRACE_ID
+_new_object = object.__new__
 # What W3C Trace Context and Baggage extract from a carrier without their headers: a fresh context.
 _NO_CALLER = Context()
 _UNSET_STATUS_VALUE = Status(StatusCode.UNSET)
 _SCOPE = InstrumentationScope(TRACER_NAME)
 
 
-def _span_context(
-    trace_id: int, span_id: int, flags: TraceFlags, trace_state: TraceState | None
-) -> SpanContext:
-    """`SpanContext(trace_id, span_id, False, flags, trace_state)` for ids known to be valid (drawn
-    here, or a valid caller's): the tuple SpanContext.__new__ builds, without its range checks and
-    defaults, a third of its cost; the tests compare the two."""
-    return tuple.__new__(
-        SpanContext, (trace_id, span_id, False, flags, trace_state or DEFAULT_TRACE_STATE, True)
-    )
-
-
-def _new_span_id() -> int:
-    span_id = random.getrandbits(64)
-    while span_id == INVALID_SPAN_ID:
-        span_id = random.getrandbits(64)
-    return span_id
-
-
-def _new_trace_id() -> int:
-    trace_id = random.getrandbits(128)
-    while trace_id == INVALID_TRACE_ID:
+def _valid_ids(trace_id: int, span_id: int) -> tuple[int, int]:
+    """Redrawn where zero, the invalid id (one draw in 2**64)."""
+    while not trace_id:
         trace_id = random.getrandbits(128)
-    return trace_id
+    while not span_id:
+        span_id = random.getrandbits(64)
+    return trace_id, span_id
+
+
+_LOW_64 = 2**64 - 1
+_getrandbits = random.getrandbits  # the SDK's RandomIdGenerator's source of ids, too
+_new_context = tuple.__new__
 
 
 # The context key OpenTelemetry keeps the current span under (its name is private; this is the
@@ -252,11 +280,40 @@ def _new_trace_id() -> int:
 (_SPAN_KEY,) = trace.set_span_in_context(trace.INVALID_SPAN, Context())
 
 
+def _context_variable() -> "ContextVar[Context] | None":
+    """The ContextVar OpenTelemetry keeps the current context in under its default runtime context
+    (OTEL_PYTHON_CONTEXT=contextvars_context); None under any other. Its `get`, `set` and `reset`
+    are what `context.get_current`, `attach` and `detach` do there, through two Python calls each,
+    which the kit's spans make every request (the attribute names are private; the tests check
+    both ways agree)."""
+    runtime = getattr(context, "_RUNTIME_CONTEXT", None)
+    variable = getattr(runtime, "_current_context", None)
+    return (
+        variable if type(runtime) is ContextVarsRuntimeContext and isinstance(variable, ContextVar) else None
+    )
+
+
+_CURRENT_CONTEXT = _context_variable()
+_current_context: Callable[[], Context] = (
+    context.get_current if _CURRENT_CONTEXT is None else _CURRENT_CONTEXT.get
+)
+
+
 def current_span() -> Span | None:
     """The current span, or None: `trace.get_current_span()` without its ABC isinstance check
     (~0.5 µs, three times a request: the log line, each statement's listener). Only
     `set_span_in_context` sets the key, always to a Span."""
-    return context.get_current().get(_SPAN_KEY)  # type: ignore[return-value]
+    return _current_context().get(_SPAN_KEY)  # type: ignore[return-value]
+
+
+def current_ids() -> tuple[int, int] | None:
+    """The current span's trace and span ids, if it has valid ones (what a log line carries): the
+    SpanContext's tuple read at once rather than through four properties."""
+    span = _current_context().get(_SPAN_KEY)
+    if span is None:
+        return None
+    trace_id, span_id, _, _, _, valid = span.get_span_context()  # type: ignore[attr-defined]
+    return (trace_id, span_id) if valid else None
 
 
 def _parent_based_bound(sampler: Sampler) -> int | None:
@@ -306,32 +363,42 @@ class KitTracer:
     ) -> Span:
         caller: SpanContext | None = None
         if parent is None:
-            current = current_span()
-            caller = None if current is None else current.get_span_context()
+            current = _current_context().get(_SPAN_KEY)
+            caller = None if current is None else current.get_span_context()  # type: ignore[attr-defined]
         elif parent is not _NO_CALLER:  # (a request from outside: a new trace)
             caller = trace.get_current_span(parent).get_span_context()
-        if caller is not None and caller.is_valid:
-            trace_id = caller.trace_id
-            random_id = caller.trace_flags.random_trace_id
+        # A SpanContext's fields by index, not by its properties (a Python call each).
+        if caller is not None and caller[5]:  # is_valid
+            trace_id, span_id, random_id = caller[0], _getrandbits(64), bool(caller[3] & _RANDOM_TRACE_ID)
         else:
-            caller, trace_id, random_id = None, _new_trace_id(), True
+            caller, ids, random_id = None, _getrandbits(192), True
+            trace_id, span_id = ids >> 64, ids & _LOW_64
+        if not span_id or not trace_id:
+            trace_id, span_id = _valid_ids(trace_id, span_id)
         bound = self._bound
         if bound is not None:
             if caller is None:
                 recording = sampled = trace_id & _TRACE_ID_LIMIT < bound
-                trace_state = None
+                trace_state = DEFAULT_TRACE_STATE
             else:
-                recording = sampled = caller.trace_flags.sampled
-                trace_state = caller.trace_state
+                recording = sampled = bool(caller[3] & TraceFlags.SAMPLED)
+                trace_state = caller[4]
         else:
             result = self.sampler.should_sample(parent, trace_id, name, kind, attributes)
             sampled = result.decision is Decision.RECORD_AND_SAMPLE
             recording = result.decision is not Decision.DROP
-            trace_state = result.trace_state
+            trace_state = result.trace_state or DEFAULT_TRACE_STATE
             sampler_attributes = result.attributes
-        context = _span_context(trace_id, _new_span_id(), _FLAGS[sampled, random_id], trace_state)
+        # SpanContext(trace_id, span_id, False, flags, trace_state) for ids known to be valid: the
+        # tuple SpanContext.__new__ builds, without its range checks and defaults (a third of its
+        # cost; the tests compare the two).
+        context: SpanContext = _new_context(
+            SpanContext, (trace_id, span_id, False, _FLAGS[sampled][random_id], trace_state, True)
+        )
         if not recording:
-            return NonRecordingSpan(context)
+            unsampled = _new_object(NonRecordingSpan)  # its __init__, without the call
+            unsampled._context = context
+            return unsampled
         if bound is None:
             # As the SDK's span: the sampler's attributes (the span's own, given back, for the
             # SDK's samplers) replace the span's, validated, since any sampler may add its own.
@@ -573,17 +640,27 @@ class ServerSpanMiddleware:
         span_in_context = (
             Context({_SPAN_KEY: span}) if parent is _NO_CALLER else trace.set_span_in_context(span, parent)
         )
-        token = context.attach(span_in_context)
+        # The context variable itself where there is one: attach and detach are in this coroutine.
+        token = (
+            context.attach(span_in_context)
+            if _CURRENT_CONTEXT is None
+            else _CURRENT_CONTEXT.set(span_in_context)
+        )
         try:
-            if type(span) is not KitSpan:  # not isinstance: KitSpan is an ABC, whose check is ~0.5 µs
+            # A KitSpan or a NonRecordingSpan. Not isinstance: KitSpan is an ABC, whose check is ~0.5 µs.
+            if type(span) is KitSpan:
+                await self._traced(span, scope, receive, send)
+            else:
                 # Unsampled: the context still goes downstream (so callees drop the trace too)
-                # and into log lines, but nothing is measured or recorded.
+                # and into log lines, but nothing is measured or recorded, nor ended.
                 await self.app(scope, receive, send)
-                return
-            await self._traced(span, scope, receive, send)
         finally:
-            span.end()
-            context.detach(token)
+            if type(span) is KitSpan:
+                span.end()
+            if _CURRENT_CONTEXT is None:
+                context.detach(token)
+            else:
+                _CURRENT_CONTEXT.reset(token)
 
     async def _traced(self, span: KitSpan, scope: Scope, receive: Receive, send: Send) -> None:
         status = 500  # what the client gets if the app fails before answering
@@ -733,8 +810,8 @@ def instrument_engine(engine: AsyncEngine | Engine, provider: TracerProvider | N
         whose dialect method of the same name executes the statement."""
 
         def run_in_span(cursor: DBAPICursor, statement: str, *rest: Any) -> bool:
-            span = current_span()
-            if span is None or not span.is_recording():
+            span = _current_context().get(_SPAN_KEY)  # current_span(), without the call
+            if span is None or type(span) is NonRecordingSpan or not span.is_recording():  # type: ignore[attr-defined]
                 return False  # an unsampled request or no request at all (startup, periodic jobs)
             execute = getattr(rest[-1].dialect, execute_event)
             return traced(statement, lambda: execute(cursor, statement, *rest))
@@ -748,7 +825,6 @@ def instrument_engine(engine: AsyncEngine | Engine, provider: TracerProvider | N
 
 # OTLP protobuf, encoded by hand: opentelemetry-proto's trace.proto field numbers and wire types
 # (tag = field << 3 | wire type: 0 varint, 1 fixed64, 2 length-delimited, 5 fixed32).
-_FIXED64 = struct.Struct("<Q").pack
 _DOUBLE = struct.Struct("<d").pack
 _ONE_BYTE = [bytes((n,)) for n in range(128)]
 # SpanKind's value (INTERNAL 0 ... CONSUMER 4) to Span.kind (field 6) with its proto enum (1 ... 5).
@@ -757,6 +833,14 @@ _KIND_FIELD = [bytes((0x30, value + 1)) for value in range(5)]
 _LOCAL_PARENT_FLAGS = b"\x85\x01" + struct.pack("<I", 0x100)
 _REMOTE_PARENT_FLAGS = b"\x85\x01" + struct.pack("<I", 0x300)
 _UNSET_STATUS = b"\x7a\x00"  # the exporter always sends a status, UNSET without a message too
+_UNSET_STATUS_LOCAL_PARENT = _UNSET_STATUS + _LOCAL_PARENT_FLAGS
+_UNSET_STATUS_REMOTE_PARENT = _UNSET_STATUS + _REMOTE_PARENT_FLAGS
+# Span.trace_id (field 1) and span_id (2), big-endian bytes; parent_span_id (4); the start and end
+# times (7 and 8, fixed64): one struct call each rather than a to_bytes per id.
+_IDS = struct.Struct(">2sQQ2sQ").pack
+_PARENT_ID = struct.Struct(">2sQ").pack
+_TIMES = struct.Struct("<BQBQ").pack
+_LOW_64 = 2**64 - 1
 _INT64 = (-(2**63), 2**63 - 1)
 # String attributes repeat (db.statement, http.route, http.method, db.system): encoded once each,
 # up to this many. Not the paths and URLs, which name one order or item each.
@@ -765,6 +849,7 @@ _PER_REQUEST_KEYS = frozenset({"http.target", "http.url"})
 _Value = TypeVar("_Value")
 _encoded_attributes: dict[tuple[str, object], bytes] = {}
 _encoded_keys: dict[str, bytes] = {}
+_encoded_names: dict[str, bytes] = {}
 _encoded_int_attributes: dict[tuple[str, int], bytes] = {}
 _encoded_resources: dict[Resource, bytes] = {}
 _encoded_scopes: dict[object, bytes] = {}
@@ -787,6 +872,8 @@ class _Encoded:
 def _varint(value: int) -> bytes:
     if value < 128:
         return _ONE_BYTE[value]
+    if value < 16384:  # a span's length, mostly
+        return bytes(((value & 0x7F) | 0x80, value >> 7))
     out = bytearray()
     while value >= 0x80:
         out.append((value & 0x7F) | 0x80)
@@ -803,14 +890,21 @@ def encode_spans(spans: Sequence[ReadableSpan]) -> _Encoded:
     """An ExportTraceServiceRequest of `spans`, grouped by resource and scope as the exporter's
     own `encode_spans` groups them."""
     groups: dict[Resource, dict[object, list[bytes]]] = {}
+    resource: object = None
+    scope: object = None
+    encoded_spans: list[bytes] = []
     for span in spans:
-        scopes = groups.setdefault(span.resource, {})
-        scopes.setdefault(span.instrumentation_scope or None, []).append(_encode_span(span))
+        # A batch's spans nearly always share one resource and one scope: looked up only when
+        # they change (each lookup hashes them, the scope in Python).
+        if span._resource is not resource or (span._instrumentation_scope or None) is not scope:
+            resource, scope = span._resource, span._instrumentation_scope or None
+            encoded_spans = groups.setdefault(resource, {}).setdefault(scope, [])
+        encoded_spans.append(_encode_span(span))
     request = []
     for resource, scopes in groups.items():
         resource_spans = [_encoded_resource(resource)]
-        for scope, encoded_spans in scopes.items():
-            scope_spans = [_encoded_scope(scope), *encoded_spans]
+        for scope, scope_encoded_spans in scopes.items():
+            scope_spans = [_encoded_scope(scope), *scope_encoded_spans]
             if scope is not None and scope.schema_url:  # type: ignore[attr-defined]
                 scope_spans.append(_length_delimited(b"\x1a", scope.schema_url.encode()))  # type: ignore[attr-defined]
             resource_spans.append(_length_delimited(b"\x12", b"".join(scope_spans)))
@@ -846,39 +940,37 @@ def _encode_span(span: ReadableSpan) -> bytes:
     """ScopeSpans.spans (field 2): one Span.
 
     Reads the fields ReadableSpan always has (`_name`, `_parent`, `_attributes`, `_events`, ...)
-    rather than its properties: those are a Python call each, and `attributes`, `events` and
-    `links` copy into proxies and tuples per span. Cached: each string attribute's encoding (looked
-    up by the `(key, value)` item itself), each key's, and the UNSET status's."""
-    span_context = span._context
-    assert span_context is not None and span._start_time is not None and span._end_time is not None
-    parts = [
-        b"\x0a\x10",
-        span_context.trace_id.to_bytes(16, "big"),
-        b"\x12\x08",
-        span_context.span_id.to_bytes(8, "big"),
-    ]
-    trace_state = span_context.trace_state
+    rather than its properties, and a SpanContext's tuple rather than its properties: each property
+    is a Python call, and `attributes`, `events` and `links` copy into proxies and tuples per span.
+    Cached: each name's encoding, each string attribute's (looked up by the `(key, value)` item
+    itself), each key's, and the UNSET status's."""
+    trace_id, span_id, _, _, trace_state, _ = span._context  # type: ignore[misc]
+    parent = span._parent
+    if parent is None:
+        parts = [_IDS(b"\x0a\x10", trace_id >> 64, trace_id & _LOW_64, b"\x12\x08", span_id)]
+    else:
+        parent_id, parent_remote = parent[1], parent[2]
+        parts = [
+            _IDS(b"\x0a\x10", trace_id >> 64, trace_id & _LOW_64, b"\x12\x08", span_id),
+            _PARENT_ID(b"\x22\x08", parent_id),
+        ]
     if trace_state is not DEFAULT_TRACE_STATE and trace_state:
         encoded_state = ",".join(f"{key}={value}" for key, value in trace_state.items())
-        parts.append(_length_delimited(b"\x1a", encoded_state.encode()))
-    parent = span._parent
-    if parent is not None:
-        parts += (b"\x22\x08", parent.span_id.to_bytes(8, "big"))
-    name = span._name.encode()
+        parts.insert(1, _length_delimited(b"\x1a", encoded_state.encode()))
+    name = span._name
     parts += (
-        b"\x2a",
-        _varint(len(name)),
-        name,
+        _encoded_names.get(name)
+        or _remember(_encoded_names, name, _length_delimited(b"\x2a", name.encode())),
         _KIND_FIELD[span._kind._value_],
-        b"\x39",
-        _FIXED64(span._start_time),
-        b"\x41",
-        _FIXED64(span._end_time),
+        _TIMES(0x39, span._start_time, 0x41, span._end_time),
     )
     attributes = span._attributes
     if attributes:
         items: Iterable[tuple[str, Any]]
-        if isinstance(attributes, BoundedAttributes):
+        # A KitSpan's dict checked first, not isinstance: BoundedAttributes is an ABC.
+        if type(attributes) is dict:  # noqa: E721
+            items, dropped = attributes.items(), 0
+        elif isinstance(attributes, BoundedAttributes):
             items, dropped = attributes._dict.items(), attributes.dropped
         else:
             items, dropped = attributes.items(), 0
@@ -905,8 +997,11 @@ def _encode_span(span: ReadableSpan) -> bytes:
         if dropped_links:
             parts += (b"\x70", _varint(dropped_links))
     status = span._status
-    parts.append(_UNSET_STATUS if status is _UNSET_STATUS_VALUE else _encoded_status(status))
-    parts.append(_REMOTE_PARENT_FLAGS if parent is not None and parent.is_remote else _LOCAL_PARENT_FLAGS)
+    remote = parent is not None and parent_remote
+    if status is _UNSET_STATUS_VALUE:
+        parts.append(_UNSET_STATUS_REMOTE_PARENT if remote else _UNSET_STATUS_LOCAL_PARENT)
+    else:
+        parts += (_encoded_status(status), _REMOTE_PARENT_FLAGS if remote else _LOCAL_PARENT_FLAGS)
     data = b"".join(parts)
     return b"\x12" + _varint(len(data)) + data
 

@@ -803,3 +803,63 @@ def test_a_samplers_own_attributes_are_validated_as_the_sdk_validates_them() -> 
     assert dict(span.attributes or {}) == {"sampler.tags": ("a", "b")}  # a list kept as the SDK keeps it
     request = ExportTraceServiceRequest.FromString(kit_encode_spans([span]).SerializePartialToString())
     assert request == ExportTraceServiceRequest.FromString(encode_spans([span]).SerializePartialToString())
+
+
+def test_the_kits_exporter_posts_with_urllib3_and_reads_the_certificate_variables(
+    tracing_off: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from opentelemetry.exporter.http.transport._urllib3 import Urllib3HTTPTransport
+
+    from service_kit.tracing import _span_exporter
+
+    ca, certificate, key = (tmp_path / name for name in ("ca.pem", "client.pem", "client.key"))
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_CERTIFICATE", str(ca))
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE", str(certificate))
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_CLIENT_KEY", str(key))
+
+    transport = _span_exporter()._client._transport  # type: ignore[attr-defined]
+
+    assert isinstance(transport, Urllib3HTTPTransport)
+    pool = transport._pool.connection_pool_kw
+    assert (pool["ca_certs"], pool["cert_file"], pool["key_file"]) == (str(ca), str(certificate), str(key))
+    assert pool["cert_reqs"] == "CERT_REQUIRED"
+
+
+def test_a_credential_provider_leaves_the_exporter_its_own_requests_session(
+    tracing_off: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from service_kit.tracing import _span_exporter
+
+    # The exporter's own loading of the provider's session, which finds no such entry point here.
+    monkeypatch.setenv("OTEL_PYTHON_EXPORTER_OTLP_HTTP_CREDENTIAL_PROVIDER", "no-such-provider")
+    with pytest.raises(RuntimeError, match="no-such-provider"):
+        _span_exporter()
+
+
+def test_the_kit_reads_and_sets_opentelemetrys_own_current_context(spans: InMemorySpanExporter) -> None:
+    from opentelemetry import context
+
+    from service_kit import tracing
+
+    assert tracing._CURRENT_CONTEXT is not None  # the default runtime context's variable
+    assert tracing.current_span() is None and tracing.current_ids() is None
+    with trace.get_tracer("test").start_as_current_span("request") as request:
+        assert tracing.current_span() is request is trace.get_current_span()
+        ids = request.get_span_context()
+        assert tracing.current_ids() == (ids.trace_id, ids.span_id)
+        token = context.attach(trace.set_span_in_context(trace.INVALID_SPAN))
+        assert tracing.current_span() is trace.INVALID_SPAN and tracing.current_ids() is None
+        context.detach(token)
+    # The server span middleware sets the same variable that OpenTelemetry reads.
+    app = demo_app()
+    seen: list[object] = []
+
+    @app.get("/seen")
+    def _seen() -> dict[str, str]:
+        seen.append(trace.get_current_span())
+        return {}
+
+    with TestClient(app) as client:
+        assert client.get("/seen").status_code == 200
+    (server,) = (span for span in _server_spans(spans) if span.name == "GET /seen")
+    assert [span.get_span_context() for span in seen] == [server.get_span_context()]  # type: ignore[attr-defined]
