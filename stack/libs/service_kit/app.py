@@ -2,6 +2,7 @@
 
 import inspect
 import logging
+import re
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
@@ -11,6 +12,8 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.registry import Collector
+from starlette.routing import BaseRoute, Match
+from starlette.types import Scope
 
 from service_kit.api_docs import install_api_docs
 from service_kit.auth import READ_METHODS, AuthGuard
@@ -104,10 +107,6 @@ def create_service_app(
             raise
         await limiter(request)
 
-    app.include_router(
-        _operations_router(settings.service_name, metrics, checks, settings.readiness_timeout_seconds)
-    )
-
     def kit_dependencies(route: APIRoute) -> list[params.Depends]:
         """What the kit checks on `route`, decided once here rather than on every request: a
         check that can only pass (auth off, or an open read; the limiter off) is left out, and
@@ -119,8 +118,17 @@ def create_service_app(
             return [Depends(authenticated_and_limited if guarded else limiter)]
         return [Depends(guard)] if guarded else []
 
+    kit_routes = list(app.router.routes)  # FastAPI's OpenAPI document and the kit's docs pages
     for router in routers:
         include_flat(app, router, [Depends(authenticated_and_limited)], kit_dependencies)
+    module_routes = app.router.routes[len(kit_routes) :]
+    include_flat(
+        app,
+        _operations_router(settings.service_name, metrics, checks, settings.readiness_timeout_seconds),
+        [],
+    )
+    kit_routes += app.router.routes[len(kit_routes) + len(module_routes) :]
+    app.router.routes[:] = _module_routes_first(module_routes, kit_routes)
     kit_operations = {
         (route.path, method)
         for router in routers
@@ -138,6 +146,26 @@ def create_service_app(
     # Last, once every middleware is in place, so the server span wraps all of them.
     instrument_app(app, settings.service_name)
     return app
+
+
+def _module_routes_first(module_routes: list[BaseRoute], kit_routes: list[BaseRoute]) -> list[BaseRoute]:
+    """The module's routes ahead of the kit's (OpenAPI, docs, /health, /ready, /metrics): a router
+    matches a request against its routes in order, so an API request would otherwise be matched
+    against the kit's eight first. A module route that would answer one of the kit's own paths
+    is refused, since it would now shadow it."""
+    for kit_route in kit_routes:
+        path = _PATH_PARAMETER.sub("x", getattr(kit_route, "path_format", ""))
+        probe: Scope = {"type": "http", "path": path, "root_path": "", "method": "GET"}
+        for route in module_routes:
+            if path and route.matches(dict(probe))[0] is Match.FULL:
+                raise ValueError(
+                    f"the module's route {getattr(route, 'path', route)!r} also answers the kit's {path}; "
+                    "give it a path under the module's own prefix (e.g. /api/v1/...)"
+                )
+    return [*module_routes, *kit_routes]
+
+
+_PATH_PARAMETER = re.compile(r"{[^}]*}")
 
 
 # What add_api_route takes that an APIRoute keeps under the same name (path, endpoint and

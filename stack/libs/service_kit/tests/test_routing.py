@@ -3,6 +3,7 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import pytest
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
@@ -91,3 +92,28 @@ def test_an_open_read_with_the_limiter_off_still_serves_and_a_write_is_still_gua
     assert client.get("/api/v1/items/a").status_code == 200
     assert client.post("/api/v1/items/b").status_code == 401
     assert client.post("/api/v1/items/b", headers=KEYS.headers("tests", "demo")).status_code == 201
+
+
+def test_a_modules_routes_are_matched_before_the_kits_own_which_still_answer() -> None:
+    app = demo_app()
+    paths = [getattr(route, "path", "") for route in app.router.routes]
+
+    first_kit_route = min(paths.index(path) for path in ("/health", "/ready", "/metrics", "/api/docs"))
+    assert (
+        max(index for index, path in enumerate(paths) if path.startswith("/api/v1/items")) < first_kit_route
+    )
+    client = TestClient(app)
+    assert client.get("/health").status_code == 200
+    assert client.get("/metrics").status_code == 200
+    assert client.get("/api/openapi.json").status_code == 200
+
+
+def test_a_module_route_that_would_answer_a_kit_path_is_refused_naming_both() -> None:
+    router = APIRouter()
+
+    @router.get("/{page}")
+    async def any_page(page: str) -> str:
+        return page
+
+    with pytest.raises(ValueError, match=r"route '/\{page\}' also answers the kit's /health"):
+        create_service_app(demo_settings(), routers=[router])
