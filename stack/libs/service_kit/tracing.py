@@ -143,8 +143,8 @@ def install_tracing(service_name: str, span_processor: SpanProcessor | None = No
     if span_processor is None:
         if not settings.exporting:
             return None
-        # Imported here: the exporter brings requests and the protobuf classes, ~4 % of importing
-        # orders' app, which an untraced service never needs.
+        # Imported here, as the exporter is (_span_exporter: it brings requests and the protobuf
+        # classes, ~4 % of importing orders' app), which an untraced service never needs.
         from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
         _encode_with_the_kit()
@@ -353,6 +353,24 @@ class KitTracer:
         self.resource = provider.resource
         self.limits = SpanLimits()
         self._bound = _parent_based_bound(self.sampler)
+        self._processors_seen: object = None
+        self._direct: Callable[[ReadableSpan], None] | None = None
+
+    def _batch_emit(self) -> Callable[[ReadableSpan], None] | None:
+        """When the provider's span processors are one BatchSpanProcessor (install_tracing's), its
+        queue's `emit`, to call for a sampled span's end instead of the processors' `on_end`: the
+        same work (its `on_start` does nothing; its `on_end` checks the sampled flag, then emits)
+        without six Python calls a span (the multi-processor's loop, the flag read through four
+        properties). None otherwise. Read again whenever the provider's processors change."""
+        processors = getattr(self.span_processor, "_span_processors", None)
+        if processors is not self._processors_seen:
+            from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+            self._processors_seen = processors
+            only = processors[0] if isinstance(processors, tuple) and len(processors) == 1 else None
+            queue = getattr(only, "_batch_processor", None) if type(only) is BatchSpanProcessor else None
+            self._direct = getattr(queue, "emit", None)
+        return self._direct
 
     def start_span(
         self,
@@ -407,9 +425,20 @@ class KitTracer:
                 span.set_attributes(sampler_attributes)
         else:
             span = KitSpan(name, context, caller, kind, attributes or {}, self)
-        # Typed for the SDK's Span; the SDK's processors read only what ReadableSpan has.
-        self.span_processor.on_start(span, parent_context=parent)  # type: ignore[arg-type]
+        emit = self._batch_emit()
+        if emit is None:
+            # Typed for the SDK's Span; the SDK's processors read only what ReadableSpan has.
+            self.span_processor.on_start(span, parent_context=parent)  # type: ignore[arg-type]
+            span._on_end = self.span_processor.on_end
+        elif sampled:
+            span._on_end = emit
+        else:
+            span._on_end = _not_exported  # recorded, not sampled: what BatchSpanProcessor drops
         return span
+
+
+def _not_exported(span: ReadableSpan) -> None:
+    pass
 
 
 class KitSpan(ReadableSpan, Span):
@@ -429,6 +458,7 @@ class KitSpan(ReadableSpan, Span):
     _instrumentation_info = None
     _instrumentation_scope = _SCOPE
     _end_time: int | None = None
+    _on_end: Callable[[ReadableSpan], None]  # set by the tracer: the span processors' end
 
     def __init__(
         self,
@@ -459,7 +489,7 @@ class KitSpan(ReadableSpan, Span):
         if self._end_time is not None:
             return
         self._end_time = time_ns() if end_time is None else end_time
-        self._tracer.span_processor.on_end(self)
+        self._on_end(self)
 
     def update_name(self, name: str) -> None:
         if self._end_time is None:
@@ -713,13 +743,13 @@ def _inject(headers: dict[str, str], span_context: SpanContext, call_context: Co
     textmap = propagate.get_global_textmap()
     if textmap is not _injecting[0]:
         _injecting = (textmap, _is_w3c_default(textmap))
-    if not _injecting[1] or _BAGGAGE_KEY in call_context or not span_context.is_valid:
+    trace_id, span_id, _, flags, trace_state, valid = span_context  # the tuple, not its properties
+    if not _injecting[1] or _BAGGAGE_KEY in call_context or not valid:
         propagate.inject(headers, context=call_context)
         return
-    flags = span_context.trace_flags
-    headers["traceparent"] = f"00-{span_context.trace_id:032x}-{span_context.span_id:016x}-{flags:02x}"
-    if span_context.trace_state:
-        headers["tracestate"] = span_context.trace_state.to_header()
+    headers["traceparent"] = f"00-{trace_id:032x}-{span_id:016x}-{flags:02x}"
+    if trace_state:
+        headers["tracestate"] = trace_state.to_header()
 
 
 @contextmanager
@@ -738,8 +768,10 @@ def client_span(
     # start_span and attach rather than start_as_current_span: the same span and context without
     # its two generator-based context managers (~40 % of an unsampled call's tracing cost).
     span = tracer.start_span(method, SpanKind.CLIENT)
-    call_context = trace.set_span_in_context(span)
-    token = context.attach(call_context)
+    # What set_span_in_context and attach make of it, without their calls: the current context
+    # with the span in it, set in OpenTelemetry's context variable (entered and left in one task).
+    call_context = Context({**_current_context(), _SPAN_KEY: span})
+    token = context.attach(call_context) if _CURRENT_CONTEXT is None else _CURRENT_CONTEXT.set(call_context)
     try:
         _inject(headers, span.get_span_context(), call_context)
         if type(span) is KitSpan:
@@ -750,8 +782,12 @@ def client_span(
         span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
         raise
     finally:
-        span.end()
-        context.detach(token)
+        if type(span) is KitSpan:  # a NonRecordingSpan's end() does nothing
+            span.end()
+        if _CURRENT_CONTEXT is None:
+            context.detach(token)
+        else:
+            _CURRENT_CONTEXT.reset(token)
 
 
 def set_status_code(span: Span, status_code: int) -> None:

@@ -863,3 +863,35 @@ def test_the_kit_reads_and_sets_opentelemetrys_own_current_context(spans: InMemo
         assert client.get("/seen").status_code == 200
     (server,) = (span for span in _server_spans(spans) if span.name == "GET /seen")
     assert [span.get_span_context() for span in seen] == [server.get_span_context()]  # type: ignore[attr-defined]
+
+
+def test_spans_go_straight_to_one_batch_processor_as_its_on_end_would_send_them() -> None:
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor
+    from opentelemetry.sdk.trace.sampling import SamplingResult
+
+    from service_kit.tracing import KitTracer
+
+    class RecordOnlyForSome(Sampler):
+        def should_sample(self, *args: Any, **kwargs: Any) -> SamplingResult:
+            name = args[2]  # (parent_context, trace_id, name, ...)
+            return SamplingResult(
+                Decision.RECORD_ONLY if name == "recorded only" else Decision.RECORD_AND_SAMPLE
+            )
+
+        def get_description(self) -> str:
+            return "RecordOnlyForSome"
+
+    batched = InMemorySpanExporter()
+    provider = TracerProvider(sampler=RecordOnlyForSome())
+    provider.add_span_processor(BatchSpanProcessor(batched))
+    tracer = KitTracer(provider)
+    for name in ("first", "recorded only"):
+        tracer.start_span(name, SpanKind.SERVER, Context()).end()
+    added_later = InMemorySpanExporter()  # the processors change: each span ends into all of them
+    provider.add_span_processor(SimpleSpanProcessor(added_later))
+    tracer.start_span("second", SpanKind.SERVER, Context()).end()
+    provider.force_flush()
+
+    assert [span.name for span in batched.get_finished_spans()] == ["first", "second"]
+    assert [span.name for span in added_later.get_finished_spans()] == ["second"]
+    provider.shutdown()
