@@ -21,9 +21,14 @@ class HttpMetrics:
             ["method", "route"],
             registry=self.registry,
         )
+        # Counted in a plain int that the gauge reads when scraped (prometheus-client's
+        # set_function): the middleware's two updates a request are additions, not two gauge
+        # calls, each taking the gauge's lock. Only the event loop's thread changes it.
+        self.requests_in_flight = 0
         self.in_flight = Gauge(
             "http_requests_in_flight", "Requests being served now.", registry=self.registry
         )
+        self.in_flight.set_function(lambda: self.requests_in_flight)
         # Module-defined counters (orders created, ...) are exposed beside the HTTP ones.
         for collector in business_metrics:
             self.registry.register(collector)

@@ -44,14 +44,15 @@ class ObservabilityMiddleware:
                 message["headers"] = [*message["headers"], (_REQUEST_ID_HEADER, request_id.encode())]
             await send(message)
 
-        self.metrics.in_flight.inc()
+        metrics = self.metrics
+        metrics.requests_in_flight += 1
         try:
             await self.app(scope, receive, send_with_request_id)
         finally:
-            self.metrics.in_flight.dec()
+            metrics.requests_in_flight -= 1
             seconds = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", UNMATCHED_ROUTE)
-            self.metrics.observe(scope["method"], route, status, seconds)
+            metrics.observe(scope["method"], route, status, seconds)
             if access_logger.isEnabledFor(logging.INFO):
                 _log_access(scope["method"], scope["path"], route, status, seconds)
 

@@ -44,7 +44,7 @@ def test_latency_histogram_and_in_flight_gauge_are_exposed() -> None:
         if labels["route"] == "/api/v1/items/{item_id}"
     ]
     assert buckets == [1.0]
-    assert "http_requests_in_flight" in found
+    assert found["http_requests_in_flight"] == [({}, 1.0)]  # the scrape itself, being served
 
 
 def test_module_business_counters_are_exposed() -> None:

@@ -46,3 +46,16 @@ async def test_a_facade_client_forwards_the_request_id_to_the_next_service() -> 
         response = await http.get("/api/v1/items/a/via-downstream", headers={"X-Request-ID": "trace-42"})
 
     assert response.json() == {"request_id": "trace-42"}
+
+
+def test_a_generated_request_id_is_a_version_4_uuids_hex() -> None:
+    import uuid
+
+    from service_kit.request_context import new_request_id
+
+    ids = {new_request_id() for _ in range(1000)}
+
+    assert len(ids) == 1000
+    for request_id in ids:
+        parsed = uuid.UUID(hex=request_id)
+        assert parsed.hex == request_id and parsed.version == 4 and parsed.variant == uuid.RFC_4122
