@@ -55,6 +55,8 @@ def module_requirements(module):
         name=module,
         source=f"{module}-requirements.txt",
         resolve=module,
+        # pydantic pins its pydantic-core exactly; the kit's JSON log lines use its encoder.
+        module_mapping={"pydantic": ["pydantic", "pydantic_core"]},
         overrides={
             # SQLAlchemy loads its async drivers by URL at run time, so inference can't see them.
             "sqlalchemy": {

@@ -1,10 +1,12 @@
 """JSON logs: one object per line with timestamp, level, service, request and trace ids, and any extras."""
 
-import json
+import io
 import logging
 import sys
 import time
 from typing import Any
+
+from pydantic_core import to_json
 
 from service_kit.request_context import current_request_id
 from service_kit.tracing import current_ids
@@ -13,8 +15,14 @@ from service_kit.tracing import current_ids
 _STANDARD_ATTRIBUTES = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 # uvicorn adds an ANSI-coloured copy of its message; the plain one is enough.
 _STANDARD_ATTRIBUTES.add("color_message")
-# One encoder for every line: `json.dumps(..., default=str)` builds a new JSONEncoder per call.
-_ENCODER = json.JSONEncoder(default=str)
+
+
+def _json_line(entry: dict[str, Any]) -> str:
+    """`entry` as compact JSON, what cannot be encoded as its `str`: pydantic-core's encoder (a
+    dependency of every service, through FastAPI), 1.1 µs a typical access line against 4.3 for
+    the standard library's (a C encoder built per call behind two Python frames). Non-ASCII text
+    is written as UTF-8, not escaped (configure_logging makes stdout escape what it cannot encode)."""
+    return to_json(entry, fallback=str).decode()
 
 
 class FieldsRecord(logging.LogRecord):
@@ -60,11 +68,14 @@ class JsonFormatter(logging.Formatter):
             entry.update({k: v for k, v in vars(record).items() if k not in _STANDARD_ATTRIBUTES})
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return _ENCODER.encode(entry)
+        return _json_line(entry)
 
 
 def configure_logging(service: str, level: str = "INFO") -> None:
     """Route all logging (uvicorn's included) through one JSON handler on stdout."""
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        # A character the stream's encoding lacks is escaped rather than losing its whole line.
+        sys.stdout.reconfigure(errors="backslashreplace")
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(JsonFormatter(service))
     root = logging.getLogger()

@@ -114,3 +114,17 @@ def test_a_filter_on_the_access_logger_sees_the_fields_and_can_drop_the_line(
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [line["path"] for line in lines if line["logger"] == "service_kit.access"] == ["/api/v1/items/a"]
     assert seen == [("GET /health 200", 200), ("GET /api/v1/items/a 200", 200)]
+
+
+def test_a_line_keeps_non_ascii_text_and_encodes_what_json_has_no_type_for_as_text() -> None:
+    record = logging.LogRecord("demo", logging.INFO, __file__, 1, "placed for %s", ("Zoë",), None)
+    record.tags = {"a"}
+    record.when = datetime(2026, 12, 4, 3, 0, tzinfo=UTC)
+    record.thing = object()
+
+    line = JsonFormatter("demo").format(record)
+    entry = json.loads(line)
+
+    assert "Zoë" in line and entry["message"] == "placed for Zoë"
+    assert entry["tags"] == ["a"] and entry["when"] == "2026-12-04T03:00:00Z"
+    assert entry["thing"].startswith("<object object at")
