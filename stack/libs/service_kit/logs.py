@@ -9,7 +9,7 @@ from typing import Any
 from pydantic_core import to_json
 
 from service_kit.request_context import current_request_id
-from service_kit.tracing import current_ids
+from service_kit.tracing import current_hex_ids
 
 # Attributes every LogRecord has; anything else was passed with `extra=` and is logged as a field.
 _STANDARD_ATTRIBUTES = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
@@ -57,11 +57,9 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
             "request_id": current_request_id.get(),
         }
-        ids = current_ids()
-        if ids is not None:
-            # The hex forms tracing backends show, so a log line leads straight to its trace.
-            entry["trace_id"] = f"{ids[0]:032x}"  # trace.format_trace_id, without its call
-            entry["span_id"] = f"{ids[1]:016x}"
+        ids = current_hex_ids()
+        if ids is not None:  # so a log line leads straight to its trace
+            entry["trace_id"], entry["span_id"] = ids
         if isinstance(record, FieldsRecord):
             entry.update(record.fields)
         else:

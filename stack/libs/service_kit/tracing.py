@@ -306,14 +306,17 @@ def current_span() -> Span | None:
     return _current_context().get(_SPAN_KEY)  # type: ignore[return-value]
 
 
-def current_ids() -> tuple[int, int] | None:
-    """The current span's trace and span ids, if it has valid ones (what a log line carries): the
-    SpanContext's tuple read at once rather than through four properties."""
+def current_hex_ids() -> tuple[str, str] | None:
+    """The current span's trace and span ids in the hex tracing backends show, if they are valid
+    (what a log line carries). For the kit's own spans, their SpanContext read at once rather
+    than through a method and four properties; `to_bytes(...).hex()` rather than a format spec,
+    0.2 µs for both against 0.36."""
     span = _current_context().get(_SPAN_KEY)
     if span is None:
         return None
-    trace_id, span_id, _, _, _, valid = span.get_span_context()  # type: ignore[attr-defined]
-    return (trace_id, span_id) if valid else None
+    span_context = span._context if type(span) in _KIT_SPAN_TYPES else span.get_span_context()  # type: ignore[attr-defined]
+    trace_id, span_id, _, _, _, valid = span_context
+    return (trace_id.to_bytes(16, "big").hex(), span_id.to_bytes(8, "big").hex()) if valid else None
 
 
 def _parent_based_bound(sampler: Sampler) -> int | None:
@@ -435,6 +438,9 @@ class KitTracer:
         else:
             span._on_end = _not_exported  # recorded, not sampled: what BatchSpanProcessor drops
         return span
+
+
+_KIT_SPAN_TYPES: frozenset[type] = frozenset()  # (NonRecordingSpan, KitSpan), once both exist
 
 
 def _not_exported(span: ReadableSpan) -> None:
@@ -575,6 +581,9 @@ class KitSpan(ReadableSpan, Span):
         }
         event_attributes.update(attributes or {})
         self.add_event("exception", event_attributes, timestamp)
+
+
+_KIT_SPAN_TYPES = frozenset({NonRecordingSpan, KitSpan})
 
 
 def kit_tracer() -> KitTracer | None:

@@ -842,14 +842,26 @@ def test_the_kit_reads_and_sets_opentelemetrys_own_current_context(spans: InMemo
     from service_kit import tracing
 
     assert tracing._CURRENT_CONTEXT is not None  # the default runtime context's variable
-    assert tracing.current_span() is None and tracing.current_ids() is None
-    with trace.get_tracer("test").start_as_current_span("request") as request:
-        assert tracing.current_span() is request is trace.get_current_span()
-        ids = request.get_span_context()
-        assert tracing.current_ids() == (ids.trace_id, ids.span_id)
-        token = context.attach(trace.set_span_in_context(trace.INVALID_SPAN))
-        assert tracing.current_span() is trace.INVALID_SPAN and tracing.current_ids() is None
-        context.detach(token)
+    assert tracing.current_span() is None and tracing.current_hex_ids() is None
+    kit = tracing.kit_tracer()
+    assert kit is not None
+    kit_span = kit.start_span("GET", SpanKind.SERVER, Context())
+    others = (
+        trace.get_tracer("test").start_span("request"),
+        kit_span,
+        trace.NonRecordingSpan(kit_span.get_span_context()),
+    )
+    for span in others:
+        with trace.use_span(span, end_on_exit=True):
+            assert tracing.current_span() is span is trace.get_current_span()
+            ids = span.get_span_context()
+            assert tracing.current_hex_ids() == (
+                trace.format_trace_id(ids.trace_id),
+                trace.format_span_id(ids.span_id),
+            )
+    token = context.attach(trace.set_span_in_context(trace.INVALID_SPAN))
+    assert tracing.current_span() is trace.INVALID_SPAN and tracing.current_hex_ids() is None
+    context.detach(token)
     # The server span middleware sets the same variable that OpenTelemetry reads.
     app = demo_app()
     seen: list[object] = []
