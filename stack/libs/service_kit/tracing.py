@@ -9,10 +9,11 @@ The spans are the kit's own, rather than the contrib instrumentations for ASGI/F
 SQLAlchemy: those do their per-request work (route matching a second time, header decoding, URL
 parsing per statement, pool counters) whether or not the request is sampled, which cost 15-40 % CPU
 per request (docs/benchmarks.md). The provider, samplers, span processors, exporter and limits are the
-SDK's; the spans themselves are started by `KitTracer` and recorded by `KitSpan`. Under callgrind
-that took an orders GET with every trace kept from +34 % to +15 % instructions over untraced; an
-unsampled one costs +2.6 % (docs/benchmarks.md, "Instructions per request"). Every attribute is
-set only on a span that records.
+SDK's; the spans themselves are started by `KitTracer` and recorded by `KitSpan`, encoded by
+`encode_spans` and posted over urllib3. Under callgrind that took an orders GET with every trace
+kept from +34 % to +9 % instructions over untraced (a POST +6 %); an unsampled GET costs +3 %, a
+POST +2 % (docs/benchmarks.md, "Instructions per request"). Every attribute is set only on a span
+that records.
 """
 
 import os
@@ -66,12 +67,12 @@ if TYPE_CHECKING:
 
 # Without OTEL_TRACES_SAMPLER: keep one new trace in a hundred and follow the caller's decision for
 # the rest, so one trace is whole or absent across services. Not a tenth: under callgrind a recorded
-# GET executes +40 % instructions, an unsampled one +18-19 % (docs/benchmarks.md, "Instructions per
-# request"), so the recorded share adds a tenth of the ~21-point gap at 10 % (+2.1 %, the whole 2 %
-# the kit allows tracing at its default) and a hundredth at 1 % (+0.2 %). The 2 % is missed anyway,
-# by the unsampled path, which no ratio reaches. At 100 requests a second 1 % is still a trace a
-# second; a request someone wants traced can say so itself (a `traceparent` with its sampled flag
-# set is followed), and `make dev` and compose keep every trace.
+# GET executes ~+9 % instructions, an unsampled one ~+3 % (docs/benchmarks.md, "Instructions per
+# request"), so the recorded share adds a tenth of the ~6-point gap at 10 % (+0.6 %, on top of the
+# unsampled path's cost, which is already at the 2 % the kit allows tracing at its default) and a
+# hundredth at 1 % (+0.06 %). At 100 requests a second 1 % is still a trace a second; a request
+# someone wants traced can say so itself (a `traceparent` with its sampled flag set is followed),
+# and `make dev` and compose keep every trace.
 DEFAULT_SAMPLE_RATIO = 0.01
 # Probes and scrapes arrive every few seconds from load balancers, Prometheus and the portal (its
 # /ready poll, every 2 s, would be a trace with a root `SELECT 1`); tracing them would bury the
