@@ -441,9 +441,6 @@ class KitTracer:
         return span
 
 
-_KIT_SPAN_TYPES: frozenset[type] = frozenset()  # (NonRecordingSpan, KitSpan), once both exist
-
-
 def _not_exported(span: ReadableSpan) -> None:
     pass
 
@@ -584,6 +581,7 @@ class KitSpan(ReadableSpan, Span):
         self.add_event("exception", event_attributes, timestamp)
 
 
+# The span types whose SpanContext current_hex_ids reads from `_context` directly.
 _KIT_SPAN_TYPES = frozenset({NonRecordingSpan, KitSpan})
 
 
@@ -886,7 +884,6 @@ _UNSET_STATUS_REMOTE_PARENT = _UNSET_STATUS + _REMOTE_PARENT_FLAGS
 _IDS = struct.Struct(">2sQQ2sQ").pack
 _PARENT_ID = struct.Struct(">2sQ").pack
 _TIMES = struct.Struct("<BQBQ").pack
-_LOW_64 = 2**64 - 1
 _INT64 = (-(2**63), 2**63 - 1)
 # String attributes repeat (db.statement, http.route, http.method, db.system): encoded once each,
 # up to this many. Not the paths and URLs, which name one order or item each.
