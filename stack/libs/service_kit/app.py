@@ -107,6 +107,13 @@ def create_service_app(
             raise
         await limiter(request)
 
+    include_flat(
+        app,
+        _operations_router(settings.service_name, metrics, checks, settings.readiness_timeout_seconds),
+        [],
+    )
+    kit_routes = list(app.router.routes)  # FastAPI's OpenAPI document, the docs pages, the operations
+
     def kit_dependencies(route: APIRoute) -> list[params.Depends]:
         """What the kit checks on `route`, decided once here rather than on every request: a
         check that can only pass (auth off, or an open read; the limiter off) is left out, and
@@ -118,17 +125,9 @@ def create_service_app(
             return [Depends(authenticated_and_limited if guarded else limiter)]
         return [Depends(guard)] if guarded else []
 
-    kit_routes = list(app.router.routes)  # FastAPI's OpenAPI document and the kit's docs pages
     for router in routers:
         include_flat(app, router, [Depends(authenticated_and_limited)], kit_dependencies)
-    module_routes = app.router.routes[len(kit_routes) :]
-    include_flat(
-        app,
-        _operations_router(settings.service_name, metrics, checks, settings.readiness_timeout_seconds),
-        [],
-    )
-    kit_routes += app.router.routes[len(kit_routes) + len(module_routes) :]
-    app.router.routes[:] = _module_routes_first(module_routes, kit_routes)
+    app.router.routes[:] = _module_routes_first(app.router.routes[len(kit_routes) :], kit_routes)
     kit_operations = {
         (route.path, method)
         for router in routers
@@ -155,9 +154,11 @@ def _module_routes_first(module_routes: list[BaseRoute], kit_routes: list[BaseRo
     is refused, since it would now shadow it."""
     for kit_route in kit_routes:
         path = _PATH_PARAMETER.sub("x", getattr(kit_route, "path_format", ""))
+        if not path:
+            continue
         probe: Scope = {"type": "http", "path": path, "root_path": "", "method": "GET"}
         for route in module_routes:
-            if path and route.matches(dict(probe))[0] is Match.FULL:
+            if route.matches(dict(probe))[0] is Match.FULL:
                 raise ValueError(
                     f"the module's route {getattr(route, 'path', route)!r} also answers the kit's {path}; "
                     "give it a path under the module's own prefix (e.g. /api/v1/...)"
