@@ -4,6 +4,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service_kit.problems import PROBLEM_JSON, problem_bytes
 
+_FRAMED_BY_LENGTH = frozenset({"1.0", "1.1"})
+
 
 class BodySizeLimitMiddleware:
     """Answers 413 once a request body passes `max_bytes`, whether announced or streamed."""
@@ -17,7 +19,13 @@ class BodySizeLimitMiddleware:
             await self.app(scope, receive, send)
             return
 
-        declared = dict(scope["headers"]).get(b"content-length")
+        declared = None
+        chunked = False
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                declared = value
+            elif name == b"transfer-encoding":
+                chunked = True
         if declared is not None:
             if not declared.isdigit():
                 await _send_error(send, 400, "Content-Length must be a non-negative integer.")
@@ -25,6 +33,12 @@ class BodySizeLimitMiddleware:
             if int(declared) > self.max_bytes:
                 await _send_error(send, 413, self._too_large_detail())
                 return
+        if not chunked and scope.get("http_version") in _FRAMED_BY_LENGTH:
+            # HTTP/1.x without Transfer-Encoding: the body is the declared length (checked above)
+            # or, undeclared, empty (RFC 9112 6.3), and the server reads no more than that, so there
+            # is nothing to count: no wrapped receive and send (two calls a request, GETs' too).
+            await self.app(scope, receive, send)
+            return
 
         received = 0
         too_large = False
