@@ -31,7 +31,7 @@ from common.database import SqliteReader, create_engine
 from service_kit.logs import configure_logging
 from service_kit.readiness import database_check
 from service_kit.tests.demo_app import DemoClient, demo_app
-from service_kit.tracing import TracingSettings, install_tracing, instrument_engine
+from service_kit.tracing import ExcludedPaths, TracingSettings, install_tracing, instrument_engine
 
 
 def _reset_global_tracer_provider() -> None:
@@ -123,6 +123,23 @@ def test_paths_matching_otel_python_excluded_urls_are_the_untraced_ones(
         "/api/v1/items/kept",
         "/health",
     ]
+
+
+def test_exact_excluded_paths_are_a_set_and_only_the_other_expressions_are_searched(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("OTEL_PYTHON_EXCLUDED_URLS", "^/health$, ^/a.b$, items/skip, ^/metrics$")
+
+    exact, searched = TracingSettings().excluded_paths()
+
+    assert exact == {"/health", "/metrics"}
+    # `.` is any character, so ^/a.b$ is searched as written, and finds /a-b too.
+    assert searched is not None and searched.search("/a-b") and searched.search("/x/items/skip")
+    assert not searched.search("/health/x")
+    monkeypatch.delenv("OTEL_PYTHON_EXCLUDED_URLS")
+    assert TracingSettings().excluded_paths() == ExcludedPaths(
+        frozenset({"/health", "/ready", "/metrics"}), None
+    )
 
 
 def test_an_empty_otel_python_excluded_urls_traces_every_path(
@@ -298,6 +315,26 @@ async def test_sql_statements_are_spans_without_their_parameters(spans: InMemory
     assert span.attributes is not None and span.attributes["db.statement"] == "SELECT ?"
     assert span.parent is not None and span.parent.span_id == request.get_span_context().span_id
     assert "4111" not in json.dumps(dict(span.attributes))
+
+
+@pytest.mark.anyio
+async def test_an_engine_instrumented_twice_makes_one_span_a_statement(spans: InMemorySpanExporter) -> None:
+    engine = create_engine("sqlite+aiosqlite:///:memory:")
+    instrument_engine(engine, install_tracing("demo"))
+    instrument_engine(engine, install_tracing("demo"))
+    with trace.get_tracer("test").start_as_current_span("request"):
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+            await connection.execute(text("SELECT 2, 3"))
+    await engine.dispose()
+
+    statements = [
+        str(span.attributes["db.statement"]) for span in spans.get_finished_spans() if span.attributes
+    ]
+    assert [statement for statement in statements if statement.startswith("SELECT")] == [
+        "SELECT 1",
+        "SELECT 2, 3",
+    ]
 
 
 @pytest.mark.anyio
