@@ -28,8 +28,12 @@ class ObservabilityMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = next((value for name, value in scope["headers"] if name == _REQUEST_ID_NAME), None)
-        request_id = accept_or_generate_request_id(incoming.decode("latin-1") if incoming else None)
+        incoming = None
+        for name, value in scope["headers"]:  # a loop, not next() over a generator: half the time
+            if name == _REQUEST_ID_NAME:
+                incoming = value.decode("latin-1")
+                break
+        request_id = accept_or_generate_request_id(incoming)
         # Not reset afterwards: each request runs in its own context, and the 500 handler
         # (outside this middleware) still needs the id.
         current_request_id.set(request_id)
