@@ -1,8 +1,10 @@
 """/metrics: Prometheus text with requests by route template and status, latency, in-flight, business."""
 
 from fastapi.testclient import TestClient
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
+from service_kit.metrics import LATENCY, LATENCY_HELP, REQUESTS, REQUESTS_HELP, HttpMetrics
 from service_kit.tests.demo_app import KEYS, demo_app
 
 
@@ -55,3 +57,38 @@ def test_module_business_counters_are_exposed() -> None:
     client.post("/api/v1/items/new", headers={"Authorization": f"Bearer {token}"})
 
     assert samples(client)["demo_items_created_total"][0][1] == before + 1
+
+
+def test_the_http_series_are_what_a_prometheus_client_counter_and_histogram_expose() -> None:
+    observed = [
+        ("GET", "/api/v1/items/{item_id}", 200, 0.0004),
+        ("GET", "/api/v1/items/{item_id}", 200, 0.005),  # on a bucket's bound: counted in it
+        ("GET", "/api/v1/items/{item_id}", 404, 0.3),
+        ("POST", "/api/v1/items/new", 201, 12.0),  # past the last finite bound
+    ]
+    kit = HttpMetrics()
+    reference = CollectorRegistry()
+    counter = Counter(REQUESTS, REQUESTS_HELP, ["method", "route", "status"], registry=reference)
+    histogram = Histogram(LATENCY, LATENCY_HELP, ["method", "route"], registry=reference)
+    for method, route, status, seconds in observed:
+        kit.observe(method, route, status, seconds)
+        counter.labels(method, route, str(status)).inc()
+        histogram.labels(method, route).observe(seconds)
+
+    def series(registry: CollectorRegistry) -> list[tuple[str, str, str, str, float | None]]:
+        return sorted(
+            # Created timestamps differ by when each was made; that there is one is what counts.
+            (
+                family.name,
+                family.type,
+                sample.name,
+                str(sorted(sample.labels.items())),
+                None if "_created" in sample.name else sample.value,
+            )
+            for family in text_string_to_metric_families(generate_latest(registry).decode())
+            for sample in family.samples
+            if not family.name.startswith("http_requests_in_flight")
+        )
+
+    assert series(kit.registry) == series(reference)
+    assert any(name.endswith("_created") for _, _, name, _, _ in series(kit.registry))
