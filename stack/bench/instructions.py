@@ -67,6 +67,12 @@ UNSAMPLED_ENV = {"OTEL_TRACES_SAMPLER": "parentbased_always_off"}
 BARE = "bare"
 DEFAULT_SAMPLE_RATIO = 0.01  # service_kit.tracing's; the bench runs outside the services' resolves
 DEFAULT_REQUESTS = 100  # per endpoint and round: rounds within ~2 %; ~13 min in all (docs/benchmarks.md)
+# Each server is started once per hash seed, the same seeds for every variant: a seed alone moves an
+# in-process GET's count by up to ~1 % (string hashes decide dict layouts and which attribute
+# lookups collide in the type cache), more than the margins judged here, while rounds within one
+# process agree within 0.2 %. Each seed's windows are paired across variants.
+DEFAULT_SEEDS = 3
+DEFAULT_ROUNDS = 1  # per server start
 WARMUP_REQUESTS = 20  # per endpoint, uninstrumented: imports, caches, the exporter's connection
 # The BatchSpanProcessor exports every 5 s (OTEL_BSP_SCHEDULE_DELAY's default) or at 512 spans: a
 # window ends once the span file has not grown for longer than that.
@@ -97,8 +103,18 @@ class Window:
 
 @dataclass(frozen=True)
 class AppRun:
-    windows: dict[str, list[Window]]  # endpoint → one window per round
+    windows: dict[str, list[Window]]  # endpoint → one window per round (seed by seed, in order)
     idle_per_second: float  # instructions of the server doing nothing (uvicorn's ticks, timers)
+
+
+def pooled(runs: list[AppRun]) -> AppRun:
+    """One server's runs under several hash seeds as one: their windows in seed order, the median
+    idle rate (each window already carries its own process's idle share)."""
+    endpoints = list(runs[0].windows)
+    return AppRun(
+        {endpoint: [window for run in runs for window in run.windows[endpoint]] for endpoint in endpoints},
+        median([run.idle_per_second for run in runs]),
+    )
 
 
 def require_valgrind() -> tuple[str, str]:
@@ -291,11 +307,16 @@ def measure_app(
 
 
 def instructions_section(
-    root: Path, requests: int, rounds: int, keep: Path | None = None, orders_pex: Path | None = None
+    root: Path,
+    requests: int,
+    rounds: int,
+    keep: Path | None = None,
+    orders_pex: Path | None = None,
+    seeds: int = DEFAULT_SEEDS,
 ) -> str:
-    """Orders in each tracing variant and the bare app, one after another under callgrind; with
-    `keep`, each window's dump is kept there; with `orders_pex`, that build of orders (a baseline)
-    rather than this tree's."""
+    """Orders in each tracing variant and the bare app, one after another under callgrind, each
+    started once per hash seed (PYTHONHASHSEED 1 to `seeds`); with `keep`, each window's dump is
+    kept there; with `orders_pex`, that build of orders (a baseline) rather than this tree's."""
     require_valgrind()
     pexes = package(root, [INVENTORY, ORDERS, BARE_ORDERS, RECEIVER])
     if orders_pex is not None:
@@ -330,15 +351,21 @@ def instructions_section(
             )
             apps[BARE] = (pexes[BARE_ORDERS], bare_env(keys_dir, inventory.url, work / "bare"))
             for name, (pex, env) in apps.items():
-                app = Callgrind(f"orders ({name})" if name != BARE else "bare orders", pex, env, work)
-                try:
-                    exporting = name in VARIANTS and VARIANTS[name] is not None  # (UNSAMPLED exports nothing)
-                    runs[name] = measure_app(
-                        app, token, spans_file, requests, rounds, exporting=exporting, keep=keep
-                    )
-                finally:
-                    app.stop()
-    return render_instructions(runs, requests, rounds)
+                exporting = name in VARIANTS and VARIANTS[name] is not None  # (UNSAMPLED exports nothing)
+                seeded: list[AppRun] = []
+                for seed in range(1, seeds + 1):
+                    label = f"orders ({name})" if name != BARE else "bare orders"
+                    app = Callgrind(f"{label} seed {seed}", pex, {**env, "PYTHONHASHSEED": str(seed)}, work)
+                    try:
+                        seeded.append(
+                            measure_app(
+                                app, token, spans_file, requests, rounds, exporting=exporting, keep=keep
+                            )
+                        )
+                    finally:
+                        app.stop()
+                runs[name] = pooled(seeded)
+    return render_instructions(runs, requests, rounds, seeds)
 
 
 def _per_request(runs: dict[str, AppRun], app: str, endpoint: str) -> float:
@@ -361,7 +388,7 @@ def default_at_ratio(unsampled: float, every: float) -> float:
     return unsampled + DEFAULT_SAMPLE_RATIO * (every - unsampled)
 
 
-def render_instructions(runs: dict[str, AppRun], requests: int, rounds: int) -> str:
+def render_instructions(runs: dict[str, AppRun], requests: int, rounds: int, seeds: int) -> str:
     endpoints = list(runs[UNTRACED].windows)
     rows = []
     for endpoint in endpoints:
@@ -432,7 +459,7 @@ def render_instructions(runs: dict[str, AppRun], requests: int, rounds: int) -> 
             "extra per request",
             "target",
             "spans exported/request",
-            "rounds' spread",
+            "windows' spread",
         ],
         rows,
     )
@@ -448,12 +475,19 @@ def render_instructions(runs: dict[str, AppRun], requests: int, rounds: int) -> 
                 f"`{endpoint}`",
                 f"{_millions(kit)} / {_millions(bare)}",
                 f"**{ratio(kit, bare):.2f}x**",
-                f"**{ratio(bare, kit):.2f}x** ({min(per_round):.3f}-{max(per_round):.3f})",
+                f"**{ratio(bare, kit):.2f}x** "
+                f"({min(per_round):.3f}-{max(per_round):.3f}, {len(per_round)} pairs)",
                 f"≥ {THROUGHPUT_TARGET}x {report.verdict(ratio(bare, kit) >= THROUGHPUT_TARGET)}",
             ]
         )
     kit_table = report.table(
-        ["endpoint", "instructions/request kit / bare", "kit ÷ bare", "bare ÷ kit (per round)", "target"],
+        [
+            "endpoint",
+            "instructions/request kit / bare",
+            "kit ÷ bare",
+            "bare ÷ kit (per seed and round)",
+            "target",
+        ],
         kit_rows,
     )
     idle_share = max(
@@ -464,9 +498,12 @@ def render_instructions(runs: dict[str, AppRun], requests: int, rounds: int) -> 
     )
     idle = ", ".join(f"{name} {_millions(run.idle_per_second)}" for name, run in runs.items())
     return (
-        f"Each server alone under `valgrind --tool=callgrind --instr-atstart=no`, {rounds} rounds of "
-        f"{requests} requests per endpoint, sent one after another over one keep-alive connection from "
-        f"outside valgrind after {WARMUP_REQUESTS} unmeasured ones; instrumentation on "
+        "Each server alone under `valgrind --tool=callgrind --instr-atstart=no`, started once per hash "
+        f"seed (`PYTHONHASHSEED` 1 to {seeds}, the same seeds for every server: a seed alone moves a count "
+        "by up to ~1 %, rounds in one process agree within 0.2 %), "
+        f"{rounds} round{'s' if rounds != 1 else ''} of "
+        f"{requests} requests per endpoint and start, sent one after another over one keep-alive "
+        f"connection from outside valgrind after {WARMUP_REQUESTS} unmeasured ones; instrumentation on "
         "(`callgrind_control -i on`) from the first request until the span exporter has been quiet for "
         f"{EXPORT_QUIET_SECONDS:g} s, so each window includes exporting its spans (the "
         "BatchSpanProcessor's thread; every thread is counted). Orders' own PEX in four tracing "
@@ -475,7 +512,8 @@ def render_instructions(runs: dict[str, AppRun], requests: int, rounds: int) -> 
         "hourly rather than every second (a commit still wakes it). Instructions (callgrind's Ir) per "
         "request are a window's count less what the same server executes idle for as long (uvicorn's "
         f"tick, the exporter's timer; measured over {IDLE_SECONDS:g} s before the rounds), over its "
-        "requests; medians of the rounds, the spread the largest round's distance from the median. The "
+        "requests; medians of the windows (every seed's rounds), the spread the largest window's distance "
+        "from the median, the kit ÷ bare range over windows of the same seed and round. The "
         "default sampler's verdict is its path for unsampled requests, measured on every request "
         f"(`{UNSAMPLED_ENV['OTEL_TRACES_SAMPLER']}`: the same decision with nothing kept), plus "
         f"exactly {DEFAULT_SAMPLE_RATIO * 100:g} % of requests at the every-trace cost, export "

@@ -104,8 +104,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--callgrind-rounds",
         type=_positive(int),
-        default=2,
-        help="instructions: rounds per server (default 2)",
+        default=instructions.DEFAULT_ROUNDS,
+        help=f"instructions: rounds per server start (default {instructions.DEFAULT_ROUNDS})",
+    )
+    parser.add_argument(
+        "--callgrind-seeds",
+        type=_positive(int),
+        default=instructions.DEFAULT_SEEDS,
+        help="instructions: starts of each server, one per PYTHONHASHSEED from 1 "
+        f"(default {instructions.DEFAULT_SEEDS})",
     )
     parser.add_argument(
         "--callgrind-keep",
@@ -203,7 +210,12 @@ def run_section(name: str, args: argparse.Namespace, partial: Callable[[str], No
         )
     if name == "instructions":
         return instructions.instructions_section(
-            root, args.callgrind_requests, args.callgrind_rounds, args.callgrind_keep, args.callgrind_orders
+            root,
+            args.callgrind_requests,
+            args.callgrind_rounds,
+            args.callgrind_keep,
+            args.callgrind_orders,
+            args.callgrind_seeds,
         )
     if name == "facade":
         return services.facade_section(root, args.calls)

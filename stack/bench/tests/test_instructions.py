@@ -14,6 +14,7 @@ from bench.instructions import (
     Window,
     callgrind_total,
     default_at_ratio,
+    pooled,
     render_instructions,
 )
 
@@ -88,7 +89,7 @@ def test_the_tables_judge_tracing_and_the_kit_against_the_bare_app() -> None:
         BARE: AppRun({GET: windows([2e6, 2e6]), POST: windows([9e6, 9e6])}, idle_per_second=5e4),
     }
 
-    text = render_instructions(runs, requests=100, rounds=2)
+    text = render_instructions(runs, requests=100, rounds=2, seeds=1)
 
     lines = text.splitlines()
     assert f"| `{GET}` | untraced | 4.00 M |  |  | 0 | ±0.00 % |" in lines
@@ -106,9 +107,13 @@ def test_the_tables_judge_tracing_and_the_kit_against_the_bare_app() -> None:
     verdict = f"| `{GET}` | {at_ratio} | 4.01 M | **+0.32 %** | ≤ 2 % met |  |  |"
     assert verdict in lines
     assert f"| `{POST}` | untraced | 10.05 M |  |  | 0 | ±0.50 % |" in lines
-    assert f"| `{GET}` | 4.00 M / 2.00 M | **2.00x** | **0.50x** (0.500-0.500) | ≥ 0.9x **missed** |" in lines
     assert (
-        f"| `{POST}` | 10.05 M / 9.00 M | **1.12x** | **0.90x** (0.891-0.900) | ≥ 0.9x **missed** |" in lines
+        f"| `{GET}` | 4.00 M / 2.00 M | **2.00x** | **0.50x** (0.500-0.500, 2 pairs) | ≥ 0.9x **missed** |"
+        in lines
+    )
+    assert (
+        f"| `{POST}` | 10.05 M / 9.00 M | **1.12x** | **0.90x** (0.891-0.900, 2 pairs) | ≥ 0.9x **missed** |"
+        in lines
     )
     assert "bare 0.05 M" in text and "at most 0.00 %" in text
 
@@ -121,4 +126,16 @@ def test_a_windows_count_less_the_idle_servers_for_as_long_is_its_requests() -> 
         name: AppRun({GET: [window], POST: [window]}, idle_per_second=10)
         for name in (UNTRACED, EVERY_TRACE, DEFAULT_SAMPLER, UNSAMPLED, BARE)
     }
-    assert "at most 25.00 % of a window's count" in render_instructions(runs, requests=100, rounds=1)
+    assert "at most 25.00 % of a window's count" in render_instructions(runs, requests=100, rounds=1, seeds=1)
+
+
+def test_a_servers_runs_under_several_seeds_pool_their_windows_in_seed_order() -> None:
+    first = AppRun({GET: windows([1e6]), POST: windows([2e6])}, idle_per_second=10)
+    second = AppRun({GET: windows([1.1e6]), POST: windows([2.2e6])}, idle_per_second=30)
+    third = AppRun({GET: windows([1.2e6]), POST: windows([2.1e6])}, idle_per_second=20)
+
+    run = pooled([first, second, third])
+
+    assert [window.per_request for window in run.windows[GET]] == [1e6, 1.1e6, 1.2e6]
+    assert [window.per_request for window in run.windows[POST]] == [2e6, 2.2e6, 2.1e6]
+    assert run.idle_per_second == 20
