@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from common.database import SqliteReader
+from common.database import SqliteReader, as_utc
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 DEFAULT_TTL_SECONDS = 24 * 3600
@@ -226,7 +226,7 @@ class SqlAlchemyIdempotencyStore(AbstractIdempotencyStore):
             row = (await self.session.execute(_FIND, parameters)).first()
         if row is None:
             return None
-        if _as_utc(row.expires_at) <= self.clock():
+        if as_utc(row.expires_at) <= self.clock():
             return None
         return row.fingerprint, StoredResponse(row.status, json.loads(row.body))
 
@@ -304,11 +304,6 @@ class InMemoryIdempotencyStore(AbstractIdempotencyStore):
         for k in expired:
             del self.keys[k]
         return len(expired)
-
-
-def _as_utc(moment: datetime) -> datetime:
-    # SQLite drops the timezone; every timestamp written here is UTC.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 FakeIdempotencyStore = InMemoryIdempotencyStore  # the name unit tests use for the double

@@ -9,11 +9,12 @@ from sqlalchemy import Row, ScalarResult, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from common.database import SqliteReader
+from common.database import SqliteReader, as_utc, stored_enum
 from inventory.backend.repository.tables import products, reservation_items, reservations
 from inventory.backend.schemas import ReservationItem, ReservationStatus
 from inventory.backend.service.ports import AbstractInventoryRepository, StoredReservation
 
+_status = stored_enum(ReservationStatus)
 # Compiled once and reused from the engine's statement cache.
 _PRODUCT = select(products.c.on_hand, products.c.reserved).where(products.c.sku == bindparam("sku"))
 
@@ -71,9 +72,9 @@ class SqlAlchemyInventoryRepository(AbstractInventoryRepository):
             return None
         first = rows[0]
         return StoredReservation(
-            ReservationStatus(first.status),
+            _status(first.status),
             [ReservationItem(sku=row.sku, quantity=row.quantity) for row in rows if row.sku is not None],
-            None if first.expires_at is None else _as_utc(first.expires_at),
+            None if first.expires_at is None else as_utc(first.expires_at),
         )
 
     async def add_reservation(
@@ -137,8 +138,3 @@ class SqlAlchemyInventoryRepository(AbstractInventoryRepository):
 
 def _product(rows: Sequence[Row[Any]]) -> tuple[int, int] | None:
     return (rows[0].on_hand, rows[0].reserved) if rows else None
-
-
-def _as_utc(moment: datetime) -> datetime:
-    # SQLite drops the timezone; every timestamp we write is UTC.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

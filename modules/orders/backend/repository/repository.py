@@ -1,20 +1,20 @@
 """SqlAlchemyOrderRepository: the order repository port over an async SQLAlchemy session."""
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any, cast
 from uuid import UUID
 
 from sqlalchemy import Row, Table, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from common.database import SqliteReader
+from common.database import SqliteReader, as_utc, stored_enum
 from orders.backend.repository.tables import OrderItemRecord, OrderRecord
 from orders.backend.schemas.order import OrderStatus
 from orders.backend.service.model import Order, OrderLine
 from orders.backend.service.repository import AbstractOrderRepository
 
 _orders = cast(Table, OrderRecord.__table__)
+_status = stored_enum(OrderStatus)
 _items = cast(Table, OrderItemRecord.__table__)
 # One Core statement (no ORM identity map, no second SELECT for the items), compiled once and
 # reused from the engine's cache; the order's columns repeat on each of its item rows.
@@ -108,10 +108,10 @@ def _to_domain(record: OrderRecord) -> Order:
     return Order(
         id=UUID(record.id),
         customer_id=record.customer_id,
-        status=OrderStatus(record.status),
+        status=_status(record.status),
         items=[OrderLine(product_id=item.product_id, quantity=item.quantity) for item in record.items],
-        created_at=_as_utc(record.created_at),
-        updated_at=_as_utc(record.updated_at),
+        created_at=as_utc(record.created_at),
+        updated_at=as_utc(record.updated_at),
     )
 
 
@@ -120,14 +120,9 @@ def _rows_to_domain(rows: Sequence[Row[Any]]) -> Order:
     return Order(
         id=UUID(first.id),
         customer_id=first.customer_id,
-        status=OrderStatus(first.status),
+        status=_status(first.status),
         # An order without items has one row, its item columns NULL (the outer join).
         items=[OrderLine(product_id=row.product_id, quantity=row.quantity) for row in rows if row.product_id],
-        created_at=_as_utc(first.created_at),
-        updated_at=_as_utc(first.updated_at),
+        created_at=as_utc(first.created_at),
+        updated_at=as_utc(first.updated_at),
     )
-
-
-def _as_utc(moment: datetime) -> datetime:
-    # SQLite drops the timezone; every timestamp we write is UTC.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

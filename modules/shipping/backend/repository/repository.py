@@ -1,6 +1,5 @@
 """SqlAlchemyShipmentRepository: the shipment repository port over an async SQLAlchemy session."""
 
-from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -8,10 +7,13 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common.database import as_utc, stored_enum
 from shipping.backend.repository.tables import shipments
 from shipping.backend.schemas import ShipmentStatus
 from shipping.backend.service.model import Shipment
 from shipping.backend.service.ports import AbstractShipmentRepository
+
+_status = stored_enum(ShipmentStatus)
 
 
 class SqlAlchemyShipmentRepository(AbstractShipmentRepository):
@@ -60,12 +62,7 @@ def _to_domain(row: Any) -> Shipment:
     return Shipment(
         id=UUID(row["id"]),
         order_id=UUID(row["order_id"]),
-        status=ShipmentStatus(row["status"]),
-        created_at=_as_utc(row["created_at"]),
-        updated_at=_as_utc(row["updated_at"]),
+        status=_status(row["status"]),
+        created_at=as_utc(row["created_at"]),
+        updated_at=as_utc(row["updated_at"]),
     )
-
-
-def _as_utc(moment: datetime) -> datetime:
-    # SQLite drops the timezone; every timestamp we write is UTC.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -28,6 +28,7 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from common.database import as_utc
 from service_kit.event import Event
 from service_kit.messaging.envelope import Envelope, EventT
 from service_kit.messaging.metrics import EventMetrics
@@ -224,9 +225,9 @@ class InboxProcessor:
         for row in rows:
             if row.key in blocked:
                 continue
-            if _as_utc(row.next_attempt_at) > now:
+            if as_utc(row.next_attempt_at) > now:
                 blocked.add(row.key)  # its oldest event waits for a retry: so do the key's later ones
-                self._remember_retry(_as_utc(row.next_attempt_at))
+                self._remember_retry(as_utc(row.next_attempt_at))
                 continue
             attempted += 1
             if not await self._apply(row):
@@ -369,11 +370,6 @@ def _dead_letter(row: Any) -> DeadLetter:
         key=row.key,
         attempts=row.attempts,
         last_error=row.last_error,
-        received_at=_as_utc(row.received_at),
+        received_at=as_utc(row.received_at),
         payload=json.loads(row.payload),
     )
-
-
-def _as_utc(moment: datetime) -> datetime:
-    # SQLite drops the timezone; every timestamp written here is UTC.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

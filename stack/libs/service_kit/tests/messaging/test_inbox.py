@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from common.database import as_utc
 from service_kit.event import Event
 from service_kit.messaging import inbox
 from service_kit.messaging.envelope import Envelope
@@ -153,7 +154,7 @@ async def test_failures_back_off_exponentially_then_dead_letter_and_later_events
         async with session_factory() as session:
             row = (await session.execute(sa.select(inbox_table).order_by(inbox_table.c.seq))).first()
         assert row is not None
-        waits.append((inbox._as_utc(row.next_attempt_at) - clock.now).total_seconds())
+        waits.append((as_utc(row.next_attempt_at) - clock.now).total_seconds())
         clock.advance(10)
 
     assert consumer.calls.count(1) == 3  # max_attempts
