@@ -13,7 +13,7 @@ from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.registry import Collector
 from starlette.routing import BaseRoute, Match
-from starlette.types import Scope
+from starlette.types import ASGIApp, Scope
 
 from service_kit.api_docs import install_api_docs
 from service_kit.auth import READ_METHODS, AuthGuard
@@ -26,7 +26,7 @@ from service_kit.problems import PROBLEM_JSON, document_problems, install_proble
 from service_kit.rate_limit import RateLimiter
 from service_kit.readiness import ReadinessCheck, run_checks
 from service_kit.settings import ServiceSettings
-from service_kit.tracing import FASTAPI_TELEMETRY, instrument_app
+from service_kit.tracing import FASTAPI_TELEMETRY, server_spans
 
 logger = logging.getLogger(__name__)
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -79,9 +79,7 @@ def create_service_app(
     install_api_docs(app, docs_url="/api/docs")
     app.state.settings = settings
     app.state.metrics = metrics
-    # Added last = outermost: every response, 413s included, gets a request id and is measured.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(ObservabilityMiddleware, metrics=metrics)
     install_problem_handlers(app, domain_errors or {})
     install_idempotency(app)
 
@@ -142,8 +140,15 @@ def create_service_app(
         return app.openapi_schema  # type: ignore[return-value]
 
     app.openapi = openapi  # type: ignore[method-assign]
-    # Last, once every middleware is in place, so the server span wraps all of them.
-    instrument_app(app, settings.service_name)
+    # Around everything Starlette builds (its error middleware included): every response, a 413 or
+    # a 500 too, gets a request id, is measured and logged, and is inside the request's server span.
+    spans = server_spans(app, settings.service_name)
+    build_middleware_stack = app.build_middleware_stack
+
+    def build_observed_middleware_stack() -> ASGIApp:
+        return ObservabilityMiddleware(build_middleware_stack(), metrics, spans)
+
+    app.build_middleware_stack = build_observed_middleware_stack  # type: ignore[method-assign]
     return app
 
 

@@ -1,4 +1,4 @@
-"""Per-request observability: request id in and out, one JSON access log line, HTTP metrics."""
+"""Per-request observability: request id in and out, a JSON access line, HTTP metrics, the server span."""
 
 import logging
 import os
@@ -12,6 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from service_kit.logs import FieldsRecord, JsonFormatter
 from service_kit.metrics import HttpMetrics
 from service_kit.request_context import REQUEST_ID_HEADER, accept_or_generate_request_id, current_request_id
+from service_kit.tracing import ServerSpans
 
 access_logger = logging.getLogger("service_kit.access")
 UNMATCHED_ROUTE = "<unmatched>"  # keeps label cardinality bounded when clients probe random paths
@@ -20,22 +21,41 @@ _REQUEST_ID_HEADER = REQUEST_ID_HEADER.encode()
 
 
 class ObservabilityMiddleware:
-    def __init__(self, app: ASGIApp, metrics: HttpMetrics) -> None:
+    """The kit's outermost layer: the request id, the access line, the HTTP metrics and, when
+    tracing is on, the server span (service_kit.tracing.ServerSpans), around the whole middleware
+    stack, Starlette's error middleware included, so a 500 is measured, logged and answered with
+    its request id like any other response."""
+
+    def __init__(self, app: ASGIApp, metrics: HttpMetrics, spans: ServerSpans | None = None) -> None:
         self.app = app
         self.metrics = metrics
+        self.spans = spans
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        spans = self.spans
         incoming = None
-        for name, value in scope["headers"]:  # a loop, not next() over a generator: half the time
-            if name == _REQUEST_ID_NAME:
-                incoming = value.decode("latin-1")
-                break
+        if spans is None or not spans.traces(scope["path"]):
+            spans = None
+            for name, value in scope["headers"]:  # a loop, not next() over a generator: half the time
+                if name == _REQUEST_ID_NAME:
+                    incoming = value.decode("latin-1")
+                    break
+        else:
+            caller_headers = spans.caller_headers()
+            from_caller = caller_headers is None  # propagators other than W3C's read every request
+            for name, value in scope["headers"]:  # one walk for both
+                if name == _REQUEST_ID_NAME:
+                    if incoming is None:
+                        incoming = value.decode("latin-1")
+                elif not from_caller and name in caller_headers:  # type: ignore[operator]
+                    from_caller = True
+            span, token = spans.start(scope, from_caller)
         request_id = accept_or_generate_request_id(incoming)
         # Not reset afterwards: each request runs in its own context, and the 500 handler
-        # (outside this middleware) still needs the id.
+        # (inside this middleware, in Starlette's error middleware) needs the id.
         current_request_id.set(request_id)
         status = 500
         started = time.perf_counter()
@@ -50,8 +70,12 @@ class ObservabilityMiddleware:
 
         metrics = self.metrics
         metrics.requests_in_flight += 1
+        failure: type[BaseException] | None = None
         try:
             await self.app(scope, receive, send_with_request_id)
+        except Exception as exc:
+            failure = type(exc)
+            raise
         finally:
             metrics.requests_in_flight -= 1
             seconds = time.perf_counter() - started
@@ -59,6 +83,8 @@ class ObservabilityMiddleware:
             metrics.observe(scope["method"], route, status, seconds)
             if access_logger.isEnabledFor(logging.INFO):
                 _log_access(scope["method"], scope["path"], route, status, seconds)
+            if spans is not None:  # last: the access line carries the span's ids
+                spans.end(span, token, scope, status, failure)
 
 
 _INFO = logging.getLevelName(logging.INFO)

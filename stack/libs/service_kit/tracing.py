@@ -59,7 +59,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import Engine
 from sqlalchemy.engine.interfaces import DBAPICursor
 from sqlalchemy.ext.asyncio import AsyncEngine
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace.export import SpanExporter
@@ -619,25 +619,14 @@ def kit_tracer() -> KitTracer | None:
     return KitTracer(provider) if isinstance(provider, TracerProvider) else None
 
 
-def instrument_app(app: FastAPI, service_name: str) -> None:
-    """A server span per request, named by route template; call after every middleware is added.
-
-    The span wraps the whole middleware stack, Starlette's error middleware included, so it covers
-    the kit's own work (body limit, access log, auth, rate limit) and log lines written there, the
-    500 handler's too, carry its ids.
-    """
+def server_spans(app: FastAPI, service_name: str) -> "ServerSpans | None":
+    """What the kit's outermost middleware (service_kit.middleware) needs to give every request a
+    server span named by its route template; None when tracing is off."""
     provider = install_tracing(service_name)
     app.state.tracer_provider = provider
     if provider is None:
-        return
-    tracer = KitTracer(provider)
-    excluded = TracingSettings().excluded_paths()
-    build_middleware_stack = app.build_middleware_stack
-
-    def build_traced_middleware_stack() -> ASGIApp:
-        return ServerSpanMiddleware(build_middleware_stack(), tracer, excluded)
-
-    app.build_middleware_stack = build_traced_middleware_stack  # type: ignore[method-assign]
+        return None
+    return ServerSpans(KitTracer(provider), TracingSettings().excluded_paths())
 
 
 class _ScopeHeaders(Getter[list[tuple[bytes, bytes]]]):
@@ -663,8 +652,15 @@ def _w3c_headers(textmap: TextMapPropagator) -> frozenset[bytes] | None:
     return frozenset(field.encode("latin-1") for field in fields) if fields <= _W3C_HEADERS else None
 
 
-class ServerSpanMiddleware:
-    """A SERVER span per HTTP request, continuing the caller's W3C trace context.
+class ServerSpans:
+    """A SERVER span per HTTP request, continuing the caller's W3C trace context: started and ended
+    by the kit's outermost middleware, around the whole middleware stack (Starlette's error
+    middleware included), so it covers the kit's own work (body limit, access log, auth, rate
+    limit) and log lines written there, the 500 handler's too, carry its ids.
+
+    Not a middleware of its own: the access-log middleware already walks the request's headers
+    (for X-Request-ID) and notes the response's status, and one ASGI layer and one walk fewer is
+    ~3,500 instructions of an unsampled GET's ~33,000 (docs/benchmarks.md).
 
     Named `METHOD /route/{template}` once routing has matched (Starlette leaves the route in the
     scope), so it needs no routing of its own; an unmatched request keeps the bare method. A path
@@ -672,75 +668,47 @@ class ServerSpanMiddleware:
     query, say) is traced either.
     """
 
-    def __init__(self, app: ASGIApp, tracer: KitTracer, excluded: ExcludedPaths | None = None) -> None:
-        self.app = app
+    def __init__(self, tracer: KitTracer, excluded: ExcludedPaths | None = None) -> None:
         self.tracer = tracer
         self.excluded_exact = excluded.exact if excluded is not None else frozenset()
         self.excluded_searched = excluded.searched if excluded is not None else None
         self._textmap: TextMapPropagator | None = None
-        self._trace_headers: frozenset[bytes] | None = None
+        self._caller_headers: frozenset[bytes] | None = None
 
-    def _extract(self, headers: list[tuple[bytes, bytes]]) -> Context:
-        """The caller's trace context; a request carrying none of the propagators' headers (every
-        request from outside) skips the propagators: 0.3 µs instead of 12 (docs/benchmarks.md)."""
+    def traces(self, path: str) -> bool:
+        return path not in self.excluded_exact and (
+            self.excluded_searched is None or not self.excluded_searched.search(path)
+        )
+
+    def caller_headers(self) -> frozenset[bytes] | None:
+        """The header names a caller's trace context comes in, when the propagators are W3C's
+        (OTEL_PROPAGATORS' default): a request with none of them (every request from outside)
+        skips the propagators, 0.3 µs instead of 12 (docs/benchmarks.md). None for others, which
+        get every request."""
         textmap = propagate.get_global_textmap()
         if textmap is not self._textmap:  # the propagators are set once; read their headers once
-            self._textmap, self._trace_headers = textmap, _w3c_headers(textmap)
-        trace_headers = self._trace_headers
-        if trace_headers is not None:
-            for name, _ in headers:  # a loop, not any() over a generator: a third of the time
-                if name in trace_headers:
-                    break
-            else:
-                return _NO_CALLER
-        return propagate.extract(headers, getter=_SCOPE_HEADERS)
+            self._textmap, self._caller_headers = textmap, _w3c_headers(textmap)
+        return self._caller_headers
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] != "http"
-            or scope["path"] in self.excluded_exact
-            or (self.excluded_searched is not None and self.excluded_searched.search(scope["path"]))
-        ):
-            await self.app(scope, receive, send)
-            return
-        parent = self._extract(scope["headers"])
+    def start(self, scope: Scope, from_caller: bool) -> tuple[Span, object]:
+        """The request's span, made current; with the token `end` takes to restore the context."""
+        parent = propagate.extract(scope["headers"], getter=_SCOPE_HEADERS) if from_caller else _NO_CALLER
         span = self.tracer.start_span(scope["method"], _SERVER, parent)
         # A request from outside: the span's context is a new one with the span alone in it, which
         # is what set_span_in_context makes of the empty one, without its copy of it.
-        token = _attach(
+        return span, _attach(
             Context({_SPAN_KEY: span}) if parent is _NO_CALLER else trace.set_span_in_context(span, parent)
         )
-        # A KitSpan or a NonRecordingSpan. Not isinstance: KitSpan is an ABC, whose check is ~0.5 µs.
-        if type(span) is not KitSpan:
-            # Unsampled: the context still goes downstream (so callees drop the trace too) and into
-            # log lines, but nothing is measured or recorded, nor ended.
-            try:
-                await self.app(scope, receive, send)
-            finally:
-                _detach(token)
-            return
-        try:
-            await self._traced(span, scope, receive, send)
-        finally:
-            span.end()
-            _detach(token)
 
-    async def _traced(self, span: KitSpan, scope: Scope, receive: Receive, send: Send) -> None:
-        status = 500  # what the client gets if the app fails before answering
-
-        async def send_and_note_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        failure: str | None = None
-        try:
-            await self.app(scope, receive, send_and_note_status)
-        except Exception as exc:
-            failure = type(exc).__name__
-            raise
-        finally:
+    @staticmethod
+    def end(
+        span: Span, token: object, scope: Scope, status: int, failure: type[BaseException] | None
+    ) -> None:
+        """The span given the request's outcome and ended, and its context left. An unsampled
+        request's span (a NonRecordingSpan; not isinstance, whose ABC check is ~0.5 µs) measured
+        and recorded nothing, and is not ended: its context only went downstream (so callees drop
+        the trace too) and into log lines."""
+        if type(span) is KitSpan:
             attributes: dict[str, Any] = {
                 "http.method": scope["method"],
                 "http.target": scope["path"],
@@ -752,7 +720,9 @@ class ServerSpanMiddleware:
                 span.update_name(f"{scope['method']} {route}")
             span.set_kit_attributes(attributes)
             if failure is not None or status >= 500:
-                span.set_status(Status(_ERROR, failure))
+                span.set_status(Status(_ERROR, None if failure is None else failure.__name__))
+            span.end()
+        _detach(token)
 
 
 # The context key of W3C baggage, found as _SPAN_KEY is.

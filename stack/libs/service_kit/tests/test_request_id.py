@@ -29,6 +29,21 @@ def test_errors_carry_the_request_id_in_the_problem_body() -> None:
     assert response.json()["request_id"] == "req-404"
 
 
+def test_a_crash_is_answered_with_its_request_id_in_the_header_as_in_the_body() -> None:
+    app = demo_app()
+
+    @app.get("/api/v1/crash")
+    async def crash() -> None:
+        raise RuntimeError("boom")
+
+    response = TestClient(app, raise_server_exceptions=False).get(
+        "/api/v1/crash", headers={"X-Request-ID": "req-500"}
+    )
+
+    assert response.status_code == 500
+    assert response.headers["X-Request-ID"] == "req-500" == response.json()["request_id"]
+
+
 @pytest.mark.anyio
 async def test_a_facade_client_forwards_the_request_id_to_the_next_service() -> None:
     downstream_app = demo_app()

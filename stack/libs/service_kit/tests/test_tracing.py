@@ -500,6 +500,21 @@ def test_a_request_without_trace_headers_skips_the_propagators(
     assert second.parent is not None and trace.format_span_id(second.parent.span_id) == "b7ad6b7169203331"
 
 
+@pytest.mark.parametrize("request_id_first", [True, False])
+def test_one_walk_of_the_headers_finds_both_the_request_id_and_the_callers_trace(
+    spans: InMemorySpanExporter, request_id_first: bool
+) -> None:
+    caller = ("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
+    ids = [("X-Request-ID", "req-first"), ("X-Request-ID", "req-second")]
+    headers = [*ids, caller] if request_id_first else [caller, *ids]
+
+    response = TestClient(demo_app()).get("/api/v1/items/a", headers=headers)
+
+    assert response.headers["X-Request-ID"] == "req-first"  # the first of two, as untraced
+    (server,) = _server_spans(spans)
+    assert server.parent is not None and trace.format_span_id(server.parent.span_id) == "b7ad6b7169203331"
+
+
 def test_a_propagator_reading_other_headers_is_always_consulted(
     spans: InMemorySpanExporter, counting_propagator: _CountingPropagator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
