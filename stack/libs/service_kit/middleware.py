@@ -37,12 +37,12 @@ class ObservabilityMiddleware:
             return
         spans = self.spans
         incoming = None
-        if spans is None or not spans.traces(scope["path"]):
-            spans = None
+        if spans is None:
             for name, value in scope["headers"]:  # a loop, not next() over a generator: half the time
                 if name == _REQUEST_ID_NAME:
                     incoming = value.decode("latin-1")
                     break
+            started_span = None
         else:
             caller_headers = spans.caller_headers()
             from_caller = caller_headers is None  # propagators other than W3C's read every request
@@ -52,7 +52,7 @@ class ObservabilityMiddleware:
                         incoming = value.decode("latin-1")
                 elif not from_caller and name in caller_headers:  # type: ignore[operator]
                     from_caller = True
-            span, token = spans.start(scope, from_caller)
+            started_span = spans.start(scope, from_caller)
         request_id = accept_or_generate_request_id(incoming)
         # Not reset afterwards: each request runs in its own context, and the 500 handler
         # (inside this middleware, in Starlette's error middleware) needs the id.
@@ -83,8 +83,8 @@ class ObservabilityMiddleware:
             metrics.observe(scope["method"], route, status, seconds)
             if access_logger.isEnabledFor(logging.INFO):
                 _log_access(scope["method"], scope["path"], route, status, seconds)
-            if spans is not None:  # last: the access line carries the span's ids
-                spans.end(span, token, scope, status, failure)
+            if started_span is not None:  # last: the access line carries the span's ids
+                ServerSpans.end(started_span, scope, status, failure)
 
 
 _INFO = logging.getLevelName(logging.INFO)

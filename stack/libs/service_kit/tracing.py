@@ -337,15 +337,15 @@ def current_span() -> Span | None:
 def current_hex_ids() -> tuple[str, str] | None:
     """The current span's trace and span ids in the hex tracing backends show, if they are valid
     (what a log line carries). For the kit's own spans, their SpanContext read at once rather
-    than through a method and four properties; `to_bytes(...).hex()` rather than a format spec,
-    0.2 µs for both against 0.36."""
+    than through a method and four properties; `to_bytes(n).hex()` rather than a format spec,
+    0.18 µs for both against 0.54 (and 0.21 with the byte order given)."""
     span = _current_context().get(_SPAN_KEY)
     if span is None:
         return None
     span_context = span._context if type(span) in _KIT_SPAN_TYPES else span.get_span_context()  # type: ignore[attr-defined]
     if not span_context[5]:  # is_valid; by index: a SpanContext is a tuple, but not exactly one, so
         return None  # unpacking it goes through an iterator
-    return span_context[0].to_bytes(16, "big").hex(), span_context[1].to_bytes(8, "big").hex()
+    return span_context[0].to_bytes(16).hex(), span_context[1].to_bytes(8).hex()  # big-endian
 
 
 def _parent_based_bound(sampler: Sampler) -> int | None:
@@ -675,11 +675,6 @@ class ServerSpans:
         self._textmap: TextMapPropagator | None = None
         self._caller_headers: frozenset[bytes] | None = None
 
-    def traces(self, path: str) -> bool:
-        return path not in self.excluded_exact and (
-            self.excluded_searched is None or not self.excluded_searched.search(path)
-        )
-
     def caller_headers(self) -> frozenset[bytes] | None:
         """The header names a caller's trace context comes in, when the propagators are W3C's
         (OTEL_PROPAGATORS' default): a request with none of them (every request from outside)
@@ -690,8 +685,14 @@ class ServerSpans:
             self._textmap, self._caller_headers = textmap, _w3c_headers(textmap)
         return self._caller_headers
 
-    def start(self, scope: Scope, from_caller: bool) -> tuple[Span, object]:
-        """The request's span, made current; with the token `end` takes to restore the context."""
+    def start(self, scope: Scope, from_caller: bool) -> tuple[Span, object] | None:
+        """The request's span, made current, with the token `end` takes to restore the context;
+        None for an excluded path."""
+        path = scope["path"]
+        if path in self.excluded_exact or (
+            self.excluded_searched is not None and self.excluded_searched.search(path)
+        ):
+            return None
         parent = propagate.extract(scope["headers"], getter=_SCOPE_HEADERS) if from_caller else _NO_CALLER
         span = self.tracer.start_span(scope["method"], _SERVER, parent)
         # A request from outside: the span's context is a new one with the span alone in it, which
@@ -702,12 +703,13 @@ class ServerSpans:
 
     @staticmethod
     def end(
-        span: Span, token: object, scope: Scope, status: int, failure: type[BaseException] | None
+        started: tuple[Span, object], scope: Scope, status: int, failure: type[BaseException] | None
     ) -> None:
         """The span given the request's outcome and ended, and its context left. An unsampled
         request's span (a NonRecordingSpan; not isinstance, whose ABC check is ~0.5 µs) measured
         and recorded nothing, and is not ended: its context only went downstream (so callees drop
         the trace too) and into log lines."""
+        span, token = started
         if type(span) is KitSpan:
             attributes: dict[str, Any] = {
                 "http.method": scope["method"],
