@@ -659,8 +659,10 @@ class ServerSpans:
     limit) and log lines written there, the 500 handler's too, carry its ids.
 
     Not a middleware of its own: the access-log middleware already walks the request's headers
-    (for X-Request-ID) and notes the response's status, and one ASGI layer and one walk fewer is
-    ~3,500 instructions of an unsampled GET's ~33,000 (docs/benchmarks.md).
+    (for X-Request-ID) and notes the response's status, so a traced request has one ASGI layer and
+    one walk of its headers fewer (in-process under callgrind, 1-6 k instructions of an unsampled
+    GET's ~20-25 k over untraced, by hash seed; the servers' seed-pooled counts moved within their
+    spread, docs/benchmarks.md).
 
     Named `METHOD /route/{template}` once routing has matched (Starlette leaves the route in the
     scope), so it needs no routing of its own; an unmatched request keeps the bare method. A path
